@@ -1,0 +1,160 @@
+// The field catalog: every CloudTrail field the console knows, declared once. Ingest (column
+// values), the query parser (URL parameters), SQL predicates, the API's event shape, CSV export and
+// the UI's columns and facets are all generated from this list. Add a field here, add its column in
+// prisma/schema.prisma (+ a migration), and everything else follows.
+
+export type CloudTrailRecord = Record<string, unknown>;
+
+/** How a field is stored and matched. */
+export type FieldKind = "text" | "bool" | "time" | "textArray";
+
+/** How the UI renders a value (the console maps these to components). */
+export type RenderAs = "time" | "text" | "code" | "arn" | "ip" | "bool" | "error" | "list";
+
+export interface IngestContext {
+  /** Account ID taken from the object's key (AWSLogs/<account>/…), for old records without recipientAccountId. */
+  account?: string;
+}
+
+export interface FieldDef {
+  /** Name in URLs, API JSON and CSV headers (CloudTrail's own spelling where one exists). */
+  key: string;
+  label: string;
+  kind: FieldKind;
+  /** SQL column in `events`. */
+  column: string;
+  /** Value for the column, derived from the raw record. */
+  extract: (r: CloudTrailRecord, ctx: IngestContext) => string | boolean | Date | string[] | null;
+  /** Accepted as a filter parameter (`?key=value`). */
+  filter: boolean;
+  /** Offered as a facet (top values with counts). */
+  facet: boolean;
+  /** Allowed in `sort=key:asc|desc`. */
+  sort: boolean;
+  /** Shown in the timeline by default. */
+  defaultColumn: boolean;
+  /** Exported as a CSV column (header = key). */
+  csv: boolean;
+  render: RenderAs;
+  description: string;
+}
+
+// ---- extraction helpers -------------------------------------------------------------------------
+
+function str(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return JSON.stringify(v);
+}
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+export function identity(r: CloudTrailRecord): Record<string, unknown> | undefined {
+  return obj(r.userIdentity);
+}
+
+/** The record's eventTime; null when missing or not a valid instant. */
+export function parseEventTime(r: CloudTrailRecord): Date | null {
+  const t = r.eventTime;
+  if (typeof t !== "string") return null;
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** readOnly is a boolean in records but a string in some older ones ("true"/"false"). */
+function readOnlyOf(r: CloudTrailRecord): boolean | null {
+  const v = r.readOnly;
+  if (typeof v === "boolean") return v;
+  if (v === "true") return true;
+  if (v === "false") return false;
+  return null;
+}
+
+/**
+ * The user name as LookupEvents reports it, so the same event has the same `username` whether it
+ * came from an S3 log file or from the LookupEvents API:
+ * - IAM users (and Directory / SAML / web identity users) → userIdentity.userName
+ * - Root → "root"
+ * - AssumedRole and FederatedUser → the session / federated name, the last segment of the ARN
+ *   ("arn:aws:sts::1:assumed-role/Admin/alice" → "alice")
+ * - otherwise userIdentity.userName when present, else for service-invoked calls the service.
+ */
+export function deriveUsername(r: CloudTrailRecord): string | null {
+  const id = identity(r);
+  if (!id) return null;
+  const type = str(id.type);
+  const userName = str(id.userName);
+  if (type === "Root") return "root";
+  if (type === "AssumedRole" || type === "FederatedUser") {
+    const arn = str(id.arn);
+    if (arn && arn.includes("/")) return arn.slice(arn.lastIndexOf("/") + 1);
+    const pid = str(id.principalId);
+    if (pid && pid.includes(":")) return pid.slice(pid.indexOf(":") + 1);
+    return userName;
+  }
+  if (userName) return userName;
+  if (type === "AWSService") return str(id.invokedBy);
+  return null;
+}
+
+function resources(r: CloudTrailRecord): Record<string, unknown>[] {
+  return Array.isArray(r.resources) ? (r.resources.map(obj).filter(Boolean) as Record<string, unknown>[]) : [];
+}
+
+function uniq(values: (string | null)[]): string[] {
+  return [...new Set(values.filter((v): v is string => v !== null && v !== ""))];
+}
+
+// ---- field factories (the openstatus data-table-filters `col.*` idea) ---------------------------
+
+type Common = Omit<FieldDef, "kind" | "filter" | "facet" | "sort" | "defaultColumn" | "csv" | "render" | "description"> &
+  Partial<Pick<FieldDef, "filter" | "facet" | "sort" | "defaultColumn" | "csv" | "render" | "description">>;
+
+const col = {
+  text: (d: Common): FieldDef => ({ kind: "text", filter: true, facet: false, sort: true, defaultColumn: false, csv: true, render: "text", description: "", ...d }),
+  bool: (d: Common): FieldDef => ({ kind: "bool", filter: true, facet: true, sort: true, defaultColumn: false, csv: true, render: "bool", description: "", ...d }),
+  time: (d: Common): FieldDef => ({ kind: "time", filter: false, facet: false, sort: true, defaultColumn: true, csv: true, render: "time", description: "", ...d }),
+  list: (d: Common): FieldDef => ({ kind: "textArray", filter: true, facet: false, sort: false, defaultColumn: false, csv: true, render: "list", description: "", ...d }),
+};
+
+// ---- the catalog --------------------------------------------------------------------------------
+
+export const FIELDS: readonly FieldDef[] = [
+  col.time({ key: "eventTime", label: "Time", column: "event_time", extract: parseEventTime, description: "When the request was made (UTC)" }),
+  col.text({ key: "username", label: "User name", column: "username", extract: deriveUsername, facet: true, defaultColumn: true, description: "User name as the AWS console reports it: IAM user, role session name, root" }),
+  col.text({ key: "eventName", label: "Event name", column: "event_name", extract: (r) => str(r.eventName), facet: true, defaultColumn: true, render: "code", description: "The API action" }),
+  col.text({ key: "eventSource", label: "Event source", column: "event_source", extract: (r) => str(r.eventSource), facet: true, defaultColumn: true, description: "The service, e.g. iam.amazonaws.com" }),
+  col.text({ key: "awsRegion", label: "Region", column: "aws_region", extract: (r) => str(r.awsRegion), facet: true, defaultColumn: true }),
+  col.text({ key: "accountId", label: "Account", column: "recipient_account_id", extract: (r, ctx) => str(r.recipientAccountId) ?? ctx.account ?? str(identity(r)?.accountId), facet: true, defaultColumn: true, description: "recipientAccountId: the account that received the event" }),
+  col.text({ key: "sourceIPAddress", label: "Source IP", column: "source_ip_address", extract: (r) => str(r.sourceIPAddress), facet: true, defaultColumn: true, render: "ip" }),
+  col.text({ key: "errorCode", label: "Error", column: "error_code", extract: (r) => str(r.errorCode), facet: true, defaultColumn: true, render: "error", description: "errorCode; `*` any error, `!*` no error" }),
+  col.text({ key: "errorMessage", label: "Error message", column: "error_message", extract: (r) => str(r.errorMessage), sort: false }),
+  col.bool({ key: "readOnly", label: "Read-only", column: "read_only", extract: readOnlyOf }),
+  col.text({ key: "identityType", label: "Identity type", column: "identity_type", extract: (r) => str(identity(r)?.type), facet: true }),
+  col.text({ key: "principalArn", label: "Principal ARN", column: "principal_arn", extract: (r) => str(identity(r)?.arn), facet: true, render: "arn" }),
+  col.text({ key: "accessKeyId", label: "Access key", column: "access_key_id", extract: (r) => str(identity(r)?.accessKeyId), render: "code" }),
+  col.text({ key: "userAgent", label: "User agent", column: "user_agent", extract: (r) => str(r.userAgent) }),
+  col.text({ key: "eventType", label: "Event type", column: "event_type", extract: (r) => str(r.eventType), facet: true }),
+  col.text({ key: "eventCategory", label: "Category", column: "event_category", extract: (r) => str(r.eventCategory), facet: true }),
+  col.list({ key: "resourceName", label: "Resources", column: "resource_names", extract: (r) => uniq(resources(r).map((x) => str(x.ARN) ?? str(x.arn) ?? str(x.resourceName) ?? str(x.name))), render: "arn", description: "An entry of resources[]: ARN or name" }),
+  col.list({ key: "resourceType", label: "Resource types", column: "resource_types", extract: (r) => uniq(resources(r).map((x) => str(x.type) ?? str(x.resourceType))), description: "e.g. AWS::S3::Bucket" }),
+  col.text({ key: "eventID", label: "Event ID", column: "id", extract: () => null /* set by ingest: eventID or derived key */, render: "code", sort: false }),
+  col.text({ key: "requestID", label: "Request ID", column: "request_id", extract: (r) => str(r.requestID), sort: false, render: "code" }),
+  col.text({ key: "sharedEventID", label: "Shared event ID", column: "shared_event_id", extract: (r) => str(r.sharedEventID), sort: false, render: "code" }),
+  col.text({ key: "eventVersion", label: "Event version", column: "event_version", extract: (r) => str(r.eventVersion), sort: false }),
+];
+
+export const FIELD_BY_KEY: ReadonlyMap<string, FieldDef> = new Map(FIELDS.map((f) => [f.key, f]));
+
+/** Fields whose column ingest fills from the record (eventID is the primary key, set separately). */
+export const INGEST_FIELDS = FIELDS.filter((f) => f.key !== "eventID");
+
+export const FACET_FIELDS = FIELDS.filter((f) => f.facet);
+export const CSV_FIELDS = FIELDS.filter((f) => f.csv);
+export const DEFAULT_COLUMNS = FIELDS.filter((f) => f.defaultColumn).map((f) => f.key);
+
+/** Fields that every event in API answers carries (the contract's minimum plus the rest of the catalog). */
+export const API_FIELDS = FIELDS;

@@ -1,0 +1,121 @@
+// Bytes of one object (a log file, digest, or something foreign) → what the engine stores. Pure
+// and synchronous (worker-thread friendly). Never throws for bad content: it classifies it.
+import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import type { IngestContext } from "../fields";
+import { normalizeRecord } from "./normalize";
+
+export type ObjectKind = "log" | "insight" | "digest" | "foreign";
+export type ObjectStatus = "ok" | "skipped" | "failed";
+
+export interface KeyInfo {
+  kind: ObjectKind;
+  account?: string;
+  region?: string;
+}
+
+// [prefix/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail[-Digest|-Insight]/REGION/YYYY/MM/DD/file
+const TRAIL_KEY =
+  /(?:^|\/)AWSLogs\/(?:o-[a-z0-9]+\/)?([^/]+)\/(CloudTrail|CloudTrail-Digest|CloudTrail-Insight)\/([a-z0-9-]+)\/\d{4}\/\d{2}\/\d{2}\/[^/]+$/;
+
+/** What an object is, from its key alone; loose files (no AWSLogs layout) are judged by content. */
+export function classifyKey(key: string): KeyInfo & { byLayout: boolean } {
+  const m = TRAIL_KEY.exec(key);
+  if (m) {
+    const kind = m[2] === "CloudTrail-Digest" ? "digest" : m[2] === "CloudTrail-Insight" ? "insight" : "log";
+    if (/\.json(\.gz)?$/.test(key)) return { kind, account: m[1], region: m[3], byLayout: true };
+    return { kind: "foreign", account: m[1], region: m[3], byLayout: true };
+  }
+  if (/(?:^|\/)ConfigWritabilityCheckFile$/.test(key)) return { kind: "foreign", byLayout: true };
+  if (/\.json(\.gz)?$/i.test(key)) return { kind: "log", byLayout: false };
+  return { kind: "foreign", byLayout: false };
+}
+
+export interface DecodedObject {
+  kind: ObjectKind;
+  status: ObjectStatus;
+  reason: string | null;
+  /** SHA-256 hex of the uncompressed bytes (what digests sign), when they could be read. */
+  sha256: string | null;
+  /** Records found in the object (including ones that could not be stored). */
+  records: number;
+  /** COPY text of the storable records. */
+  copyText: string;
+  /** Number of lines in copyText. */
+  rows: number;
+  meta: Record<string, unknown> | null;
+}
+
+function failed(kind: ObjectKind, reason: string, sha256: string | null = null): DecodedObject {
+  return { kind, status: "failed", reason, sha256, records: 0, copyText: "", rows: 0, meta: null };
+}
+
+function skipped(kind: ObjectKind, reason: string, sha256: string | null = null, meta: Record<string, unknown> | null = null): DecodedObject {
+  return { kind, status: "skipped", reason, sha256, records: 0, copyText: "", rows: 0, meta };
+}
+
+const DIGEST_FIELDS = ["digestStartTime", "digestEndTime", "logFiles"];
+
+export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext & { metadata?: Record<string, string> } = {}): DecodedObject {
+  const info = classifyKey(key);
+  if (info.kind === "foreign" && info.byLayout) {
+    return skipped("foreign", "not a CloudTrail log file (foreign object in the trail's folder)");
+  }
+  let raw: Buffer;
+  // Gzip by magic bytes, not by name or Content-Encoding (S3 returns the stored bytes as they are).
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      raw = gunzipSync(bytes);
+    } catch (err) {
+      return failed(info.kind, `corrupt gzip: ${(err as Error).message}`);
+    }
+  } else {
+    raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  const sha256 = createHash("sha256").update(raw).digest("hex");
+  let doc: unknown;
+  try {
+    doc = JSON.parse(raw.toString("utf8"));
+  } catch (err) {
+    if (!info.byLayout && !key.match(/\.json(\.gz)?$/i)) return skipped("foreign", "not JSON", sha256);
+    return failed(info.kind, `invalid JSON: ${(err as Error).message}`, sha256);
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    return info.byLayout ? failed(info.kind, "not a CloudTrail log file: top level is not an object", sha256) : skipped("foreign", "not a CloudTrail log file: top level is not an object", sha256);
+  }
+  const obj = doc as Record<string, unknown>;
+  if (info.kind === "digest" || DIGEST_FIELDS.every((f) => f in obj)) {
+    // Digests are evidence for integrity validation, not events: keep their content and signature.
+    const meta: Record<string, unknown> = { digest: obj };
+    if (ctx.metadata?.signature) meta.signature = ctx.metadata.signature;
+    if (ctx.metadata?.["signature-algorithm"]) meta.signatureAlgorithm = ctx.metadata["signature-algorithm"];
+    return { kind: "digest", status: "ok", reason: null, sha256, records: 0, copyText: "", rows: 0, meta };
+  }
+  if (!Array.isArray(obj.Records)) {
+    const reason = "not a CloudTrail log file: no Records array";
+    return info.byLayout ? failed(info.kind, reason, sha256) : skipped("foreign", reason, sha256);
+  }
+  const lines: string[] = [];
+  const problems = new Map<string, number>();
+  for (const rec of obj.Records) {
+    const n = normalizeRecord(rec, { account: ctx.account ?? info.account });
+    if (n.ok) lines.push(n.line);
+    else problems.set(n.reason, (problems.get(n.reason) ?? 0) + 1);
+  }
+  const kind: ObjectKind = info.kind === "insight" ? "insight" : "log";
+  const reason = problems.size
+    ? [...problems].map(([r, c]) => `${c} record${c > 1 ? "s" : ""} not stored: ${r}`).join("; ")
+    : obj.Records.length === 0
+      ? "empty Records"
+      : null;
+  return {
+    kind,
+    status: lines.length === 0 && problems.size > 0 ? "failed" : "ok",
+    reason,
+    sha256,
+    records: obj.Records.length,
+    copyText: lines.join(""),
+    rows: lines.length,
+    meta: null,
+  };
+}

@@ -1,0 +1,196 @@
+// The sync engine, written once for every source: one sync per source at a time (advisory lock),
+// batching into large COPY transactions while the source keeps reading (one commit in flight),
+// dedupe by eventID, bookkeeping of every object, progress, a run record and a summary.
+import type { Db } from "../store/db";
+import { emptyBatch, Loader, type Batch } from "./loader";
+import { newProgress, silentRenderer, type ProgressRenderer, type ProgressState } from "./progress";
+import type { KnownObject, SourceContext, SourcePlugin } from "./source";
+
+export interface SyncSummary {
+  source: string;
+  ok: boolean;
+  objectsRead: number;
+  objectsUnchanged: number;
+  objectsSkipped: number;
+  objectsFailed: number;
+  eventsNew: number;
+  eventsDuplicate: number;
+  elapsedMs: number;
+  eventsPerSecond: number;
+  failures: { key: string; reason: string }[];
+  /** Units that could not be read this time and will be retried (they make the run not ok). */
+  unreadable: number;
+  error?: string;
+}
+
+export interface SyncOptions {
+  renderer?: ProgressRenderer;
+  log?: (m: string) => void;
+  signal?: AbortSignal;
+  /** Batch thresholds; defaults suit files of a few hundred events. */
+  batchRows?: number;
+  batchObjects?: number;
+}
+
+const MAX_FAILURES_KEPT = 100;
+
+export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = {}): Promise<SyncSummary> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(m + "\n"));
+  const renderer = opts.renderer ?? silentRenderer;
+  const signal = opts.signal ?? new AbortController().signal;
+  const batchRows = opts.batchRows ?? 20_000;
+  const batchObjects = opts.batchObjects ?? 2_000;
+  const progress: ProgressState = newProgress(plugin.id);
+  const failures: SyncSummary["failures"] = [];
+  let unreadable = 0;
+
+  // One sync per source at a time, across processes. A second one waits, then finds the work done.
+  const lockClient = await db.pool.connect();
+  lockClient.on("error", () => {});
+  const lockKey = `trailscope-sync:${plugin.id}`;
+  const got = await lockClient.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [lockKey]);
+  if (!got.rows[0].ok) {
+    log(`${plugin.id}: another sync of this source is running; waiting for it to finish`);
+    await lockClient.query(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [lockKey]);
+  }
+
+  // Runs left "running" by a killed process are marked so, now that we hold the lock.
+  await db.prisma.syncRun.updateMany({
+    where: { source: plugin.id, status: "running" },
+    data: { status: "interrupted", finishedAt: new Date() },
+  });
+  const run = await db.prisma.syncRun.create({ data: { source: plugin.id, status: "running" } });
+  const loader = new Loader(db.pool, log);
+
+  const saveRun = (extra: Record<string, unknown> = {}) =>
+    db.prisma.syncRun
+      .update({
+        where: { id: run.id },
+        data: {
+          heartbeatAt: new Date(),
+          objectsRead: progress.objectsRead,
+          objectsSkipped: progress.objectsSkipped,
+          objectsFailed: progress.objectsFailed,
+          eventsNew: progress.eventsNew,
+          eventsDuplicate: progress.eventsDuplicate,
+          progress: `${progress.phase}: ${progress.done}${progress.total ? ` / ${progress.total}${progress.totalFinal ? "" : "+"}` : ""} units`,
+          failures: failures.length ? failures.slice(-20) : undefined,
+          ...extra,
+        },
+      })
+      .catch((err: Error) => log(`could not update sync status: ${err.message}`));
+  const heartbeat = setInterval(() => void saveRun(), 2000);
+
+  const ctx: SourceContext = {
+    db,
+    progress,
+    signal,
+    log,
+    async knownObjects(objectSource) {
+      const rows = await db.prisma.ingestedObject.findMany({
+        where: { source: objectSource },
+        select: { key: true, etag: true, status: true },
+      });
+      return new Map<string, KnownObject>(rows.map((r) => [r.key, { etag: r.etag, status: r.status }]));
+    },
+    async cursors() {
+      const rows = await db.prisma.syncCursor.findMany({ where: { source: plugin.id } });
+      return new Map(rows.map((r) => [`${r.account}/${r.region}`, r.position as unknown]));
+    },
+  };
+
+  let batch: Batch = emptyBatch();
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const b = batch;
+    batch = emptyBatch();
+    await inFlight; // keep commits in order; the source reads on while one commits
+    inFlight = loader.commit(b, { signal }).then((inserted) => {
+      progress.eventsNew += inserted;
+      progress.eventsDuplicate += b.rows - inserted;
+      for (const o of b.objects) {
+        if (o.status === "failed") progress.objectsFailed++;
+        else if (o.status === "skipped") progress.objectsSkipped++;
+        else progress.objectsRead++;
+        // Everything but an empty file is worth reporting (records an ok file could not store, too).
+        if (o.reason && o.reason !== "empty Records") failures.push({ key: o.key, reason: o.reason });
+        if (failures.length > MAX_FAILURES_KEPT) failures.shift();
+      }
+      renderer.update(progress);
+    });
+    // Surface a failed commit now rather than at the next flush.
+    inFlight.catch(() => {});
+  };
+
+  let fatal: Error | undefined;
+  try {
+    for await (const chunk of plugin.chunks(ctx)) {
+      if (signal.aborted) throw new Error("sync aborted");
+      if (chunk.error) {
+        unreadable++;
+        failures.push({ key: chunk.error.key, reason: `${chunk.error.reason} (will retry next run)` });
+        if (failures.length > MAX_FAILURES_KEPT) failures.shift();
+        continue;
+      }
+      if (chunk.rows > 0) {
+        batch.copyText.push(chunk.copyText);
+        batch.rows += chunk.rows;
+      }
+      if (chunk.object) batch.objects.push(chunk.object);
+      if (chunk.cursor) batch.cursors.push(chunk.cursor);
+      renderer.update(progress);
+      if (chunk.flush || batch.rows >= batchRows || batch.objects.length >= batchObjects) await flush();
+    }
+    if (batch.rows || batch.objects.length || batch.cursors.length) await flush();
+    await inFlight;
+  } catch (err) {
+    fatal = err as Error;
+    await inFlight.catch(() => {});
+  } finally {
+    clearInterval(heartbeat);
+    renderer.done();
+    loader.close();
+  }
+
+  const elapsedMs = Date.now() - progress.startedAt;
+  const events = progress.eventsNew + progress.eventsDuplicate;
+  const summary: SyncSummary = {
+    source: plugin.id,
+    ok: !fatal && unreadable === 0,
+    objectsRead: progress.objectsRead,
+    objectsUnchanged: progress.objectsUnchanged,
+    objectsSkipped: progress.objectsSkipped,
+    objectsFailed: progress.objectsFailed,
+    eventsNew: progress.eventsNew,
+    eventsDuplicate: progress.eventsDuplicate,
+    elapsedMs,
+    eventsPerSecond: elapsedMs > 0 ? Math.round((events * 1000) / elapsedMs) : 0,
+    failures,
+    unreadable,
+    error: fatal ? fatal.message : unreadable ? `${unreadable} unit(s) could not be read; they are retried next run` : undefined,
+  };
+  await saveRun({
+    status: fatal ? "failed" : unreadable ? "partial" : "ok",
+    finishedAt: new Date(),
+    error: summary.error ?? null,
+    progress: `${progress.done} units`,
+  });
+  await lockClient.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [lockKey]).catch(() => {});
+  lockClient.release();
+  return summary;
+}
+
+export function formatSummary(s: SyncSummary): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const lines = [
+    `${s.source}: ${s.ok ? "done" : "FAILED"} in ${(s.elapsedMs / 1000).toFixed(1)} s`,
+    `  objects: ${n(s.objectsRead)} read, ${n(s.objectsUnchanged)} unchanged (already ingested), ${n(s.objectsSkipped)} skipped, ${n(s.objectsFailed)} failed`,
+    `  events:  ${n(s.eventsNew)} new, ${n(s.eventsDuplicate)} duplicate, ${n(s.eventsPerSecond)} events/s`,
+  ];
+  if (s.failures.length) {
+    lines.push(`  problems (${s.failures.length}${s.failures.length >= MAX_FAILURES_KEPT ? ", most recent" : ""}):`);
+    for (const f of s.failures) lines.push(`    ${f.key}: ${f.reason}`);
+  }
+  if (s.error) lines.push(`  error: ${s.error}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,177 @@
+// Commits batches: events by COPY into a staging table and one INSERT … ON CONFLICT DO NOTHING
+// (dedupe by eventID), together with the bookkeeping of the objects they came from and the
+// source's cursor — all in ONE transaction. So after a crash (kill -9, database restart) an
+// object is either fully recorded with its events or not at all, and is simply read again.
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { COPY_COLUMNS } from "./normalize";
+import type { ObjectKind, ObjectStatus } from "./decode";
+
+export interface ObjectRecord {
+  source: string;
+  key: string;
+  size: number | null;
+  etag: string | null;
+  sha256: string | null;
+  kind: ObjectKind;
+  records: number;
+  status: ObjectStatus;
+  reason: string | null;
+  meta: Record<string, unknown> | null;
+}
+
+export interface CursorUpdate {
+  source: string;
+  account: string;
+  region: string;
+  position: unknown;
+}
+
+export interface Batch {
+  copyText: string[];
+  rows: number;
+  objects: ObjectRecord[];
+  cursors: CursorUpdate[];
+}
+
+export function emptyBatch(): Batch {
+  return { copyText: [], rows: 0, objects: [], cursors: [] };
+}
+
+const COLS = COPY_COLUMNS.map((c) => `"${c}"`).join(", ");
+
+/** Errors after which the same transaction may succeed on a new connection. */
+export function isTransient(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  const code = e?.code ?? "";
+  return (
+    code.startsWith("08") || // connection exceptions
+    code === "57P01" || code === "57P02" || code === "57P03" || // admin shutdown, crash, cannot connect now
+    code === "40001" || code === "40P01" || // serialization failure, deadlock (retry is the documented answer)
+    code === "53300" || // too many connections
+    ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND"].includes(code) ||
+    /Connection terminated|terminating connection|Client has encountered a connection error|the database system is (starting up|shutting down)|not queryable/i.test(e?.message ?? "")
+  );
+}
+
+function copyInto(client: pg.PoolClient, sql: string, chunks: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stream = client.query(copyFrom(sql));
+    stream.on("error", reject);
+    stream.on("finish", () => resolve());
+    let i = 0;
+    // Respect backpressure: a batch can be tens of megabytes.
+    const pump = () => {
+      while (i < chunks.length) {
+        if (!stream.write(chunks[i++])) {
+          stream.once("drain", pump);
+          return;
+        }
+      }
+      stream.end();
+    };
+    pump();
+  });
+}
+
+export class Loader {
+  private client: pg.PoolClient | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly log: (m: string) => void = () => {},
+  ) {}
+
+  private async connect(): Promise<pg.PoolClient> {
+    if (this.client) return this.client;
+    const c = await this.pool.connect();
+    c.on("error", () => {}); // surfaced through the failing query instead
+    // Staging without indexes or WAL; emptied at every commit.
+    await c.query(
+      `CREATE TEMP TABLE IF NOT EXISTS events_stage (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`,
+    );
+    this.client = c;
+    return c;
+  }
+
+  private drop(broken: boolean) {
+    this.client?.release(broken ? new Error("discarded after error") : undefined);
+    this.client = null;
+  }
+
+  /** Commits a batch; returns how many of its rows were new events. Retries through restarts. */
+  async commit(batch: Batch, opts: { retryForMs?: number; signal?: AbortSignal } = {}): Promise<number> {
+    const deadline = Date.now() + (opts.retryForMs ?? 120_000);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.commitOnce(batch);
+      } catch (err) {
+        if (!isTransient(err) || Date.now() > deadline || opts.signal?.aborted) throw err;
+        const wait = Math.min(500 * 2 ** attempt, 5000);
+        this.log(`database unavailable (${(err as Error).message}); retrying in ${wait} ms`);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  private async commitOnce(batch: Batch): Promise<number> {
+    const c = await this.connect();
+    try {
+      await c.query("BEGIN");
+      let inserted = 0;
+      if (batch.rows > 0) {
+        await copyInto(c, `COPY events_stage (${COLS}) FROM STDIN`, batch.copyText);
+        // Sorted by id so concurrent syncs take row locks in the same order and cannot deadlock.
+        const r = await c.query(
+          `INSERT INTO events (${COLS}) SELECT ${COLS} FROM events_stage ORDER BY id ON CONFLICT (id) DO NOTHING`,
+        );
+        inserted = r.rowCount ?? 0;
+      }
+      if (batch.objects.length > 0) await this.upsertObjects(c, batch.objects);
+      for (const cur of [...batch.cursors].sort((a, b) => (a.account + a.region).localeCompare(b.account + b.region))) {
+        await c.query(
+          `INSERT INTO sync_cursors (source, account, region, position, updated_at) VALUES ($1, $2, $3, $4, now())
+           ON CONFLICT (source, account, region) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
+          [cur.source, cur.account, cur.region, JSON.stringify(cur.position)],
+        );
+      }
+      await c.query("COMMIT");
+      return inserted;
+    } catch (err) {
+      await c.query("ROLLBACK").catch(() => {});
+      this.drop(isTransient(err));
+      throw err;
+    }
+  }
+
+  private async upsertObjects(c: pg.PoolClient, objects: ObjectRecord[]) {
+    // Last write per key wins within a batch (an object re-read after its ETag changed).
+    const byKey = new Map(objects.map((o) => [`${o.source}\u0001${o.key}`, o]));
+    const list = [...byKey.values()].sort((a, b) => (a.source === b.source ? (a.key < b.key ? -1 : 1) : a.source < b.source ? -1 : 1));
+    await c.query(
+      `INSERT INTO ingested_objects (source, key, size, etag, sha256, kind, records, status, reason, meta, ingested_at)
+       SELECT s, k, sz, e, h, kd, n, st, rs, m::jsonb, now()
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[])
+         AS t(s, k, sz, e, h, kd, n, st, rs, m)
+       ON CONFLICT (source, key) DO UPDATE SET size = EXCLUDED.size, etag = EXCLUDED.etag, sha256 = EXCLUDED.sha256,
+         kind = EXCLUDED.kind, records = EXCLUDED.records, status = EXCLUDED.status, reason = EXCLUDED.reason,
+         meta = EXCLUDED.meta, ingested_at = now()`,
+      [
+        list.map((o) => o.source),
+        list.map((o) => o.key),
+        list.map((o) => o.size),
+        list.map((o) => o.etag),
+        list.map((o) => o.sha256),
+        list.map((o) => o.kind),
+        list.map((o) => o.records),
+        list.map((o) => o.status),
+        list.map((o) => o.reason),
+        list.map((o) => (o.meta ? JSON.stringify(o.meta) : null)),
+      ],
+    );
+  }
+
+  close() {
+    this.drop(false);
+  }
+}

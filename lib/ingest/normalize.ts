@@ -1,0 +1,176 @@
+// CloudTrail record → one row of the `events` table, already in COPY text format. Pure and
+// synchronous so it can run in worker threads. Column values come from the field catalog.
+import { createHash } from "node:crypto";
+import { INGEST_FIELDS, parseEventTime, type CloudTrailRecord, type IngestContext } from "../fields";
+
+/** Columns in the order normalizeRecord writes them (COPY events (...) FROM STDIN). */
+export const COPY_COLUMNS = ["id", ...INGEST_FIELDS.map((f) => f.column), "record", "raw_json"];
+
+/** Depth kept in the jsonb copy of a record nested deeper than JSON.stringify can go. */
+const JSONB_MAX_DEPTH = 500;
+
+// ---- JSON that PostgreSQL's jsonb accepts -------------------------------------------------------
+
+/**
+ * jsonb rejects the escape \u0000 and unpaired surrogates (\ud800…\udfff). JSON.stringify writes
+ * exactly those as escapes, so finding an unescaped-backslash `\u0000` or `\udXXX` in its output
+ * finds every offending character.
+ */
+const JSONB_UNSAFE = /(?<!\\)((?:\\\\)*)\\u(0000|d[89a-f][0-9a-f]{2})/gi;
+
+/** JSON.stringify without recursion, for records nested deeper than V8's stack allows. */
+export function stringifyIterative(value: unknown): string {
+  const out: string[] = [];
+  type Frame = { items: [string | null, unknown][]; i: number; close: string };
+  const stack: Frame[] = [];
+  const open = (v: unknown): void => {
+    if (v === null || typeof v !== "object") {
+      out.push(v === undefined ? "null" : JSON.stringify(v));
+      return;
+    }
+    if (Array.isArray(v)) {
+      out.push("[");
+      stack.push({ items: v.map((x) => [null, x] as [null, unknown]), i: 0, close: "]" });
+    } else {
+      out.push("{");
+      const items = Object.entries(v as object).filter(([, x]) => x !== undefined) as [string, unknown][];
+      stack.push({ items, i: 0, close: "}" });
+    }
+  };
+  open(value);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.i >= top.items.length) {
+      out.push(top.close);
+      stack.pop();
+      continue;
+    }
+    const [k, v] = top.items[top.i];
+    if (top.i++ > 0) out.push(",");
+    if (k !== null) out.push(JSON.stringify(k), ":");
+    open(v);
+  }
+  return out.join("");
+}
+
+/** A copy of `value` with everything deeper than `max` levels replaced by a note (iterative). */
+function truncateDepth(value: unknown, max: number): unknown {
+  const note = `[nested deeper than ${max} levels: see the raw record]`;
+  const root: { v: unknown } = { v: undefined };
+  const work: [unknown, (x: unknown) => void, number][] = [[value, (x) => (root.v = x), 0]];
+  while (work.length) {
+    const [v, set, depth] = work.pop()!;
+    if (v === null || typeof v !== "object") set(v);
+    else if (depth >= max) set(note);
+    else if (Array.isArray(v)) {
+      const a: unknown[] = new Array(v.length);
+      set(a);
+      v.forEach((x, i) => work.push([x, (y) => (a[i] = y), depth + 1]));
+    } else {
+      const o: Record<string, unknown> = {};
+      set(o);
+      for (const [k, x] of Object.entries(v)) work.push([x, (y) => (o[k] = y), depth + 1]);
+    }
+  }
+  return root.v;
+}
+
+export interface RecordJson {
+  /** What goes into the jsonb column. */
+  jsonb: string;
+  /** The exact record as JSON when `jsonb` had to differ from it, else null. */
+  raw: string | null;
+}
+
+export function recordJson(record: CloudTrailRecord): RecordJson {
+  let json: string;
+  try {
+    json = JSON.stringify(record);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    // Too deep for V8's recursive stringify (a few thousand levels); PostgreSQL's jsonb parser has
+    // a similar limit, so jsonb gets a depth-capped copy and raw_json the whole record.
+    const raw = stringifyIterative(record);
+    return { jsonb: sanitizeJson(JSON.stringify(truncateDepth(record, JSONB_MAX_DEPTH))), raw };
+  }
+  const safe = sanitizeJson(json);
+  return { jsonb: safe, raw: safe === json ? null : json };
+}
+
+function sanitizeJson(json: string): string {
+  JSONB_UNSAFE.lastIndex = 0;
+  if (!JSONB_UNSAFE.test(json)) return json;
+  return json.replace(JSONB_UNSAFE, (_m, bs: string) => `${bs}\\ufffd`);
+}
+
+// ---- COPY text format ---------------------------------------------------------------------------
+
+/** Text values: PostgreSQL text cannot hold U+0000, and UTF-8 cannot hold lone surrogates. */
+export function cleanText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  const t = s.includes("\u0000") ? s.replace(/\u0000/g, "\ufffd") : s;
+  return t.isWellFormed() ? t : t.toWellFormed();
+}
+
+function copyEscape(s: string): string {
+  // COPY text format: backslash, newline, carriage return and tab must be escaped.
+  return /[\\\n\r\t]/.test(s) ? s.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t")) : s;
+}
+
+function arrayLiteral(values: string[]): string {
+  return "{" + values.map((v) => '"' + cleanText(v).replace(/[\\"]/g, (c) => "\\" + c) + '"').join(",") + "}";
+}
+
+function copyValue(v: string | boolean | Date | string[] | null): string {
+  if (v === null || v === undefined) return "\\N";
+  if (typeof v === "boolean") return v ? "t" : "f";
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return copyEscape(arrayLiteral(v));
+  return copyEscape(cleanText(v));
+}
+
+// ---- identity -----------------------------------------------------------------------------------
+
+/** Canonical JSON (sorted keys) so the same record hashes the same wherever it was delivered. */
+function canonical(v: unknown): string {
+  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
+  if (Array.isArray(v)) return "[" + v.map(canonical).join(",") + "]";
+  const o = v as Record<string, unknown>;
+  return "{" + Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => JSON.stringify(k) + ":" + canonical(o[k])).join(",") + "}";
+}
+
+/**
+ * The dedupe key: eventID, or for records that have none (eventVersion 1.0 predates it) a
+ * deterministic key from the record's content, so re-deliveries of the same record collapse.
+ */
+export function eventKey(record: CloudTrailRecord, json: RecordJson): string {
+  const id = record.eventID;
+  if (typeof id === "string" && id !== "") return cleanText(id);
+  const text = json.raw ?? json.jsonb;
+  let basis: string;
+  try {
+    basis = canonical(record);
+  } catch {
+    basis = text; // too deep to canonicalise recursively; the serialisation is deterministic too
+  }
+  return "v1-" + createHash("sha256").update(basis).digest("hex").slice(0, 32);
+}
+
+// ---- the row ------------------------------------------------------------------------------------
+
+export type NormalizeResult = { ok: true; id: string; line: string } | { ok: false; reason: string };
+
+/** One COPY line (with trailing newline) for a record, or why it cannot be stored. */
+export function normalizeRecord(record: unknown, ctx: IngestContext): NormalizeResult {
+  if (record === null || typeof record !== "object" || Array.isArray(record)) {
+    return { ok: false, reason: "record is not a JSON object" };
+  }
+  const r = record as CloudTrailRecord;
+  if (!parseEventTime(r)) return { ok: false, reason: `record has no valid eventTime (${JSON.stringify(r.eventTime)?.slice(0, 40)})` };
+  const json = recordJson(r);
+  const id = eventKey(r, json);
+  const cells = [copyEscape(id)];
+  for (const f of INGEST_FIELDS) cells.push(copyValue(f.extract(r, ctx)));
+  cells.push(copyEscape(json.jsonb), json.raw === null ? "\\N" : copyEscape(json.raw));
+  return { ok: true, id, line: cells.join("\t") + "\n" };
+}

@@ -1,0 +1,111 @@
+// Reading events: keyset-paged lists, single events, and the row → API shape mapping. Keyset
+// (not OFFSET) paging keeps page 500 as fast as page 1 and stable while new events arrive.
+import type pg from "pg";
+import { FIELDS, type FieldDef } from "../fields";
+import { ParamError, type EventQuery } from "./params";
+import { SqlParams, whereClauses } from "./sql";
+
+export type ApiEvent = Record<string, string | boolean | string[] | null>;
+
+/** Catalog columns selected for lists and exports (never the record: lists stay light). */
+export const SELECT_COLUMNS = FIELDS.map((f) => `${f.column} AS "${f.key}"`).join(", ");
+
+export function toApiEvent(row: Record<string, unknown>): ApiEvent {
+  const out: ApiEvent = {};
+  for (const f of FIELDS) {
+    const v = row[f.key];
+    out[f.key] = v instanceof Date ? v.toISOString() : (v as ApiEvent[string]) ?? null;
+  }
+  // The contract names the account column after CloudTrail's field.
+  out.recipientAccountId = out.accountId;
+  return out;
+}
+
+// ---- keyset cursor ------------------------------------------------------------------------------
+
+interface CursorState {
+  s: string; // sort key, so a cursor cannot be replayed under another sort
+  d: "asc" | "desc";
+  v: string | boolean | null; // sort column value of the last row (ISO for times)
+  id: string;
+}
+
+function encodeCursor(c: CursorState): string {
+  return Buffer.from(JSON.stringify(c)).toString("base64url");
+}
+
+function decodeCursor(raw: string, q: EventQuery): CursorState {
+  try {
+    const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as CursorState;
+    if (typeof c.id !== "string" || c.s !== q.sort.field.key || c.d !== q.sort.dir) throw new Error();
+    if (q.sort.field.kind === "time" && (typeof c.v !== "string" || Number.isNaN(Date.parse(c.v)))) throw new Error();
+    return c;
+  } catch {
+    throw new ParamError("cursor", "is not a cursor returned by this query (was the sort changed?)");
+  }
+}
+
+/**
+ * ORDER BY and the "after this row" predicate. Ties are broken by id in the same direction;
+ * nullable sort columns put NULLs last in both directions.
+ */
+function orderAndAfter(q: EventQuery, p: SqlParams): { orderBy: string; after?: string } {
+  const { field, dir } = q.sort;
+  const col = field.column;
+  const cmp = dir === "desc" ? "<" : ">";
+  const orderBy =
+    field.kind === "time"
+      ? `ORDER BY ${col} ${dir}, id ${dir}`
+      : `ORDER BY ${col} ${dir} NULLS LAST, id ${dir}`;
+  if (!q.cursor) return { orderBy };
+  const c = decodeCursor(q.cursor, q);
+  const idP = p.add(c.id);
+  if (field.kind === "time") {
+    return { orderBy, after: `(${col}, id) ${cmp} (${p.add(new Date(c.v as string))}, ${idP})` };
+  }
+  if (c.v === null) return { orderBy, after: `(${col} IS NULL AND id ${cmp} ${idP})` };
+  const vP = p.add(c.v);
+  return { orderBy, after: `(${col} ${cmp} ${vP} OR (${col} = ${vP} AND id ${cmp} ${idP}) OR ${col} IS NULL)` };
+}
+
+function cursorValue(field: FieldDef, row: Record<string, unknown>): CursorState["v"] {
+  const v = row[field.key];
+  return v instanceof Date ? v.toISOString() : ((v as string | boolean | null) ?? null);
+}
+
+export interface EventPage {
+  events: ApiEvent[];
+  nextCursor: string | null;
+}
+
+export async function listEvents(db: pg.Pool, q: EventQuery): Promise<EventPage> {
+  const p = new SqlParams();
+  const where = whereClauses(q, p);
+  const { orderBy, after } = orderAndAfter(q, p);
+  if (after) where.push(after);
+  const sql = `SELECT ${SELECT_COLUMNS} FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""} ${orderBy} LIMIT ${p.add(q.limit + 1)}`;
+  const { rows } = await db.query(sql, p.values);
+  const more = rows.length > q.limit;
+  const page = more ? rows.slice(0, q.limit) : rows;
+  const last = page[page.length - 1];
+  return {
+    events: page.map(toApiEvent),
+    nextCursor:
+      more && last
+        ? encodeCursor({ s: q.sort.field.key, d: q.sort.dir, v: cursorValue(q.sort.field, last), id: last.eventID as string })
+        : null,
+  };
+}
+
+/** The whole stored record as JSON text: the exact original where jsonb could not hold it. */
+export async function getEventJson(db: pg.Pool, id: string): Promise<string | null> {
+  const { rows } = await db.query(`SELECT coalesce(raw_json, record::text) AS json FROM events WHERE id = $1`, [id]);
+  return rows.length ? (rows[0].json as string) : null;
+}
+
+export async function countEvents(db: pg.Pool, q: EventQuery): Promise<number> {
+  const p = new SqlParams();
+  const where = whereClauses(q, p);
+  const { rows } = await db.query(`SELECT count(*)::bigint AS n FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""}`, p.values);
+  return Number(rows[0].n);
+}

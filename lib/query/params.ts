@@ -1,0 +1,156 @@
+// The one parser of view state: the timeline page, /api/events and /api/export all read their
+// URL parameters through parseEventQuery, so a link shows and exports exactly the same set.
+import { FIELD_BY_KEY, type FieldDef } from "../fields";
+
+export class ParamError extends Error {
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
+    super(`${param}: ${message}`);
+    this.name = "ParamError";
+  }
+}
+
+export interface ValueMatch {
+  value: string;
+  /** `*` in the value: matched as a pattern (`*` = any run of characters). */
+  wildcard: boolean;
+}
+
+export interface FieldFilter {
+  field: FieldDef;
+  /** ORed together; empty means no positive constraint. */
+  include: ValueMatch[];
+  /** Each one excluded (values written with a leading `!`). */
+  exclude: ValueMatch[];
+}
+
+export type SortDir = "asc" | "desc";
+
+export interface EventQuery {
+  filters: FieldFilter[];
+  /** Inclusive lower bound on eventTime. */
+  from?: Date;
+  /** Exclusive upper bound on eventTime. */
+  to?: Date;
+  /** Free-text terms, ORed, case-insensitive, anywhere in the record. */
+  q: string[];
+  sort: { field: FieldDef; dir: SortDir };
+  limit: number;
+  cursor?: string;
+}
+
+/** Parameters of the page's view (not filters); the API accepts and ignores them so any timeline URL works there. */
+export const VIEW_PARAMS = new Set(["columns", "tz", "event", "format", "facets", "panel"]);
+const PAGING_PARAMS = new Set(["limit", "cursor"]);
+const QUERY_PARAMS = new Set(["from", "to", "q", "sort"]);
+
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 1000;
+
+const RELATIVE = /^now(?:-(\d+)(s|m|h|d|w))?$/;
+const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
+// Full instants with a zone, a date-time without one (taken as UTC) or a date (UTC midnight).
+const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+export function parseInstant(param: string, raw: string, now: Date): Date {
+  const v = raw.trim();
+  const rel = RELATIVE.exec(v);
+  if (rel) {
+    const n = rel[1] ? Number(rel[1]) * UNIT_MS[rel[2]] : 0;
+    return new Date(now.getTime() - n);
+  }
+  if (ISO.test(v)) {
+    const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(v) && v.length > 10;
+    const d = new Date(hasZone || v.length === 10 ? v.replace(" ", "T") : v.replace(" ", "T") + "Z");
+    if (!Number.isNaN(d.getTime())) return d;
+  }
+  throw new ParamError(param, `"${raw}" is not a time: use an ISO-8601 instant (2026-11-20T13:00:00Z) or now, now-15m, now-24h, now-7d`);
+}
+
+function parseValue(field: FieldDef, raw: string): { negate: boolean; match: ValueMatch } {
+  const negate = raw.startsWith("!");
+  const value = negate ? raw.slice(1) : raw;
+  if (field.kind === "bool") {
+    if (value !== "true" && value !== "false") {
+      throw new ParamError(field.key, `must be true or false (optionally negated with !), not "${raw}"`);
+    }
+    return { negate, match: { value, wildcard: false } };
+  }
+  if (value === "") throw new ParamError(field.key, "empty value");
+  return { negate, match: { value, wildcard: value.includes("*") } };
+}
+
+export interface ParseOptions {
+  now?: Date;
+  /** Whether limit/cursor are meaningful (the list API); elsewhere they are accepted and ignored. */
+  paging?: boolean;
+}
+
+type Params = URLSearchParams | Record<string, string | string[] | undefined>;
+
+function toSearchParams(p: Params): URLSearchParams {
+  if (p instanceof URLSearchParams) return p;
+  const sp = new URLSearchParams();
+  for (const [k, v] of Object.entries(p)) {
+    if (v === undefined) continue;
+    for (const one of Array.isArray(v) ? v : [v]) sp.append(k, one);
+  }
+  return sp;
+}
+
+function single(sp: URLSearchParams, name: string): string | undefined {
+  const all = sp.getAll(name);
+  if (all.length > 1) throw new ParamError(name, "may be given only once");
+  return all[0];
+}
+
+export function parseEventQuery(params: Params, opts: ParseOptions = {}): EventQuery {
+  const sp = toSearchParams(params);
+  const now = opts.now ?? new Date();
+  const byField = new Map<string, FieldFilter>();
+
+  for (const name of new Set(sp.keys())) {
+    if (QUERY_PARAMS.has(name) || PAGING_PARAMS.has(name) || VIEW_PARAMS.has(name)) continue;
+    const field = FIELD_BY_KEY.get(name);
+    if (!field || !field.filter) throw new ParamError(name, "unknown parameter");
+    const ff: FieldFilter = { field, include: [], exclude: [] };
+    for (const raw of sp.getAll(name)) {
+      const { negate, match } = parseValue(field, raw);
+      (negate ? ff.exclude : ff.include).push(match);
+    }
+    byField.set(name, ff);
+  }
+
+  const fromRaw = single(sp, "from");
+  const toRaw = single(sp, "to");
+  const from = fromRaw ? parseInstant("from", fromRaw, now) : undefined;
+  const to = toRaw ? parseInstant("to", toRaw, now) : undefined;
+  if (from && to && from.getTime() > to.getTime()) throw new ParamError("from", "is after to");
+
+  const q = sp.getAll("q").map((s) => s.trim()).filter((s) => s !== "");
+
+  const sortRaw = single(sp, "sort") ?? "eventTime:desc";
+  const m = /^([A-Za-z]+)(?::(asc|desc))?$/.exec(sortRaw);
+  const sortField = m ? FIELD_BY_KEY.get(m[1]) : undefined;
+  if (!m || !sortField || !sortField.sort) {
+    throw new ParamError("sort", `"${sortRaw}" is not <field>:asc|desc with a sortable field`);
+  }
+  const sort = { field: sortField, dir: (m[2] ?? "desc") as SortDir };
+
+  let limit = DEFAULT_LIMIT;
+  let cursor: string | undefined;
+  if (opts.paging) {
+    const l = single(sp, "limit");
+    if (l !== undefined) {
+      if (!/^\d+$/.test(l) || Number(l) < 1 || Number(l) > MAX_LIMIT) {
+        throw new ParamError("limit", `must be a whole number from 1 to ${MAX_LIMIT}`);
+      }
+      limit = Number(l);
+    }
+    cursor = single(sp, "cursor") || undefined;
+  }
+
+  return { filters: [...byField.values()], from, to, q, sort, limit, cursor };
+}

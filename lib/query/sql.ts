@@ -1,0 +1,85 @@
+// EventQuery → SQL. Every user-supplied value reaches PostgreSQL as a bound parameter ($n); only
+// column names from the field catalog are spliced into the text.
+import type { FieldFilter, EventQuery, ValueMatch } from "./params";
+
+export class SqlParams {
+  readonly values: unknown[] = [];
+  add(v: unknown): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
+/** `*` → `%`, everything else literal (LIKE's own `%`, `_` and `\` escaped). */
+export function likePattern(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => "\\" + c).replace(/\*/g, "%");
+}
+
+/** `*` alone: "has any value". */
+const isAny = (m: ValueMatch) => m.wildcard && m.value.replace(/\*/g, "") === "";
+
+function matchText(col: string, m: ValueMatch, p: SqlParams): string {
+  if (m.wildcard) {
+    if (isAny(m)) return `${col} IS NOT NULL`;
+    return `${col} LIKE ${p.add(likePattern(m.value))}`;
+  }
+  return `${col} = ${p.add(m.value)}`;
+}
+
+function matchArray(col: string, m: ValueMatch, p: SqlParams): string {
+  if (m.wildcard) {
+    if (isAny(m)) return `cardinality(${col}) > 0`;
+    return `EXISTS (SELECT 1 FROM unnest(${col}) AS v WHERE v LIKE ${p.add(likePattern(m.value))})`;
+  }
+  return `${col} @> ARRAY[${p.add(m.value)}]::text[]`;
+}
+
+function fieldPredicate(ff: FieldFilter, p: SqlParams): string[] {
+  const col = ff.field.column;
+  const out: string[] = [];
+  const one = (m: ValueMatch) =>
+    ff.field.kind === "textArray"
+      ? matchArray(col, m, p)
+      : ff.field.kind === "bool"
+        ? `${col} = ${p.add(m.value === "true")}`
+        : matchText(col, m, p);
+  if (ff.include.length > 0) {
+    const exact = ff.include.filter((m) => !m.wildcard);
+    const parts: string[] = [];
+    // Several exact values: one `= ANY($n)` (or `&&` for arrays) keeps the plan index-friendly.
+    if (exact.length > 1 && ff.field.kind === "text") parts.push(`${col} = ANY(${p.add(exact.map((m) => m.value))}::text[])`);
+    else if (exact.length > 1 && ff.field.kind === "textArray") parts.push(`${col} && ${p.add(exact.map((m) => m.value))}::text[]`);
+    else parts.push(...exact.map(one));
+    parts.push(...ff.include.filter((m) => m.wildcard).map(one));
+    out.push(parts.length === 1 ? parts[0] : `(${parts.join(" OR ")})`);
+  }
+  for (const m of ff.exclude) {
+    // "not X" keeps events that have no value at all (an Insight event has no eventName, and
+    // `eventName=!ConsoleLogin` must still show it); `!*` means "has no value".
+    if (isAny(m)) out.push(ff.field.kind === "textArray" ? `coalesce(cardinality(${col}), 0) = 0` : `${col} IS NULL`);
+    else out.push(`(${col} IS NULL OR NOT (${one(m)}))`);
+  }
+  return out;
+}
+
+/** WHERE clauses (ANDed) for the filters, time range and free text of a query. */
+export function whereClauses(q: EventQuery, p: SqlParams): string[] {
+  const clauses: string[] = [];
+  if (q.from) clauses.push(`event_time >= ${p.add(q.from)}`);
+  if (q.to) clauses.push(`event_time < ${p.add(q.to)}`);
+  for (const ff of q.filters) clauses.push(...fieldPredicate(ff, p));
+  if (q.q.length > 0) {
+    // Free text over the whole record (and the exact original where jsonb could not hold it).
+    const terms = q.q.map((t) => {
+      const pat = p.add("%" + likePattern(t) + "%");
+      return `(record::text ILIKE ${pat} OR raw_json ILIKE ${pat})`;
+    });
+    clauses.push(terms.length === 1 ? terms[0] : `(${terms.join(" OR ")})`);
+  }
+  return clauses;
+}
+
+export function whereSql(q: EventQuery, p: SqlParams): string {
+  const c = whereClauses(q, p);
+  return c.length ? `WHERE ${c.join(" AND ")}` : "";
+}

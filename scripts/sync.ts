@@ -1,0 +1,45 @@
+// `npm run sync -- <source>…`: one-shot sync with progress on stderr and a summary per source.
+// Exit 0 when every source was read (bad files are reported, not fatal); 1 on a fatal error.
+import { runSync, formatSummary } from "../lib/ingest/engine";
+import { stderrRenderer } from "../lib/ingest/progress";
+import { parseSource } from "../lib/ingest/sources";
+import { openDb } from "../lib/store/db";
+import { ensureDatabase } from "../lib/store/embedded";
+import { migrate } from "../lib/store/migrate";
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2).filter((a) => a !== "--");
+  if (args.length === 0 || args.includes("--help")) {
+    process.stderr.write(
+      "usage: npm run sync -- <source>…\n  <path> | file:<path>   a folder, log file or .tar/.tar.gz\n  s3://bucket[/prefix][?region=…&forcePathStyle=true]\n  lookup://<region>[?profile=…&since=now-7d]\n",
+    );
+    return args.length === 0 ? 2 : 0;
+  }
+  const plugins = args.map((a) => parseSource(a)); // bad URIs fail before any work starts
+  const handle = await ensureDatabase();
+  await migrate(handle.url);
+  const db = openDb(handle.url, { max: 4 });
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  process.once("SIGTERM", () => controller.abort());
+  let code = 0;
+  try {
+    for (const plugin of plugins) {
+      const summary = await runSync(db, plugin, { renderer: stderrRenderer(), signal: controller.signal });
+      process.stderr.write(formatSummary(summary) + "\n");
+      if (!summary.ok) code = 1;
+    }
+  } finally {
+    await db.close();
+    await handle.stop();
+  }
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`sync failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
