@@ -24,8 +24,8 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
   } catch (err) {
     if (err instanceof ParamError) {
       return (
-        <div role="alert" className="rounded border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
-          Invalid parameter <code>{err.param}</code>: {err.message}. <Link className="underline" href="/events">Clear all filters</Link>
+        <div role="alert" data-testid="param-error" className="rounded border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+          Invalid parameter <code>{err.param}</code>: {err.detail}. <Link className="underline" href="/events">Clear all filters</Link>
         </div>
       );
     }

@@ -5,9 +5,10 @@ import { FIELD_BY_KEY, type FieldDef } from "../fields";
 export class ParamError extends Error {
   constructor(
     readonly param: string,
-    message: string,
+    /** What is wrong, without the parameter name. */
+    readonly detail: string,
   ) {
-    super(`${param}: ${message}`);
+    super(`${param}: ${detail}`);
     this.name = "ParamError";
   }
 }
