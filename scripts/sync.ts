@@ -25,7 +25,12 @@ async function main(): Promise<number> {
   let code = 0;
   try {
     for (const plugin of plugins) {
-      const summary = await runSync(db, plugin, { renderer: stderrRenderer(), signal: controller.signal });
+      const summary = await runSync(db, plugin, {
+        renderer: stderrRenderer(),
+        signal: controller.signal,
+        // Tuning knob (and lets tests make a small corpus span many transactions).
+        batchRows: Number(process.env.TRAILSCOPE_SYNC_BATCH_ROWS) || undefined,
+      });
       process.stderr.write(formatSummary(summary) + "\n");
       if (!summary.ok) code = 1;
     }

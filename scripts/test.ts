@@ -3,7 +3,7 @@
 // tests use TEST_DATABASE_URL's server, else the one at 127.0.0.1:5432, else an embedded
 // PostgreSQL started here. Ends with one line "total: N passed, N failed, N skipped".
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -49,6 +49,7 @@ async function testServer(): Promise<{ url: string; stop(): Promise<void> }> {
   const local = "postgresql://postgres@127.0.0.1:5432/postgres";
   if (await reachable(local)) return { url: local, stop: async () => {} };
   const dir = mkdtempSync(path.join(tmpdir(), "trailscope-test-pg-"));
+  chmodSync(dir, 0o755); // as root, PostgreSQL runs as user postgres and must reach it
   delete process.env.DATABASE_URL;
   const h = await ensureDatabase({ dataDir: dir, log: () => {} });
   console.error(`test: no PostgreSQL at 127.0.0.1:5432; started an embedded one`);

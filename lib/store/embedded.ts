@@ -92,7 +92,15 @@ export async function ensureDatabase(opts: { dataDir?: string; log?: (m: string)
   });
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
     log(`trailscope: initialising embedded PostgreSQL in ${dataDir}`);
-    await server.initialise();
+    try {
+      await server.initialise();
+    } catch (err) {
+      const hint =
+        userInfo().uid === 0
+          ? ` (as root, PostgreSQL runs as the user "postgres", which must be able to reach ${dataDir}: make its parent folders searchable, e.g. chmod o+x, or set TRAILSCOPE_DATA_DIR or DATABASE_URL)`
+          : "";
+      throw new Error(`could not initialise the embedded PostgreSQL: ${(err as Error).message.trim()}${hint}`);
+    }
   }
   await server.start();
   const url = `postgresql://postgres:${PASSWORD}@127.0.0.1:${port}/${DB_NAME}`;
