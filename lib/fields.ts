@@ -80,7 +80,8 @@ function readOnlyOf(r: CloudTrailRecord): boolean | null {
  * - Root → "root"
  * - AssumedRole and FederatedUser → the session / federated name, the last segment of the ARN
  *   ("arn:aws:sts::1:assumed-role/Admin/alice" → "alice")
- * - otherwise userIdentity.userName when present, else for service-invoked calls the service.
+ * - otherwise userIdentity.userName when present. AWSService identities have none: LookupEvents
+ *   returns no Username for them (seen in captured LookupEvents output), so neither do we.
  */
 export function deriveUsername(r: CloudTrailRecord): string | null {
   const id = identity(r);
@@ -95,9 +96,7 @@ export function deriveUsername(r: CloudTrailRecord): string | null {
     if (pid && pid.includes(":")) return pid.slice(pid.indexOf(":") + 1);
     return userName;
   }
-  if (userName) return userName;
-  if (type === "AWSService") return str(id.invokedBy);
-  return null;
+  return userName;
 }
 
 function resources(r: CloudTrailRecord): Record<string, unknown>[] {
