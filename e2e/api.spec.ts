@@ -1,14 +1,14 @@
 // The HTTP API as the contract states it, through the real built server.
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { expect, test, type APIRequestContext, type APIResponse } from "@playwright/test";
 import { XSS_EVENT_ID } from "./seed";
 
 async function allPages(request: APIRequestContext, qs: string, limit = 7): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   let cursor: string | null = null;
   for (let i = 0; i < 1000; i++) {
-    const res = await request.get(`/api/events?${qs}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const res: APIResponse = await request.get(`/api/events?${qs}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
     expect(res.status()).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { events: Record<string, unknown>[]; nextCursor: string | null };
     out.push(...body.events);
     cursor = body.nextCursor;
     if (!cursor) return out;
