@@ -81,17 +81,23 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
       .catch((err: Error) => log(`could not update sync status: ${err.message}`));
   const heartbeat = setInterval(() => void saveRun(), 2000);
 
+  // Loaded once per run and object store: S3 sources ask once per region folder.
+  const known = new Map<string, Promise<Map<string, KnownObject>>>();
   const ctx: SourceContext = {
     db,
     progress,
     signal,
     log,
-    async knownObjects(objectSource) {
-      const rows = await db.prisma.ingestedObject.findMany({
-        where: { source: objectSource },
-        select: { key: true, etag: true, status: true },
-      });
-      return new Map<string, KnownObject>(rows.map((r) => [r.key, { etag: r.etag, status: r.status }]));
+    knownObjects(objectSource) {
+      if (!known.has(objectSource)) {
+        known.set(
+          objectSource,
+          db.prisma.ingestedObject
+            .findMany({ where: { source: objectSource }, select: { key: true, etag: true, status: true } })
+            .then((rows) => new Map(rows.map((r) => [r.key, { etag: r.etag, status: r.status }]))),
+        );
+      }
+      return known.get(objectSource)!;
     },
     async cursors() {
       const rows = await db.prisma.syncCursor.findMany({ where: { source: plugin.id } });

@@ -313,7 +313,7 @@ function listPage(b: Bucket, prefix: string, delimiter: string, after: Marker | 
   while (i < entries.length && contents.length + prefixes.length < maxKeys) {
     const e = entries[i];
     if (!e.key.startsWith(prefix)) break;
-    const d = delimiter ? e.key.indexOf(delimiter) : -1;
+    const d = delimiter ? e.key.indexOf(delimiter, prefix.length) : -1;
     if (d >= 0) {
       const cp = e.key.slice(0, d + delimiter.length);
       prefixes.push(cp);
