@@ -38,7 +38,12 @@ function decodeCursor(raw: string, q: EventQuery): CursorState {
   try {
     const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as CursorState;
     if (typeof c.id !== "string" || c.s !== q.sort.field.key || c.d !== q.sort.dir) throw new Error();
-    if (q.sort.field.kind === "time" && (typeof c.v !== "string" || Number.isNaN(Date.parse(c.v)))) throw new Error();
+    // A cursor is user input: its value must fit the sort column, or PostgreSQL would reject it (a 500).
+    const kind = q.sort.field.kind;
+    if (kind === "time" && (typeof c.v !== "string" || !/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(c.v) || Number.isNaN(Date.parse(c.v)))) throw new Error();
+    if (kind === "bool" && c.v !== null && typeof c.v !== "boolean") throw new Error();
+    if (kind === "text" && c.v !== null && typeof c.v !== "string") throw new Error();
+    if ([c.id, typeof c.v === "string" ? c.v : ""].some((s) => s.includes("\u0000") || !s.isWellFormed())) throw new Error();
     return c;
   } catch {
     throw new ParamError("cursor", "is not a cursor returned by this query (was the sort changed?)");

@@ -55,6 +55,14 @@ const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3
 // Full instants with a zone, a date-time without one (taken as UTC) or a date (UTC midnight).
 const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
+/** Date rolls 2026-02-30 over to March 2nd; an auditor's typo must be an error instead. */
+function calendarDateExists(v: string): boolean {
+  const [y, m, d] = v.slice(0, 10).split("-").map(Number);
+  const [hh, mm, ss] = (v.slice(11, 19).match(/\d{2}/g) ?? []).map(Number);
+  if (hh > 23 || mm > 59 || ss > 59) return false;
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 export function parseInstant(param: string, raw: string, now: Date): Date {
   const v = raw.trim();
   const rel = RELATIVE.exec(v);
@@ -62,7 +70,7 @@ export function parseInstant(param: string, raw: string, now: Date): Date {
     const n = rel[1] ? Number(rel[1]) * UNIT_MS[rel[2]] : 0;
     return new Date(now.getTime() - n);
   }
-  if (ISO.test(v)) {
+  if (ISO.test(v) && calendarDateExists(v)) {
     const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(v) && v.length > 10;
     const d = new Date(hasZone || v.length === 10 ? v.replace(" ", "T") : v.replace(" ", "T") + "Z");
     if (!Number.isNaN(d.getTime())) return d;

@@ -1,0 +1,226 @@
+// Pure tests of CSV formatting: RFC 4180 quoting, the header, arrays, formula neutralisation.
+import { describe, expect, it } from "vitest";
+import { CSV_FIELDS } from "../fields";
+import { CSV_HEADER, csvCell, csvLine } from "./csv";
+
+/** A strict RFC 4180 parser: CRLF row ends, quoted cells with "" escapes, nothing else. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let i = 0;
+  let quoted = false; // inside a quoted cell
+  let closed = false; // a quoted cell just ended: only , or CRLF may follow
+  while (i < text.length) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          cell += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+        closed = true;
+        i++;
+        continue;
+      }
+      cell += c;
+      i++;
+      continue;
+    }
+    if (c === ",") {
+      row.push(cell);
+      cell = "";
+      closed = false;
+      i++;
+      continue;
+    }
+    if (c === "\r" && text[i + 1] === "\n") {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+      closed = false;
+      i += 2;
+      continue;
+    }
+    if (closed) throw new Error(`CSV: ${JSON.stringify(c)} after a closing quote at ${i}`);
+    if (c === '"') {
+      if (cell !== "") throw new Error(`CSV: quote inside an unquoted cell at ${i}`);
+      quoted = true;
+      i++;
+      continue;
+    }
+    if (c === "\r" || c === "\n") throw new Error(`CSV: bare ${JSON.stringify(c)} outside quotes at ${i}`);
+    cell += c;
+    i++;
+  }
+  if (quoted) throw new Error("CSV: unterminated quoted cell");
+  if (cell !== "" || row.length > 0 || closed) throw new Error("CSV: last row does not end with CRLF");
+  return rows;
+}
+
+/** The single cell a csvCell output stands for. */
+function roundTrip(cell: string): string {
+  const rows = parseCsv(cell + "\r\n");
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toHaveLength(1);
+  return rows[0][0];
+}
+
+describe("csvCell: RFC 4180 quoting", () => {
+  it("leaves plain values bare", () => {
+    expect(csvCell("ConsoleLogin")).toBe("ConsoleLogin");
+    expect(csvCell("arn:aws:iam::111122223333:user/alice")).toBe("arn:aws:iam::111122223333:user/alice");
+    expect(csvCell("a=b")).toBe("a=b");
+    expect(csvCell("it's")).toBe("it's");
+    expect(csvCell("semi;colon")).toBe("semi;colon");
+  });
+
+  it("writes null and undefined as empty cells", () => {
+    expect(csvCell(null)).toBe("");
+    expect(csvCell(undefined)).toBe("");
+  });
+
+  it("quotes a comma", () => {
+    expect(csvCell("a,b")).toBe('"a,b"');
+  });
+
+  it("quotes and doubles a double quote", () => {
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+    expect(csvCell('"')).toBe('""""');
+  });
+
+  it("quotes LF, CR and CRLF, keeping them", () => {
+    expect(csvCell("a\nb")).toBe('"a\nb"');
+    expect(csvCell("a\rb")).toBe('"a\rb"');
+    expect(csvCell("a\r\nb")).toBe('"a\r\nb"');
+  });
+
+  it.each(["plain", "a,b", 'x "y" z', "multi\nline\r\nvalue", ",,,", '""', "tab\tinside", "\\back\\slash"])(
+    "round-trips %j through a strict parser",
+    (v) => {
+      expect(roundTrip(csvCell(v))).toBe(v);
+    },
+  );
+
+  it("keeps unicode as it is", () => {
+    for (const v of ["Zürich", "日本語", "emoji 😀 here", "Ünïcödé, with comma"]) {
+      expect(roundTrip(csvCell(v))).toBe(v);
+    }
+    expect(csvCell("日本語 😀")).toBe("日本語 😀");
+  });
+
+  it("writes booleans, numbers and dates", () => {
+    expect(csvCell(true)).toBe("true");
+    expect(csvCell(false)).toBe("false");
+    expect(csvCell(42)).toBe("42");
+    expect(csvCell(new Date("2026-11-20T13:00:00.250Z"))).toBe("2026-11-20T13:00:00.250Z");
+  });
+});
+
+describe("csvCell: arrays", () => {
+  it("joins array entries into one cell", () => {
+    expect(csvCell(["arn:aws:s3:::a", "arn:aws:s3:::b"])).toBe("arn:aws:s3:::a; arn:aws:s3:::b");
+    expect(csvCell(["only"])).toBe("only");
+    expect(csvCell([])).toBe("");
+  });
+
+  it("quotes a joined array that needs it", () => {
+    expect(roundTrip(csvCell(["a,b", 'c"d']))).toBe('a,b; c"d');
+  });
+});
+
+describe("csvCell: formula neutralisation", () => {
+  it.each([
+    ["=1+1", "'=1+1"],
+    ["+1", "'+1"],
+    ["-1", "'-1"],
+    ["@SUM(A1:A9)", "'@SUM(A1:A9)"],
+    ["\tcmd", "'\tcmd"],
+    ["\rcmd", "'\rcmd"],
+    ["=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"],
+    ['=HYPERLINK("http://evil.example","click"), x', `'=HYPERLINK("http://evil.example","click"), x`],
+    ["-", "'-"],
+  ])("prefixes %j with a single quote", (input, cell) => {
+    expect(roundTrip(csvCell(input))).toBe(cell);
+  });
+
+  it("prefixes exactly once and only at the start", () => {
+    const out = roundTrip(csvCell("==1"));
+    expect(out).toBe("'==1");
+    expect(csvCell("a=1")).toBe("a=1");
+    expect(csvCell("1-2")).toBe("1-2");
+    expect(csvCell("user@example.com")).toBe("user@example.com");
+    expect(csvCell("'already")).toBe("'already");
+  });
+
+  it("neutralises a formula that also needs quoting", () => {
+    expect(csvCell("=a,b")).toBe(`"'=a,b"`);
+    expect(csvCell('=x"y')).toBe(`"'=x""y"`);
+    expect(csvCell("\rx")).toBe(`"'\rx"`);
+  });
+
+  it("neutralises an array whose first entry starts like a formula", () => {
+    expect(roundTrip(csvCell(["=evil", "ok"]))).toBe("'=evil; ok");
+  });
+});
+
+describe("CSV header and lines", () => {
+  const keys = CSV_FIELDS.map((f) => f.key);
+
+  it("the header row is the catalog's CSV field keys, CRLF-terminated", () => {
+    expect(CSV_HEADER.endsWith("\r\n")).toBe(true);
+    expect(parseCsv(CSV_HEADER)).toEqual([keys]);
+    for (const k of ["eventTime", "eventID", "eventName", "eventSource", "awsRegion", "username", "errorCode", "readOnly"]) {
+      expect(keys).toContain(k);
+    }
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("a line has one cell per CSV field, in header order, CRLF-terminated", () => {
+    const row: Record<string, unknown> = {
+      eventTime: new Date("2026-11-20T13:00:00Z"),
+      eventID: "id-1",
+      eventName: "PutObject",
+      username: "alice",
+      readOnly: false,
+      errorCode: null,
+      errorMessage: 'bad, "very"\r\nbad',
+      userAgent: "=HYPERLINK(1)",
+      resourceName: ["arn:aws:s3:::b", "arn:aws:s3:::b/k"],
+      resourceType: ["AWS::S3::Bucket", "AWS::S3::Object"],
+      notAColumn: "ignored",
+    };
+    const line = csvLine(row);
+    expect(line.endsWith("\r\n")).toBe(true);
+    const parsed = parseCsv(line);
+    expect(parsed).toHaveLength(1);
+    const expected = keys.map((k) => {
+      switch (k) {
+        case "eventTime": return "2026-11-20T13:00:00.000Z";
+        case "eventID": return "id-1";
+        case "eventName": return "PutObject";
+        case "username": return "alice";
+        case "readOnly": return "false";
+        case "errorMessage": return 'bad, "very"\r\nbad';
+        case "userAgent": return "'=HYPERLINK(1)";
+        case "resourceName": return "arn:aws:s3:::b; arn:aws:s3:::b/k";
+        case "resourceType": return "AWS::S3::Bucket; AWS::S3::Object";
+        default: return "";
+      }
+    });
+    expect(parsed[0]).toEqual(expected);
+    expect(line).not.toContain("ignored");
+  });
+
+  it("header plus lines parse as one table", () => {
+    const rows = [{ eventID: "a", eventName: "x\ny" }, { eventID: "b", eventName: "z" }];
+    const table = parseCsv(CSV_HEADER + rows.map(csvLine).join(""));
+    expect(table).toHaveLength(3);
+    for (const r of table) expect(r).toHaveLength(keys.length);
+    const idx = keys.indexOf("eventName");
+    expect(table.slice(1).map((r) => r[idx])).toEqual(["x\ny", "z"]);
+  });
+});
