@@ -349,15 +349,17 @@ beforeAll(async () => {
   await migrate(tdb.url);
   pool = new pg.Pool({ connectionString: tdb.url, max: 4 });
   const lines: string[] = [];
+  const ids: string[] = [];
   for (const r of RECORDS) {
     const n = normalizeRecord(r, {});
     if (!n.ok) throw new Error(`fixture ${r.eventID} rejected: ${n.reason}`);
     expect(n.id).toBe(r.eventID);
     lines.push(n.line);
+    ids.push(n.id);
   }
   const loader = new Loader(pool);
   try {
-    const inserted = await loader.commit({ copyText: lines, rows: lines.length, objects: [], cursors: [] });
+    const inserted = await loader.commit({ rows: { lines, ids }, objects: [], cursors: [] });
     expect(inserted).toBe(RECORDS.length);
   } finally {
     loader.close();

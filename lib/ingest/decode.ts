@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import type { IngestContext } from "../fields";
-import { normalizeRecord } from "./normalize";
+import { noRows, normalizeRecord, type EventRows } from "./normalize";
 
 export type ObjectKind = "log" | "insight" | "digest" | "foreign";
 export type ObjectStatus = "ok" | "skipped" | "failed";
@@ -39,19 +39,17 @@ export interface DecodedObject {
   sha256: string | null;
   /** Records found in the object (including ones that could not be stored). */
   records: number;
-  /** COPY text of the storable records. */
-  copyText: string;
-  /** Number of lines in copyText. */
-  rows: number;
+  /** The storable records as COPY lines. */
+  rows: EventRows;
   meta: Record<string, unknown> | null;
 }
 
 function failed(kind: ObjectKind, reason: string, sha256: string | null = null): DecodedObject {
-  return { kind, status: "failed", reason, sha256, records: 0, copyText: "", rows: 0, meta: null };
+  return { kind, status: "failed", reason, sha256, records: 0, rows: noRows(), meta: null };
 }
 
 function skipped(kind: ObjectKind, reason: string, sha256: string | null = null, meta: Record<string, unknown> | null = null): DecodedObject {
-  return { kind, status: "skipped", reason, sha256, records: 0, copyText: "", rows: 0, meta };
+  return { kind, status: "skipped", reason, sha256, records: 0, rows: noRows(), meta };
 }
 
 const DIGEST_FIELDS = ["digestStartTime", "digestEndTime", "logFiles"];
@@ -89,17 +87,20 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
     const meta: Record<string, unknown> = { digest: obj };
     if (ctx.metadata?.signature) meta.signature = ctx.metadata.signature;
     if (ctx.metadata?.["signature-algorithm"]) meta.signatureAlgorithm = ctx.metadata["signature-algorithm"];
-    return { kind: "digest", status: "ok", reason: null, sha256, records: 0, copyText: "", rows: 0, meta };
+    return { kind: "digest", status: "ok", reason: null, sha256, records: 0, rows: noRows(), meta };
   }
   if (!Array.isArray(obj.Records)) {
     const reason = "not a CloudTrail log file: no Records array";
     return info.byLayout ? failed(info.kind, reason, sha256) : skipped("foreign", reason, sha256);
   }
-  const lines: string[] = [];
+  const rows = noRows();
   const problems = new Map<string, number>();
   for (const rec of obj.Records) {
     const n = normalizeRecord(rec, { account: ctx.account ?? info.account });
-    if (n.ok) lines.push(n.line);
+    if (n.ok) {
+      rows.lines.push(n.line);
+      rows.ids.push(n.id);
+    }
     else problems.set(n.reason, (problems.get(n.reason) ?? 0) + 1);
   }
   const kind: ObjectKind = info.kind === "insight" ? "insight" : "log";
@@ -110,12 +111,11 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
       : null;
   return {
     kind,
-    status: lines.length === 0 && problems.size > 0 ? "failed" : "ok",
+    status: rows.lines.length === 0 && problems.size > 0 ? "failed" : "ok",
     reason,
     sha256,
     records: obj.Records.length,
-    copyText: lines.join(""),
-    rows: lines.length,
+    rows,
     meta: null,
   };
 }

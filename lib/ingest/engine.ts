@@ -33,6 +33,7 @@ export interface SyncOptions {
 }
 
 const MAX_FAILURES_KEPT = 100;
+const COMMITS_IN_FLIGHT = 2;
 
 export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = {}): Promise<SyncSummary> {
   const log = opts.log ?? ((m: string) => process.stderr.write(m + "\n"));
@@ -106,14 +107,22 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
   };
 
   let batch: Batch = emptyBatch();
-  let inFlight: Promise<void> = Promise.resolve();
+  // Up to COMMITS_IN_FLIGHT batches commit at once on separate connections while the source reads
+  // on: PostgreSQL parses one batch's JSON on one core while the next is decoded or parsed on the
+  // other. A batch that moves a cursor waits for every earlier batch, so a cursor is never
+  // committed ahead of the objects it passes.
+  const inFlight: Promise<void>[] = [];
+  let failure: unknown;
   const flush = async () => {
     const b = batch;
     batch = emptyBatch();
-    await inFlight; // keep commits in order; the source reads on while one commits
-    inFlight = loader.commit(b, { signal }).then((inserted) => {
+    if (failure) throw failure;
+    if (b.cursors.length) await Promise.all(inFlight);
+    while (inFlight.length >= COMMITS_IN_FLIGHT) await Promise.race(inFlight);
+    if (failure) throw failure;
+    const done: Promise<void> = loader.commit(b, { signal }).then((inserted) => {
       progress.eventsNew += inserted;
-      progress.eventsDuplicate += b.rows - inserted;
+      progress.eventsDuplicate += b.rows.ids.length - inserted;
       for (const o of b.objects) {
         if (o.status === "failed") progress.objectsFailed++;
         else if (o.status === "skipped") progress.objectsSkipped++;
@@ -123,9 +132,12 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
         if (failures.length > MAX_FAILURES_KEPT) failures.shift();
       }
       renderer.update(progress);
+    }, (err) => {
+      failure ??= err;
+    }).finally(() => {
+      inFlight.splice(inFlight.indexOf(done), 1);
     });
-    // Surface a failed commit now rather than at the next flush.
-    inFlight.catch(() => {});
+    inFlight.push(done);
   };
 
   let fatal: Error | undefined;
@@ -138,20 +150,21 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
         if (failures.length > MAX_FAILURES_KEPT) failures.shift();
         continue;
       }
-      if (chunk.rows > 0) {
-        batch.copyText.push(chunk.copyText);
-        batch.rows += chunk.rows;
+      if (chunk.rows?.ids.length) {
+        batch.rows.lines.push(...chunk.rows.lines);
+        batch.rows.ids.push(...chunk.rows.ids);
       }
       if (chunk.object) batch.objects.push(chunk.object);
       if (chunk.cursor) batch.cursors.push(chunk.cursor);
       renderer.update(progress);
-      if (chunk.flush || batch.rows >= batchRows || batch.objects.length >= batchObjects) await flush();
+      if (chunk.flush || batch.rows.ids.length >= batchRows || batch.objects.length >= batchObjects) await flush();
     }
-    if (batch.rows || batch.objects.length || batch.cursors.length) await flush();
-    await inFlight;
+    if (batch.rows.ids.length || batch.objects.length || batch.cursors.length) await flush();
+    await Promise.all(inFlight);
+    if (failure) throw failure;
   } catch (err) {
     fatal = err as Error;
-    await inFlight.catch(() => {});
+    await Promise.all(inFlight);
   } finally {
     clearInterval(heartbeat);
     renderer.done();

@@ -41,7 +41,7 @@ export async function* fileChunks<E extends FileEntry>(spec: FileSourceSpec<E>, 
     try {
       got = await spec.read(e, ctx);
     } catch (err) {
-      return { copyText: "", rows: 0, error: { key: e.key, reason: `could not read: ${(err as Error).message}` } };
+      return { error: { key: e.key, reason: `could not read: ${(err as Error).message}` } };
     }
     p.bytes += got.bytes.length;
     let d: ReturnType<typeof decodeObject>;
@@ -49,10 +49,9 @@ export async function* fileChunks<E extends FileEntry>(spec: FileSourceSpec<E>, 
       d = decodeObject(e.key, got.bytes, { metadata: got.metadata });
     } catch (err) {
       // decodeObject classifies bad content itself; this is a bug or resource limit, not the file.
-      return { copyText: "", rows: 0, error: { key: e.key, reason: `could not decode: ${(err as Error).message}` } };
+      return { error: { key: e.key, reason: `could not decode: ${(err as Error).message}` } };
     }
     return {
-      copyText: d.copyText,
       rows: d.rows,
       object: {
         source: spec.objectSource,

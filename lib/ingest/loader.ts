@@ -1,10 +1,16 @@
-// Commits batches: events by COPY into a staging table and one INSERT … ON CONFLICT DO NOTHING
-// (dedupe by eventID), together with the bookkeeping of the objects they came from and the
-// source's cursor — all in ONE transaction. So after a crash (kill -9, database restart) an
-// object is either fully recorded with its events or not at all, and is simply read again.
+// Commits batches: events (deduplicated by eventID) together with the bookkeeping of the objects
+// they came from and the source's cursor — all in ONE transaction. So after a crash (kill -9,
+// database restart) an object is either fully recorded with its events or not at all, and is
+// simply read again.
+//
+// Events go in by COPY straight into `events` after dropping the ids already stored (one indexed
+// lookup per batch). Parsing the JSON into jsonb is most of PostgreSQL's work, and a staging table
+// would make it write every row twice (measured: 1.1 s vs 1.6 s per 100k small rows). When another
+// transaction commits one of the same ids in between, the COPY fails with a unique violation and
+// the batch is redone through a staging table with INSERT … ON CONFLICT DO NOTHING.
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { COPY_COLUMNS } from "./normalize";
+import { COPY_COLUMNS, type EventRows } from "./normalize";
 import type { ObjectKind, ObjectStatus } from "./decode";
 
 export interface ObjectRecord {
@@ -28,14 +34,26 @@ export interface CursorUpdate {
 }
 
 export interface Batch {
-  copyText: string[];
-  rows: number;
+  rows: EventRows;
   objects: ObjectRecord[];
   cursors: CursorUpdate[];
 }
 
 export function emptyBatch(): Batch {
-  return { copyText: [], rows: 0, objects: [], cursors: [] };
+  return { rows: { lines: [], ids: [] }, objects: [], cursors: [] };
+}
+
+/** The first line of each id (a batch can hold the same event from two deliveries). */
+function uniqueRows(rows: EventRows): EventRows {
+  const seen = new Set<string>();
+  const out: EventRows = { lines: [], ids: [] };
+  for (let i = 0; i < rows.ids.length; i++) {
+    if (seen.has(rows.ids[i])) continue;
+    seen.add(rows.ids[i]);
+    out.lines.push(rows.lines[i]);
+    out.ids.push(rows.ids[i]);
+  }
+  return out;
 }
 
 const COLS = COPY_COLUMNS.map((c) => `"${c}"`).join(", ");
@@ -74,38 +92,62 @@ function copyInto(client: pg.PoolClient, sql: string, chunks: string[]): Promise
   });
 }
 
-export class Loader {
+/** One connection of the loader; staging is created on it only when a batch needs it. */
+class Connection {
   private client: pg.PoolClient | null = null;
+  private staged = false;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async get(): Promise<pg.PoolClient> {
+    if (this.client) return this.client;
+    const c = await this.pool.connect();
+    c.on("error", () => {}); // surfaced through the failing query instead
+    this.client = c;
+    this.staged = false;
+    return c;
+  }
+
+  async stage(c: pg.PoolClient) {
+    if (this.staged) return;
+    // Without indexes or WAL; emptied at every commit.
+    await c.query(`CREATE TEMP TABLE IF NOT EXISTS events_stage (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
+    this.staged = true;
+  }
+
+  drop(broken: boolean) {
+    this.client?.release(broken ? new Error("discarded after error") : undefined);
+    this.client = null;
+  }
+}
+
+const UNIQUE_VIOLATION = "23505";
+
+export class Loader {
+  private readonly idle: Connection[] = [];
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly log: (m: string) => void = () => {},
   ) {}
 
-  private async connect(): Promise<pg.PoolClient> {
-    if (this.client) return this.client;
-    const c = await this.pool.connect();
-    c.on("error", () => {}); // surfaced through the failing query instead
-    // Staging without indexes or WAL; emptied at every commit.
-    await c.query(
-      `CREATE TEMP TABLE IF NOT EXISTS events_stage (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`,
-    );
-    this.client = c;
-    return c;
-  }
-
-  private drop(broken: boolean) {
-    this.client?.release(broken ? new Error("discarded after error") : undefined);
-    this.client = null;
-  }
-
   /** Commits a batch; returns how many of its rows were new events. Retries through restarts. */
   async commit(batch: Batch, opts: { retryForMs?: number; signal?: AbortSignal } = {}): Promise<number> {
     const deadline = Date.now() + (opts.retryForMs ?? 120_000);
+    const rows = uniqueRows(batch.rows);
+    let direct = true;
     for (let attempt = 0; ; attempt++) {
+      const conn = this.idle.pop() ?? new Connection(this.pool);
       try {
-        return await this.commitOnce(batch);
+        const inserted = await this.commitOnce(conn, rows, batch, direct);
+        this.idle.push(conn);
+        return inserted;
       } catch (err) {
+        conn.drop(isTransient(err));
+        if ((err as { code?: string }).code === UNIQUE_VIOLATION && direct) {
+          direct = false; // a concurrent sync stored some of these ids first: dedupe in SQL instead
+          continue;
+        }
         if (!isTransient(err) || Date.now() > deadline || opts.signal?.aborted) throw err;
         const wait = Math.min(500 * 2 ** attempt, 5000);
         this.log(`database unavailable (${(err as Error).message}); retrying in ${wait} ms`);
@@ -114,13 +156,20 @@ export class Loader {
     }
   }
 
-  private async commitOnce(batch: Batch): Promise<number> {
-    const c = await this.connect();
+  private async commitOnce(conn: Connection, rows: EventRows, batch: Batch, direct: boolean): Promise<number> {
+    const c = await conn.get();
     try {
       await c.query("BEGIN");
       let inserted = 0;
-      if (batch.rows > 0) {
-        await copyInto(c, `COPY events_stage (${COLS}) FROM STDIN`, batch.copyText);
+      if (rows.ids.length > 0 && direct) {
+        const existing = await c.query(`SELECT id FROM events WHERE id = ANY($1::text[])`, [rows.ids]);
+        const known = new Set(existing.rows.map((r) => r.id as string));
+        const lines = known.size ? rows.lines.filter((_, i) => !known.has(rows.ids[i])) : rows.lines;
+        if (lines.length) await copyInto(c, `COPY events (${COLS}) FROM STDIN`, lines);
+        inserted = lines.length;
+      } else if (rows.ids.length > 0) {
+        await conn.stage(c);
+        await copyInto(c, `COPY events_stage (${COLS}) FROM STDIN`, rows.lines);
         // Sorted by id so concurrent syncs take row locks in the same order and cannot deadlock.
         const r = await c.query(
           `INSERT INTO events (${COLS}) SELECT ${COLS} FROM events_stage ORDER BY id ON CONFLICT (id) DO NOTHING`,
@@ -139,7 +188,6 @@ export class Loader {
       return inserted;
     } catch (err) {
       await c.query("ROLLBACK").catch(() => {});
-      this.drop(isTransient(err));
       throw err;
     }
   }
@@ -172,6 +220,6 @@ export class Loader {
   }
 
   close() {
-    this.drop(false);
+    for (const c of this.idle.splice(0)) c.drop(false);
   }
 }

@@ -158,6 +158,14 @@ export function eventKey(record: CloudTrailRecord, json: RecordJson): string {
 
 // ---- the row ------------------------------------------------------------------------------------
 
+/** Normalised events ready for COPY: one line per event, with its dedupe key at the same index. */
+export interface EventRows {
+  lines: string[];
+  ids: string[];
+}
+
+export const noRows = (): EventRows => ({ lines: [], ids: [] });
+
 export type NormalizeResult = { ok: true; id: string; line: string } | { ok: false; reason: string };
 
 /** One COPY line (with trailing newline) for a record, or why it cannot be stored. */

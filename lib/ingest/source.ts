@@ -3,11 +3,11 @@
 // they came from, the cursor that moves past them). The engine does everything else once.
 import type { Db } from "../store/db";
 import type { ObjectRecord, CursorUpdate } from "./loader";
+import type { EventRows } from "./normalize";
 import type { ProgressState } from "./progress";
 
 export interface Chunk {
-  copyText: string;
-  rows: number;
+  rows?: EventRows;
   object?: ObjectRecord;
   cursor?: CursorUpdate;
   /** Commit now rather than waiting for a large batch (slow sources such as LookupEvents). */

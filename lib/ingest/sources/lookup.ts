@@ -4,7 +4,7 @@
 // Every page commits with the cursor that records how far the run got, so a killed sync resumes
 // where it stopped. Requests keep to the API's fixed 2 per second per account and region.
 import { CloudTrailClient, LookupEventsCommand, type CloudTrailClientConfig, type LookupEventsCommandInput } from "@aws-sdk/client-cloudtrail";
-import { normalizeRecord } from "../normalize";
+import { noRows, normalizeRecord } from "../normalize";
 import type { Chunk, SourceContext, SourcePlugin } from "../source";
 
 const DAY = 86400e3;
@@ -147,7 +147,7 @@ export class LookupSource implements SourcePlugin {
           // NextToken must come with the parameters of the first call: `input` stays as it was.
           const page = await this.call({ ...input, NextToken: token }, ctx);
           token = page.NextToken;
-          const lines: string[] = [];
+          const rows = noRows();
           let oldestSeen: number | undefined;
           for (const e of page.Events ?? []) {
             let record: unknown;
@@ -162,7 +162,8 @@ export class LookupSource implements SourcePlugin {
               ctx.log(`${this.id}: event ${e.EventId} not stored: ${n.reason}`);
               continue;
             }
-            lines.push(n.line);
+            rows.lines.push(n.line);
+            rows.ids.push(n.id);
             const acct = (record as { recipientAccountId?: unknown }).recipientAccountId;
             if (account === "unknown" && typeof acct === "string") account = acct;
             const t = e.EventTime ? e.EventTime.getTime() : undefined;
@@ -175,8 +176,7 @@ export class LookupSource implements SourcePlugin {
             ctx.progress.done++;
           } else if (oldestSeen !== undefined) w.end = new Date(oldestSeen).toISOString();
           yield {
-            copyText: lines.join(""),
-            rows: lines.length,
+            rows,
             cursor: { source: this.id, account, region: this.opts.region, position: structuredClone(position) },
             flush: true,
           };

@@ -129,7 +129,7 @@ export class S3Source implements SourcePlugin {
     // Move the cursor only past a folder read completely, so nothing unreadable is skipped later.
     if (lastKey && !unreadable && (!pos.folders[folder] || lastKey > pos.folders[folder])) {
       pos.folders[folder] = lastKey;
-      yield { copyText: "", rows: 0, cursor: { source: this.id, account, region, position: { ...pos, folders: { ...pos.folders } } } };
+      yield { cursor: { source: this.id, account, region, position: { ...pos, folders: { ...pos.folders } } } };
     }
   }
 }
