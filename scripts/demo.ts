@@ -6,7 +6,7 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { writeAwsLogsCorpus } from "../lib/demo/corpus";
-import { DEMO_STORY } from "../lib/demo/generate";
+import { DEMO_STORY, demoStoryTimes } from "../lib/demo/generate";
 import { formatSummary, runSync } from "../lib/ingest/engine";
 import { stderrRenderer } from "../lib/ingest/progress";
 import { FolderSource } from "../lib/ingest/sources/folder";
@@ -47,14 +47,15 @@ async function main(): Promise<number> {
     const written = await writeAwsLogsCorpus(dir, { count, seed: Number(values.seed), start, end });
     process.stderr.write(`Wrote ${written.files.toLocaleString("en-US")} log files; loading them…\n`);
     const summary = await runSync(db, new FolderSource(dir), { renderer: stderrRenderer() });
+    const busy = demoStoryTimes({ start, end }).busyDay;
     process.stderr.write(formatSummary(summary) + "\n");
     process.stderr.write(
       [
         "",
         "Things to look for in the console:",
-        `  who stopped logging:       /events?eventName=StopLogging`,
-        `  one role's AccessDenied:   /events?principalArn=${encodeURIComponent(DEMO_STORY.deniedRoleArn)}*&errorCode=AccessDenied`,
-        `  one access key's activity: /events?accessKeyId=${DEMO_STORY.busyAccessKeyId}`,
+        `  who stopped logging last week:  /events?eventName=StopLogging&from=now-7d`,
+        `  every AccessDenied of one role: /events?principalArn=${encodeURIComponent(DEMO_STORY.deniedSessionArn)}&errorCode=AccessDenied`,
+        `  one access key's busy day:      /events?accessKeyId=${DEMO_STORY.busyAccessKeyId}&from=${busy.start.toISOString()}&to=${busy.end.toISOString()}`,
         "",
       ].join("\n"),
     );

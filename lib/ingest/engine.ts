@@ -2,6 +2,7 @@
 // batching into large COPY transactions while the source keeps reading (one commit in flight),
 // dedupe by eventID, bookkeeping of every object, progress, a run record and a summary.
 import type { Db } from "../store/db";
+import { createDecodePool, inlineDecoder, type DecodePool } from "./decode-pool";
 import { emptyBatch, Loader, type Batch } from "./loader";
 import { newProgress, silentRenderer, type ProgressRenderer, type ProgressState } from "./progress";
 import type { KnownObject, SourceContext, SourcePlugin } from "./source";
@@ -27,6 +28,8 @@ export interface SyncOptions {
   renderer?: ProgressRenderer;
   log?: (m: string) => void;
   signal?: AbortSignal;
+  /** Decode workers: a pool to share, 0 to decode on this thread; default one per core (max 4). */
+  decodeWorkers?: number;
   /** Batch thresholds; defaults suit files of a few hundred events. */
   batchRows?: number;
   batchObjects?: number;
@@ -62,6 +65,12 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
   });
   const run = await db.prisma.syncRun.create({ data: { source: plugin.id, status: "running" } });
   const loader = new Loader(db.pool, log);
+  let pool: DecodePool = inlineDecoder;
+  try {
+    pool = createDecodePool(opts.decodeWorkers);
+  } catch (err) {
+    log(`decode workers unavailable (${(err as Error).message}); decoding on the main thread`);
+  }
 
   const saveRun = (extra: Record<string, unknown> = {}) =>
     db.prisma.syncRun
@@ -89,6 +98,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     progress,
     signal,
     log,
+    decode: (key, bytes, metadata) => pool.decode(key, bytes, metadata),
     knownObjects(objectSource) {
       if (!known.has(objectSource)) {
         known.set(
@@ -169,6 +179,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     clearInterval(heartbeat);
     renderer.done();
     loader.close();
+    await pool.close();
   }
 
   const elapsedMs = Date.now() - progress.startedAt;

@@ -1,6 +1,6 @@
 // Shared by the file-based sources (folder/tarball and S3): skip objects already recorded, read
 // several at once, decode, and yield one chunk per object in listing order.
-import { decodeObject } from "./decode";
+import type { DecodedObject } from "./decode";
 import type { Chunk, KnownObject, SourceContext } from "./source";
 
 export interface FileEntry {
@@ -44,9 +44,9 @@ export async function* fileChunks<E extends FileEntry>(spec: FileSourceSpec<E>, 
       return { error: { key: e.key, reason: `could not read: ${(err as Error).message}` } };
     }
     p.bytes += got.bytes.length;
-    let d: ReturnType<typeof decodeObject>;
+    let d: DecodedObject;
     try {
-      d = decodeObject(e.key, got.bytes, { metadata: got.metadata });
+      d = await ctx.decode(e.key, got.bytes, got.metadata);
     } catch (err) {
       // decodeObject classifies bad content itself; this is a bug or resource limit, not the file.
       return { error: { key: e.key, reason: `could not decode: ${(err as Error).message}` } };

@@ -6,7 +6,7 @@ import { INGEST_FIELDS, parseEventTime, type CloudTrailRecord, type IngestContex
 /** Columns in the order normalizeRecord writes them (COPY events (...) FROM STDIN). */
 export const COPY_COLUMNS = ["id", ...INGEST_FIELDS.map((f) => f.column), "record", "raw_json"];
 
-/** Depth kept in the jsonb copy of a record nested deeper than JSON.stringify can go. */
+/** Records nested deeper than this keep a depth-capped jsonb copy and their exact text in raw_json. */
 const JSONB_MAX_DEPTH = 500;
 
 // ---- JSON that PostgreSQL's jsonb accepts -------------------------------------------------------
@@ -82,16 +82,40 @@ export interface RecordJson {
   raw: string | null;
 }
 
+/**
+ * Whether the JSON text nests deeper than `limit`. Each level costs at least two characters, so
+ * short texts (nearly every record) are answered without a scan.
+ */
+export function nestsDeeperThan(json: string, limit: number): boolean {
+  if (json.length <= 2 * limit) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91 /* { [ */) {
+      if (++depth > limit) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
 export function recordJson(record: CloudTrailRecord): RecordJson {
   let json: string;
   try {
     json = JSON.stringify(record);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
-    // Too deep for V8's recursive stringify (a few thousand levels); PostgreSQL's jsonb parser has
-    // a similar limit, so jsonb gets a depth-capped copy and raw_json the whole record.
-    const raw = stringifyIterative(record);
-    return { jsonb: sanitizeJson(JSON.stringify(truncateDepth(record, JSONB_MAX_DEPTH))), raw };
+    // Too deep for V8's recursive stringify on this thread's stack.
+    json = stringifyIterative(record);
+  }
+  // PostgreSQL's jsonb parser gives up somewhere past 10,000 levels and V8's stringify at a depth
+  // that depends on the thread's stack; an explicit limit keeps the outcome the same everywhere.
+  if (nestsDeeperThan(json, JSONB_MAX_DEPTH)) {
+    return { jsonb: sanitizeJson(JSON.stringify(truncateDepth(record, JSONB_MAX_DEPTH))), raw: json };
   }
   const safe = sanitizeJson(json);
   return { jsonb: safe, raw: safe === json ? null : json };

@@ -4,6 +4,7 @@
 import type { Db } from "../store/db";
 import type { ObjectRecord, CursorUpdate } from "./loader";
 import type { EventRows } from "./normalize";
+import type { DecodeFn } from "./decode-pool";
 import type { ProgressState } from "./progress";
 
 export interface Chunk {
@@ -28,6 +29,8 @@ export interface SourceContext {
   log: (message: string) => void;
   /** Objects of `objectSource` already recorded, by key. */
   knownObjects(objectSource: string): Promise<Map<string, KnownObject>>;
+  /** Decodes an object's bytes (on worker threads when the engine has them). */
+  decode: DecodeFn;
   /** Stored cursors of this source (all accounts), keyed "account/region". */
   cursors(): Promise<Map<string, unknown>>;
 }

@@ -1,0 +1,74 @@
+// A small pool of decode workers. Decoding (gunzip + JSON.parse + normalise) costs about as much
+// CPU as PostgreSQL's COPY of the result; on the main thread it would serialise the two.
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { decodeObject, type DecodedObject } from "./decode";
+import type { DecodeRequest } from "./decode-worker";
+
+export type DecodeFn = (key: string, bytes: Uint8Array, metadata?: Record<string, string>) => Promise<DecodedObject>;
+
+export interface DecodePool {
+  decode: DecodeFn;
+  close(): Promise<void>;
+}
+
+/** Decoding on the calling thread: for tests, tiny syncs and hosts where workers cannot start. */
+export const inlineDecoder: DecodePool = {
+  decode: async (key, bytes, metadata) => decodeObject(key, bytes, { metadata }),
+  close: async () => {},
+};
+
+export function defaultWorkerCount(): number {
+  const env = process.env.TRAILSCOPE_DECODE_WORKERS;
+  if (env !== undefined && env !== "") return Math.max(0, Number(env) || 0);
+  return Math.min(4, availableParallelism());
+}
+
+export function createDecodePool(size = defaultWorkerCount()): DecodePool {
+  if (size <= 0) return inlineDecoder;
+  type Pending = { resolve: (d: DecodedObject) => void; reject: (e: Error) => void; worker: Worker };
+  const pending = new Map<number, Pending>();
+  const load = new Map<Worker, number>();
+  let seq = 0;
+  const url = new URL("./decode-worker.mjs", import.meta.url);
+  const retire = (w: Worker, err: Error) => {
+    // A dead worker answers nothing: fail what it held (the engine reports those objects and
+    // retries them next run) and stop sending it work. With none left, decode inline.
+    load.delete(w);
+    for (const [id, p] of pending) if (p.worker === w) (pending.delete(id), p.reject(err));
+  };
+  for (let i = 0; i < size; i++) {
+    const w = new Worker(url);
+    load.set(w, 0);
+    w.on("message", (m: { id: number; result?: DecodedObject; error?: string }) => {
+      load.set(w, (load.get(w) ?? 1) - 1);
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.error !== undefined) p?.reject(new Error(m.error));
+      else p?.resolve(m.result!);
+    });
+    w.on("error", (err) => retire(w, err));
+    w.on("exit", (code) => retire(w, new Error(`decode worker exited (${code})`)));
+    w.unref();
+  }
+  return {
+    decode(key, bytes, metadata) {
+      const alive = [...load.keys()];
+      if (alive.length === 0) return inlineDecoder.decode(key, bytes, metadata);
+      // Least-loaded worker: objects differ a lot in size.
+      const w = alive.reduce((a, b) => (load.get(a)! <= load.get(b)! ? a : b));
+      load.set(w, load.get(w)! + 1);
+      const id = ++seq;
+      return new Promise<DecodedObject>((resolve, reject) => {
+        pending.set(id, { resolve, reject, worker: w });
+        const req: DecodeRequest = { id, key, bytes, metadata };
+        w.postMessage(req);
+      });
+    },
+    async close() {
+      const ws = [...load.keys()];
+      load.clear();
+      await Promise.all(ws.map((w) => w.terminate()));
+    },
+  };
+}
