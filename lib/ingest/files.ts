@@ -32,7 +32,6 @@ export function isUnchanged(entry: FileEntry, known: KnownObject | undefined): b
 export async function* fileChunks<E extends FileEntry>(spec: FileSourceSpec<E>, ctx: SourceContext): AsyncIterable<Chunk> {
   const known = await ctx.knownObjects(spec.objectSource);
   const p = ctx.progress;
-  p.phase = "reading";
 
   type Pending = Promise<Chunk>;
   const window: Pending[] = [];
@@ -69,7 +68,7 @@ export async function* fileChunks<E extends FileEntry>(spec: FileSourceSpec<E>, 
   };
 
   for await (const entry of spec.list(ctx)) {
-    p.total++;
+    if (!p.totalFinal) p.total++; // sources that know their total up front set it themselves
     if (isUnchanged(entry, known.get(entry.key))) {
       p.objectsUnchanged++;
       p.done++;
@@ -81,7 +80,6 @@ export async function* fileChunks<E extends FileEntry>(spec: FileSourceSpec<E>, 
       yield await window.shift()!;
     }
   }
-  p.totalFinal = true;
   while (window.length) {
     p.done++;
     yield await window.shift()!;

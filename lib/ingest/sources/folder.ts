@@ -56,11 +56,17 @@ export class FolderSource implements SourcePlugin {
         objectSource: LOCAL_OBJECT_SOURCE,
         concurrency: 4,
         list: async function* () {
+          // Walk the whole tree first (cheap next to reading the files) so progress has a true total.
+          const entries: FileEntry[] = [];
           const files = st.isDirectory() ? walk(root) : (async function* () { yield root; })();
           for await (const f of files) {
             const s = await stat(f);
-            yield { key: f, size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}` };
+            entries.push({ key: f, size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}` });
           }
+          ctx.progress.phase = "reading";
+          ctx.progress.total += entries.length;
+          ctx.progress.totalFinal = true;
+          yield* entries;
         },
         read: async (e) => ({ bytes: await readFile(e.key) }),
       },
@@ -70,6 +76,7 @@ export class FolderSource implements SourcePlugin {
 
   /** Tarball members are read in one streaming pass; members are keyed "<tarball>!<member>". */
   private async *tarChunks(tarPath: string, ctx: SourceContext): AsyncIterable<Chunk> {
+    ctx.progress.phase = "reading archive";
     const extract = tar.extract();
     let input: Readable = createReadStream(tarPath);
     if (await isGzip(tarPath)) input = input.pipe(createGunzip());

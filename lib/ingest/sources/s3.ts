@@ -86,6 +86,7 @@ export class S3Source implements SourcePlugin {
 
   async *chunks(ctx: SourceContext): AsyncIterable<Chunk> {
     const cursors = await ctx.cursors();
+    ctx.progress.phase = "listing and reading";
     const start = this.opts.prefix ? this.opts.prefix.replace(/\/?$/, "/") : "";
     // Depth-first walk; loose objects met on the way are collected and read at the end of each level.
     const stack: string[] = [start];
@@ -104,6 +105,7 @@ export class S3Source implements SourcePlugin {
         else stack.push(f);
       }
     }
+    ctx.progress.totalFinal = true;
   }
 
   private async *regionFolder(folder: string, account: string, region: string, cursors: Map<string, unknown>, ctx: SourceContext): AsyncIterable<Chunk> {
