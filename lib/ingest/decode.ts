@@ -15,8 +15,9 @@ export interface KeyInfo {
 }
 
 // [prefix/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail[-Digest|-Insight]/REGION/YYYY/MM/DD/file
+// (after "/", "!" for a tarball member, or at the start)
 const TRAIL_KEY =
-  /(?:^|\/)AWSLogs\/(?:o-[a-z0-9]+\/)?([^/]+)\/(CloudTrail|CloudTrail-Digest|CloudTrail-Insight)\/([a-z0-9-]+)\/\d{4}\/\d{2}\/\d{2}\/[^/]+$/;
+  /(?:^|[/!])AWSLogs\/(?:o-[a-z0-9]+\/)?([^/]+)\/(CloudTrail|CloudTrail-Digest|CloudTrail-Insight)\/([a-z0-9-]+)\/\d{4}\/\d{2}\/\d{2}\/[^/]+$/;
 
 /** What an object is, from its key alone; loose files (no AWSLogs layout) are judged by content. */
 export function classifyKey(key: string): KeyInfo & { byLayout: boolean } {

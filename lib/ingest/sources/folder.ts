@@ -77,12 +77,15 @@ export class FolderSource implements SourcePlugin {
   /** Tarball members are read in one streaming pass; members are keyed "<tarball>!<member>". */
   private async *tarChunks(tarPath: string, ctx: SourceContext): AsyncIterable<Chunk> {
     ctx.progress.phase = "reading archive";
-    const extract = tar.extract();
-    let input: Readable = createReadStream(tarPath);
-    if (await isGzip(tarPath)) input = input.pipe(createGunzip());
-    input.on("error", (err) => extract.destroy(err));
-    input.pipe(extract);
+    const gzipped = await isGzip(tarPath);
     const members = async function* () {
+      // Start the pipeline only when iteration begins: tar-stream drops entries emitted while no
+      // one iterates, and then stalls waiting for them to be consumed.
+      const extract = tar.extract();
+      let input: Readable = createReadStream(tarPath);
+      if (gzipped) input = input.pipe(createGunzip());
+      input.on("error", (err) => extract.destroy(err));
+      input.pipe(extract);
       for await (const entry of extract) {
         const h = entry.header;
         if (h.type !== "file") {
