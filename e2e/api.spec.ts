@@ -1,6 +1,7 @@
 // The HTTP API as the contract states it, through the real built server.
 import { expect, test, type APIRequestContext, type APIResponse } from "@playwright/test";
 import { XSS_EVENT_ID } from "./seed";
+import { parseCsv } from "../test/helpers/csv";
 
 async function allPages(request: APIRequestContext, qs: string, limit = 7): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
@@ -14,27 +15,6 @@ async function allPages(request: APIRequestContext, qs: string, limit = 7): Prom
     if (!cursor) return out;
   }
   throw new Error("paging did not end");
-}
-
-/** RFC 4180 parser (quoted fields may hold commas, quotes and line breaks). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(cell), (cell = "");
-    else if (c === "\r" && text[i + 1] === "\n") row.push(cell), rows.push(row), (row = []), (cell = ""), i++;
-    else cell += c;
-  }
-  if (cell || row.length) row.push(cell), rows.push(row);
-  return rows;
 }
 
 test("events carry the contract's fields, newest first, and page exactly once", async ({ request }) => {

@@ -12,6 +12,7 @@ import { countEvents, getEventJson, listEvents } from "../lib/query/events";
 import { ParamError, parseEventQuery, type EventQuery } from "../lib/query/params";
 import { migrate } from "../lib/store/migrate";
 import { createTestDatabase, type TestDatabase } from "./helpers/pg";
+import { parseCsv } from "./helpers/csv";
 
 // ---- the data set -------------------------------------------------------------------------------
 
@@ -428,64 +429,6 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
     out += dec.decode(value, { stream: true });
   }
   return out + dec.decode();
-}
-
-/** A strict RFC 4180 parser: CRLF row ends, quoted cells with "" escapes, nothing else. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let i = 0;
-  let quoted = false;
-  let closed = false;
-  while (i < text.length) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          cell += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-        closed = true;
-        i++;
-        continue;
-      }
-      cell += c;
-      i++;
-      continue;
-    }
-    if (c === ",") {
-      row.push(cell);
-      cell = "";
-      closed = false;
-      i++;
-      continue;
-    }
-    if (c === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      closed = false;
-      i += 2;
-      continue;
-    }
-    if (closed) throw new Error(`CSV: ${JSON.stringify(c)} after a closing quote at ${i}`);
-    if (c === '"') {
-      if (cell !== "") throw new Error(`CSV: quote inside an unquoted cell at ${i}`);
-      quoted = true;
-      i++;
-      continue;
-    }
-    if (c === "\r" || c === "\n") throw new Error(`CSV: bare ${JSON.stringify(c)} outside quotes at ${i}`);
-    cell += c;
-    i++;
-  }
-  if (quoted) throw new Error("CSV: unterminated quoted cell");
-  if (cell !== "" || row.length > 0 || closed) throw new Error("CSV: last row does not end with CRLF");
-  return rows;
 }
 
 async function exportText(qs: string, format: ExportFormat): Promise<string> {
