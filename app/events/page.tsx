@@ -1,54 +1,88 @@
-import Link from "next/link";
-import { EventTable } from "../../components/EventTable";
-import { DEFAULT_COLUMNS } from "../../lib/fields";
-import { countEvents, listEvents } from "../../lib/query/events";
-import { ParamError, parseEventQuery } from "../../lib/query/params";
-import { getDb } from "../../lib/store/db";
+// The timeline. Everything on it is decided by the URL (CONTRACT.md): this server component parses
+// the parameters once (parseEventQuery: the same parser as /api/events and /api/export), then
+// streams each data-bound part in its own Suspense boundary. The boundaries are keyed by the query,
+// so changing a filter shows skeletons where data is coming, while changing columns, time zone or
+// the open event (view-only parameters) re-queries nothing.
+import { Suspense } from "react";
+import { FacetsDrawer } from "../../components/timeline/FacetsDrawer";
+import { FilterBar } from "../../components/timeline/FilterBar";
+import { Toolbar } from "../../components/timeline/Toolbar";
+import { SectionBoundary } from "../../components/ui/SectionBoundary";
+import { CountSkeleton, FacetSkeleton, HistogramSkeleton, TableSkeleton } from "../../components/ui/Skeletons";
+import { ParamError, parseEventQuery, type EventQuery } from "../../lib/query/params";
+import { UrlStateProvider } from "../../lib/view/navigation";
+import { describeRange, isoParam } from "../../lib/view/time";
+import { dataKey, toParams } from "../../lib/view/url";
+import { parseViewParams, type ViewParams } from "../../lib/view/viewParams";
+import { EventsSection, FacetSection, HistogramSection, MatchCountSection, ParamErrorMessage } from "./_sections";
 
 export const dynamic = "force-dynamic";
 
 type SP = Record<string, string | string[] | undefined>;
 
-function withParam(sp: SP, key: string, value: string | undefined): string {
-  const u = new URLSearchParams();
-  for (const [k, v] of Object.entries(sp)) for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) if (k !== key) u.append(k, one);
-  if (value !== undefined) u.set(key, value);
-  return u.toString();
+function withoutOrder(sp: URLSearchParams): URLSearchParams {
+  const out = toParams(sp);
+  for (const k of ["sort", "cursor", "limit"]) out.delete(k);
+  return out;
 }
 
 export default async function EventsPage({ searchParams }: { searchParams: Promise<SP> }) {
-  const sp = await searchParams;
-  let q;
+  const sp = toParams(await searchParams);
+  // One "now" for the whole page: relative ranges mean the same instant in every part.
+  const now = new Date();
+  let q: EventQuery;
+  let view: ViewParams;
   try {
-    q = parseEventQuery(sp, { paging: true });
+    q = parseEventQuery(sp, { paging: true, now });
+    view = parseViewParams(sp);
   } catch (err) {
-    if (err instanceof ParamError) {
-      return (
-        <div role="alert" data-testid="param-error" className="rounded border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
-          Invalid parameter <code>{err.param}</code>: {err.detail}. <Link className="underline" href="/events">Clear all filters</Link>
-        </div>
-      );
-    }
+    if (err instanceof ParamError) return <ParamErrorMessage err={err} sp={sp} />;
     throw err;
   }
-  const db = getDb().pool;
-  const [page, total] = await Promise.all([listEvents(db, q), countEvents(db, q)]);
-  const exportQs = withParam(sp, "cursor", undefined);
+  const key = dataKey(sp);
+  // Count, facets and histogram do not depend on order or paging: a new sort keeps them on screen.
+  const aggregateKey = dataKey(withoutOrder(sp));
+  const resolvedFrom = q.from ? isoParam(q.from) : null;
+  const resolvedTo = isoParam(q.to ?? now);
+
   return (
-    <div className="space-y-3">
-      <div className="flex items-center gap-4 text-sm">
-        <span>{total.toLocaleString("en-US")} events match</span>
-        <a className="underline" href={`/api/export?${exportQs}`}>Export CSV</a>
-        <a className="underline" href={`/api/export?${withParam(sp, "format", "ndjson")}`}>Export NDJSON</a>
+    <UrlStateProvider>
+      <div data-shell className="flex flex-col lg:min-h-0 lg:flex-1">
+        <Toolbar resolvedFrom={resolvedFrom} resolvedTo={resolvedTo} />
+        <FilterBar />
+        <div className="flex min-h-0 flex-1 flex-col lg:flex-row">
+          <FacetsDrawer>
+            <SectionBoundary what="facets">
+              <Suspense key={aggregateKey} fallback={<FacetSkeleton />}>
+                <FacetSection q={q} />
+              </Suspense>
+            </SectionBoundary>
+          </FacetsDrawer>
+          <section aria-label="Timeline" className="flex min-h-0 min-w-0 flex-1 flex-col">
+            <div className="flex flex-wrap items-baseline gap-x-3 px-3 pt-2 text-sm">
+              <SectionBoundary what="count">
+                <Suspense key={aggregateKey} fallback={<CountSkeleton />}>
+                  <MatchCountSection q={q} />
+                </Suspense>
+              </SectionBoundary>
+              {/* The server knows no browser zone: the range is named in UTC here; the toolbar follows tz. */}
+              <span className="text-xs text-zinc-500">{describeRange(sp.get("from"), sp.get("to"), "utc")}</span>
+            </div>
+            <SectionBoundary what="histogram">
+              <Suspense key={aggregateKey} fallback={<HistogramSkeleton />}>
+                <HistogramSection q={q} now={now} />
+              </Suspense>
+            </SectionBoundary>
+            <div className="mt-1 flex min-h-0 flex-1 flex-col border-t border-zinc-200 dark:border-zinc-800">
+              <SectionBoundary what="events">
+                <Suspense key={key} fallback={<TableSkeleton columns={view.columns.length} />}>
+                  <EventsSection q={q} sp={sp} openEvent={view.event} />
+                </Suspense>
+              </SectionBoundary>
+            </div>
+          </section>
+        </div>
       </div>
-      {page.events.length === 0 ? (
-        <p className="text-sm text-zinc-500">No events match. Widen the time range or remove a filter; to load events run <code>npm run sync -- &lt;source&gt;</code> or <code>npm run demo</code>.</p>
-      ) : (
-        <EventTable events={page.events} columns={DEFAULT_COLUMNS} />
-      )}
-      {page.nextCursor && (
-        <Link className="text-sm underline" href={`/events?${withParam(sp, "cursor", page.nextCursor)}`}>Older events →</Link>
-      )}
-    </div>
+    </UrlStateProvider>
   );
 }

@@ -1,30 +1,60 @@
+// /sync: what each source is doing — state, last run, progress, counts and recent errors.
+import { AutoRefresh } from "../../components/sync/AutoRefresh";
+import { SyncTable } from "../../components/sync/SyncTable";
+import { formatDuration } from "../../lib/view/time";
 import { getDb } from "../../lib/store/db";
-import { configuredSources, sourceIdOf } from "../../lib/sync/config";
-import { syncStatus } from "../../lib/sync/status";
+import { configuredSources, sourceIdOf, syncIntervalMs } from "../../lib/sync/config";
+import { syncStatus, type SourceStatus } from "../../lib/sync/status";
 
 export const dynamic = "force-dynamic";
 
+export const metadata = { title: "Sync · Trailscope" };
+
+function interval(): string {
+  try {
+    return `every ${formatDuration(syncIntervalMs())}`;
+  } catch (err) {
+    return `not running: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
 export default async function SyncPage() {
   const configured = await Promise.all(configuredSources().map(sourceIdOf));
-  const sources = await syncStatus(getDb().prisma, configured);
-  if (sources.length === 0) {
-    return <p className="text-sm text-zinc-500">No sources yet. Set TRAILSCOPE_SOURCES for background sync, or run <code>npm run sync -- &lt;source&gt;</code>.</p>;
+  let sources: SourceStatus[];
+  try {
+    sources = await syncStatus(getDb().prisma, configured);
+  } catch (err) {
+    console.error("trailscope: /sync could not read sync status:", err);
+    return (
+      <div role="alert" className="m-4 max-w-2xl rounded border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
+        <p className="font-semibold">Sync status could not be read.</p>
+        <p className="mt-1">The database may be unreachable: check that PostgreSQL is running, then reload this page. Details are in the server log.</p>
+      </div>
+    );
   }
+  const now = new Date();
   return (
-    <table className="w-full text-left text-sm">
-      <thead><tr><th scope="col">Source</th><th scope="col">State</th><th scope="col">Last run</th><th scope="col">New events</th><th scope="col">Failed objects</th><th scope="col">Last error</th></tr></thead>
-      <tbody>
-        {sources.map((s) => (
-          <tr key={s.source} className="border-t border-zinc-200 dark:border-zinc-800">
-            <td className="font-mono">{s.source}</td>
-            <td>{s.state}</td>
-            <td>{s.lastRun?.startedAt ?? "—"}</td>
-            <td>{s.lastRun?.eventsNew.toLocaleString("en-US") ?? "—"}</td>
-            <td>{s.lastRun?.objectsFailed ?? "—"}</td>
-            <td className="text-red-700 dark:text-red-400">{s.lastError ?? ""}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <div className="space-y-3 p-4">
+      <div className="flex flex-wrap items-baseline gap-3">
+        <h1 className="text-base font-semibold">Sync</h1>
+        <p className="text-xs text-zinc-500">
+          {configured.length > 0 ? `Background sync of ${configured.length} configured source${configured.length === 1 ? "" : "s"}, ${interval()}.` : "No background sources configured (TRAILSCOPE_SOURCES)."}
+        </p>
+        <AutoRefresh active={sources.some((s) => s.state === "running")} />
+      </div>
+      {sources.length === 0 ? (
+        <div className="max-w-2xl rounded border border-zinc-200 p-4 text-sm dark:border-zinc-800">
+          <p className="font-medium">No sources yet.</p>
+          <p className="mt-1 text-zinc-600 dark:text-zinc-400">
+            Set <code className="font-mono">TRAILSCOPE_SOURCES</code> (space-separated: a folder, <code className="font-mono">s3://bucket/prefix</code>,{" "}
+            <code className="font-mono">lookup://us-east-1</code>) for background sync, or run <code className="font-mono">npm run sync -- &lt;source&gt;</code> once.
+          </p>
+        </div>
+      ) : (
+        <div className="overflow-x-auto">
+          <SyncTable sources={sources} now={now} />
+        </div>
+      )}
+    </div>
   );
 }

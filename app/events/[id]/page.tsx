@@ -1,23 +1,31 @@
+// The event detail page (/events/<eventID>): the same component as the timeline's side panel,
+// rendered on the server, with links back into the timeline.
+import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getEventJson } from "../../../lib/query/events";
+import { EventDetail } from "../../../components/detail/EventDetail";
 import { getDb } from "../../../lib/store/db";
+import { loadEventDetail } from "../_data/detail";
 
 export const dynamic = "force-dynamic";
 
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  return { title: `Event ${decodeURIComponent(id)} · Trailscope` };
+}
+
 export default async function EventPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const json = await getEventJson(getDb().pool, decodeURIComponent(id));
-  if (json === null) notFound();
-  let pretty = json;
-  try {
-    pretty = JSON.stringify(JSON.parse(json), null, 2);
-  } catch {
-    /* show as stored */
-  }
+  const data = await loadEventDetail(getDb().pool, decodeURIComponent(id));
+  if (data === null) notFound();
   return (
-    <article className="space-y-2">
-      <h1 className="font-mono text-sm">{decodeURIComponent(id)}</h1>
-      <pre className="overflow-auto rounded bg-zinc-100 p-3 text-xs dark:bg-zinc-900">{pretty}</pre>
-    </article>
+    <div className="mx-auto w-full max-w-7xl p-4">
+      <nav aria-label="Breadcrumb" className="mb-3 text-xs text-zinc-500">
+        <Link href="/events" className="underline decoration-dotted hover:text-zinc-900 dark:hover:text-white">
+          Timeline
+        </Link>{" "}
+        / event
+      </nav>
+      <EventDetail data={data} variant="page" />
+    </div>
   );
 }

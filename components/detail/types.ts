@@ -1,0 +1,13 @@
+// What the event detail renders; built on the server (app/events/_data/detail.ts), rendered by the
+// detail page and by the timeline's side panel.
+import type { ApiEvent } from "../../lib/query/events";
+import type { RelatedGroup } from "../../lib/query/related";
+
+export interface EventDetailData {
+  id: string;
+  /** The record as stored (exact original text where jsonb could not hold it). */
+  json: string;
+  /** The catalog's columns for the event, as the table and the API show them. */
+  event: ApiEvent | null;
+  related: RelatedGroup[];
+}

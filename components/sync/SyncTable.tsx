@@ -1,0 +1,116 @@
+// Sync status per source (lib/sync/status.ts): state, last run, progress, counts and the recent
+// failures of the last run. Values are text; failure reasons come from files and are shown as such.
+import type { SourceStatus } from "../../lib/sync/status";
+import { visibleText } from "../../lib/view/text";
+import { formatDuration, formatTime } from "../../lib/view/time";
+
+const STATE_STYLE: Record<SourceStatus["state"], string> = {
+  running: "bg-sky-100 text-sky-900 dark:bg-sky-950 dark:text-sky-200",
+  idle: "bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200",
+  failed: "bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-200",
+  interrupted: "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200",
+  "never-run": "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
+};
+
+const STATE_WORDS: Record<SourceStatus["state"], string> = {
+  running: "running",
+  idle: "up to date",
+  failed: "failed",
+  interrupted: "interrupted",
+  "never-run": "never run",
+};
+
+function ago(iso: string, now: Date): string {
+  const ms = now.getTime() - Date.parse(iso);
+  if (ms < 60e3) return "just now";
+  return `${formatDuration(Math.round(ms / 60e3) * 60e3)} ago`;
+}
+
+function failuresOf(v: unknown): { key: string; reason: string }[] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .filter((f): f is Record<string, unknown> => f !== null && typeof f === "object")
+    .map((f) => ({ key: String(f.key ?? ""), reason: String(f.reason ?? "") }));
+}
+
+const num = (n: number | undefined) => (n === undefined ? "—" : n.toLocaleString("en-US"));
+
+export function SyncTable({ sources, now }: { sources: SourceStatus[]; now: Date }) {
+  const th = "px-2 py-1.5 font-medium text-zinc-600 dark:text-zinc-300";
+  const td = "px-2 py-1.5 align-top";
+  return (
+    <table className="w-full border-collapse text-left text-xs">
+      <caption className="sr-only">Sync sources with their state, last run, progress, counts and last error</caption>
+      <thead className="border-b border-zinc-300 bg-zinc-100 dark:border-zinc-700 dark:bg-zinc-900">
+        <tr>
+          <th scope="col" className={th}>Source</th>
+          <th scope="col" className={th}>State</th>
+          <th scope="col" className={th}>Last run (UTC)</th>
+          <th scope="col" className={th}>Progress</th>
+          <th scope="col" className={`${th} text-right`}>Objects read / skipped / failed</th>
+          <th scope="col" className={`${th} text-right`}>Events new / duplicate</th>
+          <th scope="col" className={th}>Last success</th>
+          <th scope="col" className={th}>Last error</th>
+        </tr>
+      </thead>
+      <tbody>
+        {sources.map((s) => {
+          const r = s.lastRun;
+          const failures = failuresOf(r?.failures);
+          const took = r?.finishedAt ? formatDuration(Math.max(1000, Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000) * 1000)) : null;
+          return [
+            <tr key={s.source} className="border-t border-zinc-200 dark:border-zinc-800">
+              <th scope="row" className={`${td} break-all font-mono font-normal`}>
+                {visibleText(s.source)}
+                {!s.configured && <span className="ml-1 font-sans text-zinc-500">(one-shot)</span>}
+              </th>
+              <td className={td}>
+                <span className={`rounded-full px-2 py-0.5 ${STATE_STYLE[s.state]}`}>{STATE_WORDS[s.state]}</span>
+              </td>
+              <td className={`${td} whitespace-nowrap font-mono`}>
+                {r ? (
+                  <>
+                    {formatTime(r.startedAt, "utc")}
+                    <span className="block font-sans text-zinc-500">
+                      {ago(r.startedAt, now)}
+                      {took ? `, took ${took}` : r.status === "running" ? ", still running" : ""}
+                    </span>
+                  </>
+                ) : (
+                  "—"
+                )}
+              </td>
+              <td className={`${td} max-w-72 break-words`}>{r?.progress ? visibleText(r.progress) : "—"}</td>
+              <td className={`${td} whitespace-nowrap text-right tabular-nums`}>
+                {num(r?.objectsRead)} / {num(r?.objectsSkipped)} / <span className={r?.objectsFailed ? "text-red-700 dark:text-red-400" : ""}>{num(r?.objectsFailed)}</span>
+              </td>
+              <td className={`${td} whitespace-nowrap text-right tabular-nums`}>
+                {num(r?.eventsNew)} / {num(r?.eventsDuplicate)}
+              </td>
+              <td className={`${td} whitespace-nowrap`}>{s.lastSuccessAt ? ago(s.lastSuccessAt, now) : "never"}</td>
+              <td className={`${td} max-w-96 break-words text-red-700 dark:text-red-400`}>{s.lastError ? visibleText(s.lastError) : ""}</td>
+            </tr>,
+            failures.length > 0 && (
+              <tr key={`${s.source}-failures`}>
+                <td colSpan={8} className="px-2 pb-2">
+                  <details>
+                    <summary className="cursor-pointer text-zinc-600 dark:text-zinc-400">
+                      {failures.length} problem{failures.length === 1 ? "" : "s"} in the last run (files skipped or failed; the rest was read)
+                    </summary>
+                    <ul className="mt-1 space-y-0.5 rounded bg-zinc-50 p-2 font-mono dark:bg-zinc-900">
+                      {failures.map((f, i) => (
+                        <li key={i} className="break-all">
+                          {visibleText(f.key)}: <span className="text-red-700 dark:text-red-400">{visibleText(f.reason)}</span>
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
+                </td>
+              </tr>
+            ),
+          ];
+        })}
+      </tbody>
+    </table>
+  );
+}

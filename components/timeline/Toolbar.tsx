@@ -1,0 +1,133 @@
+"use client";
+// The timeline's top bar: free-text search, time range, time zone, columns, copy link and exports.
+// Each control writes the URL (CONTRACT.md parameter names); the URL is the only state.
+import { useEffect, useState } from "react";
+import { useUrlState } from "../../lib/view/navigation";
+import { isoParam } from "../../lib/view/time";
+import { exportHref, setParam } from "../../lib/view/url";
+import { CopyButton } from "../ui/CopyButton";
+import { ColumnPicker } from "./ColumnPicker";
+import { SEARCH_INPUT_ID } from "./keyboard";
+import { TimeRange } from "./TimeRange";
+
+const btn =
+  "rounded border border-zinc-300 px-2 py-1 text-xs text-zinc-700 hover:bg-zinc-100 dark:border-zinc-700 dark:text-zinc-200 dark:hover:bg-zinc-800";
+
+function SearchBox() {
+  const { params, navigate } = useUrlState();
+  const current = params.getAll("q");
+  const [text, setText] = useState(current.length === 1 ? current[0] : "");
+  // Follow the URL when it changes from elsewhere (back button, chip removed).
+  const joined = current.join("\u0000");
+  useEffect(() => setText(joined.includes("\u0000") ? "" : joined), [joined]);
+  return (
+    <form
+      role="search"
+      className="flex min-w-0 flex-1 basis-64"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const sp = new URLSearchParams(params);
+        sp.delete("q");
+        navigate(setParam(sp, "q", text.trim()));
+      }}
+    >
+      <label htmlFor={SEARCH_INPUT_ID} className="sr-only">
+        Search all fields (free text)
+      </label>
+      <input
+        id={SEARCH_INPUT_ID}
+        type="search"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        placeholder="Search anywhere in the record…  ( / )"
+        className="min-w-0 flex-1 rounded-l border border-zinc-300 bg-white px-2 py-1 text-sm placeholder:text-zinc-400 focus:border-sky-500 focus:outline-none dark:border-zinc-700 dark:bg-zinc-900"
+      />
+      <button type="submit" className="rounded-r border border-l-0 border-zinc-300 bg-zinc-100 px-3 text-xs font-medium hover:bg-zinc-200 dark:border-zinc-700 dark:bg-zinc-800 dark:hover:bg-zinc-700">
+        Search
+      </button>
+    </form>
+  );
+}
+
+function ZoneToggle() {
+  const { params, setView } = useUrlState();
+  const tz = params.get("tz") === "local" ? "local" : "utc";
+  return (
+    <div role="radiogroup" aria-label="Time zone" className="inline-flex overflow-hidden rounded border border-zinc-300 text-xs dark:border-zinc-700">
+      {(["utc", "local"] as const).map((z) => (
+        <button
+          key={z}
+          type="button"
+          role="radio"
+          aria-checked={tz === z}
+          onClick={() => setView(setParam(params, "tz", z === "utc" ? null : "local"))}
+          className={`px-2 py-1 ${tz === z ? "bg-zinc-800 text-white dark:bg-zinc-200 dark:text-zinc-900" : "text-zinc-700 hover:bg-zinc-100 dark:text-zinc-200 dark:hover:bg-zinc-800"}`}
+        >
+          {z === "utc" ? "UTC" : "Local"}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function ShareAndExport({ resolvedFrom, resolvedTo }: { resolvedFrom: string | null; resolvedTo: string | null }) {
+  const { params } = useUrlState();
+  const relative = (params.get("from") ?? "").startsWith("now") || (params.get("to") ?? "").startsWith("now");
+  return (
+    <div className="flex flex-wrap items-center gap-2">
+      <CopyButton label="Copy link" text={() => window.location.href} title="Copy a link to exactly this view" className="py-1" />
+      {relative && (
+        <CopyButton
+          label="Copy link (fixed times)"
+          title="Copy a link whose relative range (now-24h…) is replaced by the instants shown now, so it shows the same events tomorrow"
+          className="py-1"
+          text={() => {
+            const u = new URL(window.location.href);
+            if (resolvedFrom && u.searchParams.has("from")) u.searchParams.set("from", resolvedFrom);
+            u.searchParams.set("to", resolvedTo ?? isoParam(Date.now()));
+            return u.toString();
+          }}
+        />
+      )}
+      <a className={btn} href={exportHref(params, "csv")} title="Every matching event as CSV (all pages)">
+        Export CSV
+      </a>
+      <a className={btn} href={exportHref(params, "ndjson")} title="Every matching record, one JSON per line">
+        Export NDJSON
+      </a>
+    </div>
+  );
+}
+
+/** The toolbar's <details> dropdowns close on a click elsewhere or Esc, like menus do. */
+function useDropdownDismiss() {
+  useEffect(() => {
+    const close = (except?: Node | null) =>
+      document.querySelectorAll<HTMLDetailsElement>("details[data-dropdown][open]").forEach((d) => {
+        if (!except || !d.contains(except)) d.open = false;
+      });
+    const onPointer = (e: PointerEvent) => close(e.target as Node);
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && close();
+    document.addEventListener("pointerdown", onPointer);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("pointerdown", onPointer);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, []);
+}
+
+export function Toolbar({ resolvedFrom, resolvedTo }: { resolvedFrom: string | null; resolvedTo: string | null }) {
+  const { pending } = useUrlState();
+  useDropdownDismiss();
+  return (
+    <div className="relative flex flex-wrap items-center gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">
+      {pending && <div role="progressbar" aria-label="Updating" className="absolute inset-x-0 top-0 h-0.5 animate-pulse bg-sky-500" />}
+      <SearchBox />
+      <TimeRange resolvedFrom={resolvedFrom} resolvedTo={resolvedTo} />
+      <ZoneToggle />
+      <ColumnPicker />
+      <ShareAndExport resolvedFrom={resolvedFrom} resolvedTo={resolvedTo} />
+    </div>
+  );
+}

@@ -1,0 +1,102 @@
+// Top values with counts per field, for the facet sidebar and the filter bar's suggestions.
+//
+// A facet is counted under every current filter EXCEPT its own field's: with eventName=CreateUser
+// set, the eventName facet still lists the other event names (with the counts they would add),
+// which is what you need to widen or switch a value. Facets whose fields carry no filter share one
+// query: one pass feeds all of them through a LATERAL list of (field, value) pairs.
+//
+// Cost is bounded: counts come from the newest SAMPLE_LIMIT matching events (read backwards along
+// the event_time index), so a facet over 10M events costs what one over 100k does. When more events
+// match, the answer says `sampled` and the UI says so; below that, counts are exact.
+import type pg from "pg";
+import { FACET_FIELDS, FIELD_BY_KEY, type FieldDef } from "../fields";
+import { type EventQuery } from "./params";
+import { likePattern, SqlParams, whereClauses } from "./sql";
+
+export interface FacetValue {
+  /** null: events without a value (filter with `!*`, exclude with `*`). */
+  value: string | null;
+  count: number;
+}
+
+export interface Facet {
+  field: string;
+  values: FacetValue[];
+  /** Counted over the newest `SAMPLE_LIMIT` matching events only (more match). */
+  sampled: boolean;
+}
+
+export interface FacetOptions {
+  /** Values per field (default 10). */
+  limit?: number;
+  /** Only values containing this text (case-insensitive): the filter bar's typeahead. */
+  contains?: string;
+  /** Events counted at most (default SAMPLE_LIMIT). */
+  sample?: number;
+}
+
+export const DEFAULT_FACET_LIMIT = 10;
+export const MAX_FACET_LIMIT = 100;
+export const SAMPLE_LIMIT = 100_000;
+
+/** Fields that can be faceted: catalog fields with a filter parameter (arrays count per element). */
+export function facetable(key: string): FieldDef | undefined {
+  const f = FIELD_BY_KEY.get(key);
+  return f && f.filter && (f.kind === "text" || f.kind === "bool" || f.kind === "textArray") ? f : undefined;
+}
+
+function withoutOwnFilter(q: EventQuery, field: FieldDef): EventQuery {
+  return { ...q, filters: q.filters.filter((ff) => ff.field.key !== field.key) };
+}
+
+async function countTogether(db: pg.Pool, q: EventQuery, fields: FieldDef[], opts: { limit: number; sample: number; contains?: string }): Promise<Facet[]> {
+  const p = new SqlParams();
+  const where = whereClauses(q, p);
+  // Only catalog keys and columns are spliced into the text; everything user-given is a parameter.
+  const scalars = fields.filter((f) => f.kind !== "textArray");
+  const arrays = fields.filter((f) => f.kind === "textArray");
+  const pairSources = [
+    ...(scalars.length ? [`SELECT x.f, x.v FROM m CROSS JOIN LATERAL (VALUES ${scalars.map((f) => `('${f.key}', m.${f.column}${f.kind === "bool" ? "::text" : ""})`).join(", ")}) AS x(f, v)`] : []),
+    ...arrays.map((f) => `SELECT '${f.key}' AS f, u.v FROM m CROSS JOIN LATERAL unnest(m.${f.column}) AS u(v)`),
+  ];
+  // A missing text value is a choice too ("no error": errorCode=!*); a missing boolean is not.
+  const nullable = p.add(fields.filter((f) => f.kind === "text").map((f) => f.key));
+  const contains = opts.contains ? ` AND v ILIKE ${p.add("%" + likePattern(opts.contains) + "%")}` : "";
+  const sql = `
+    WITH m AS MATERIALIZED (
+      SELECT ${[...new Set(fields.map((f) => f.column))].join(", ")} FROM events
+      ${where.length ? "WHERE " + where.join(" AND ") : ""}
+      ORDER BY event_time DESC, id DESC LIMIT ${p.add(opts.sample + 1)}
+    ),
+    pairs AS (${pairSources.join(" UNION ALL ")}),
+    counted AS (
+      SELECT f, v, count(*)::bigint AS n FROM pairs
+       WHERE (v IS NOT NULL OR f = ANY(${nullable}::text[]))${contains}
+       GROUP BY f, v
+    ),
+    ranked AS (SELECT f, v, n, row_number() OVER (PARTITION BY f ORDER BY n DESC, v NULLS LAST) AS rank FROM counted)
+    SELECT f, v, n, (SELECT count(*) FROM m) AS scanned FROM ranked WHERE rank <= ${p.add(opts.limit)} ORDER BY f, rank`;
+  const { rows } = await db.query(sql, p.values);
+  const sampled = rows.length > 0 && Number(rows[0].scanned) > opts.sample;
+  const byField = new Map<string, FacetValue[]>(fields.map((f) => [f.key, []]));
+  for (const r of rows) byField.get(r.f as string)?.push({ value: (r.v as string | null) ?? null, count: Number(r.n) });
+  return fields.map((f) => ({ field: f.key, values: byField.get(f.key) ?? [], sampled }));
+}
+
+/**
+ * Top values of each field under the query's other filters, in the order the fields were given.
+ * Defaults to the catalog's facet fields.
+ */
+export async function facetCounts(db: pg.Pool, q: EventQuery, fields: FieldDef[] = FACET_FIELDS, opts: FacetOptions = {}): Promise<Facet[]> {
+  const limit = Math.min(Math.max(1, opts.limit ?? DEFAULT_FACET_LIMIT), MAX_FACET_LIMIT);
+  const sample = Math.max(1, opts.sample ?? SAMPLE_LIMIT);
+  const filtered = new Set(q.filters.map((ff) => ff.field.key));
+  const shared = fields.filter((f) => !filtered.has(f.key));
+  const own = fields.filter((f) => filtered.has(f.key));
+  const results = await Promise.all([
+    shared.length ? countTogether(db, q, shared, { ...opts, limit, sample }) : Promise.resolve([]),
+    ...own.map((f) => countTogether(db, withoutOwnFilter(q, f), [f], { ...opts, limit, sample })),
+  ]);
+  const byField = new Map(results.flat().map((r) => [r.field, r]));
+  return fields.map((f) => byField.get(f.key) ?? { field: f.key, values: [], sampled: false });
+}
