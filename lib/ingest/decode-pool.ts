@@ -1,27 +1,33 @@
 // A small pool of decode workers. Decoding (gunzip + JSON.parse + normalise) costs about as much
 // CPU as PostgreSQL's COPY of the result; on the main thread it would serialise the two.
+import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { decodeObject, type DecodedObject } from "./decode";
 import type { DecodeRequest } from "./decode-worker";
 
 export type DecodeFn = (key: string, bytes: Uint8Array, metadata?: Record<string, string>) => Promise<DecodedObject>;
+/** Reads and decodes a local file (in a worker, the read happens there too). */
+export type DecodeFileFn = (key: string, path: string) => Promise<DecodedObject>;
 
 export interface DecodePool {
   decode: DecodeFn;
+  decodeFile: DecodeFileFn;
   close(): Promise<void>;
 }
 
 /** Decoding on the calling thread: for tests, tiny syncs and hosts where workers cannot start. */
 export const inlineDecoder: DecodePool = {
   decode: async (key, bytes, metadata) => decodeObject(key, bytes, { metadata }),
+  decodeFile: async (key, path) => decodeObject(key, await readFile(path)),
   close: async () => {},
 };
 
 export function defaultWorkerCount(): number {
   const env = process.env.TRAILSCOPE_DECODE_WORKERS;
   if (env !== undefined && env !== "") return Math.max(0, Number(env) || 0);
-  return Math.min(4, availableParallelism());
+  // Leave a core to PostgreSQL and the main thread (which feeds COPY); measured by `npm run bench`.
+  return Math.min(4, Math.max(1, availableParallelism() - 1));
 }
 
 export function createDecodePool(size = defaultWorkerCount()): DecodePool {
@@ -51,20 +57,21 @@ export function createDecodePool(size = defaultWorkerCount()): DecodePool {
     w.on("exit", (code) => retire(w, new Error(`decode worker exited (${code})`)));
     w.unref();
   }
+  const send = (req: Omit<DecodeRequest, "id">, inline: () => Promise<DecodedObject>) => {
+    const alive = [...load.keys()];
+    if (alive.length === 0) return inline();
+    // Least-loaded worker: objects differ a lot in size.
+    const w = alive.reduce((a, b) => (load.get(a)! <= load.get(b)! ? a : b));
+    load.set(w, load.get(w)! + 1);
+    const id = ++seq;
+    return new Promise<DecodedObject>((resolve, reject) => {
+      pending.set(id, { resolve, reject, worker: w });
+      w.postMessage({ id, ...req } satisfies DecodeRequest);
+    });
+  };
   return {
-    decode(key, bytes, metadata) {
-      const alive = [...load.keys()];
-      if (alive.length === 0) return inlineDecoder.decode(key, bytes, metadata);
-      // Least-loaded worker: objects differ a lot in size.
-      const w = alive.reduce((a, b) => (load.get(a)! <= load.get(b)! ? a : b));
-      load.set(w, load.get(w)! + 1);
-      const id = ++seq;
-      return new Promise<DecodedObject>((resolve, reject) => {
-        pending.set(id, { resolve, reject, worker: w });
-        const req: DecodeRequest = { id, key, bytes, metadata };
-        w.postMessage(req);
-      });
-    },
+    decode: (key, bytes, metadata) => send({ key, bytes, metadata }, () => inlineDecoder.decode(key, bytes, metadata)),
+    decodeFile: (key, path) => send({ key, path }, () => inlineDecoder.decodeFile(key, path)),
     async close() {
       const ws = [...load.keys()];
       load.clear();

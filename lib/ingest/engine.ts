@@ -99,6 +99,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     signal,
     log,
     decode: (key, bytes, metadata) => pool.decode(key, bytes, metadata),
+    decodeFile: (key, path) => pool.decodeFile(key, path),
     knownObjects(objectSource) {
       if (!known.has(objectSource)) {
         known.set(

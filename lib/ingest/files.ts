@@ -10,10 +10,8 @@ export interface FileEntry {
   etag: string | null;
 }
 
-export interface FileRead {
-  bytes: Uint8Array;
-  metadata?: Record<string, string>;
-}
+/** An object's bytes (with S3 metadata), or a local path the decoder reads itself. */
+export type FileRead = { bytes: Uint8Array; metadata?: Record<string, string> } | { path: string };
 
 export interface FileSourceSpec<E extends FileEntry> {
   /** Identity of the object store in ingested_objects ("s3://bucket", "file"). */
@@ -42,20 +40,20 @@ export async function* fileChunks<E extends FileEntry>(spec: FileSourceSpec<E>, 
     } catch (err) {
       return { error: { key: e.key, reason: `could not read: ${(err as Error).message}` } };
     }
-    p.bytes += got.bytes.length;
     let d: DecodedObject;
     try {
-      d = await ctx.decode(e.key, got.bytes, got.metadata);
+      d = "path" in got ? await ctx.decodeFile(e.key, got.path) : await ctx.decode(e.key, got.bytes, got.metadata);
+      p.bytes += "path" in got ? (e.size ?? 0) : got.bytes.length;
     } catch (err) {
       // decodeObject classifies bad content itself; this is a bug or resource limit, not the file.
-      return { error: { key: e.key, reason: `could not decode: ${(err as Error).message}` } };
+      return { error: { key: e.key, reason: `could not read or decode: ${(err as Error).message}` } };
     }
     return {
       rows: d.rows,
       object: {
         source: spec.objectSource,
         key: e.key,
-        size: e.size ?? got.bytes.length,
+        size: e.size ?? ("bytes" in got ? got.bytes.length : null),
         etag: e.etag,
         sha256: d.sha256,
         kind: d.kind,

@@ -4,7 +4,7 @@
 import type { Db } from "../store/db";
 import type { ObjectRecord, CursorUpdate } from "./loader";
 import type { EventRows } from "./normalize";
-import type { DecodeFn } from "./decode-pool";
+import type { DecodeFileFn, DecodeFn } from "./decode-pool";
 import type { ProgressState } from "./progress";
 
 export interface Chunk {
@@ -31,6 +31,8 @@ export interface SourceContext {
   knownObjects(objectSource: string): Promise<Map<string, KnownObject>>;
   /** Decodes an object's bytes (on worker threads when the engine has them). */
   decode: DecodeFn;
+  /** Reads and decodes a local file (the read happens on the decoding thread). */
+  decodeFile: DecodeFileFn;
   /** Stored cursors of this source (all accounts), keyed "account/region". */
   cursors(): Promise<Map<string, unknown>>;
 }

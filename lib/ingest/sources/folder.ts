@@ -1,6 +1,6 @@
 // Local source: a directory (recursive), one log file, or a .tar / .tar.gz of log files.
 import { createReadStream } from "node:fs";
-import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
+import { open, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { createGunzip } from "node:zlib";
 import { Readable } from "node:stream";
@@ -68,7 +68,7 @@ export class FolderSource implements SourcePlugin {
           ctx.progress.totalFinal = true;
           yield* entries;
         },
-        read: async (e) => ({ bytes: await readFile(e.key) }),
+        read: async (e) => ({ path: e.key }), // read by the decoding worker
       },
       ctx,
     );
