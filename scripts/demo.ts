@@ -45,7 +45,7 @@ async function main(): Promise<number> {
     await mkdir(dir, { recursive: true });
     process.stderr.write(`Generating ${count.toLocaleString("en-US")} events over the last ${days} days…\n`);
     const written = await writeAwsLogsCorpus(dir, { count, seed: Number(values.seed), start, end });
-    process.stderr.write(`Wrote ${written.files.toLocaleString("en-US")} log files; loading them…\n`);
+    process.stderr.write(`Wrote ${written.files.toLocaleString("en-US")} files (${written.logFiles.toLocaleString("en-US")} log files, ${written.digestFiles.toLocaleString("en-US")} digests); loading them…\n`);
     const summary = await runSync(db, new FolderSource(dir), { renderer: stderrRenderer() });
     const busy = demoStoryTimes({ start, end }).busyDay;
     process.stderr.write(formatSummary(summary) + "\n");
