@@ -1077,3 +1077,25 @@ describe("export", () => {
     for (const r of records) expect(r).toEqual(BY_ID.get(r.eventID));
   });
 });
+
+describe("export streaming", () => {
+  it("a client that goes away mid-export frees its connection and cursor", async () => {
+    // One connection only: if the cancelled export kept it, the query below would wait forever
+    // (and the test would fail on its timeout).
+    const one = new pg.Pool({ connectionString: tdb.url, max: 1 });
+    try {
+      // 10 rows a fetch over 63 events: the cancel lands with the cursor open and a fetch in flight.
+      const reader = exportStream(one, parseEventQuery(new URLSearchParams()), "ndjson", { fetchRows: 10 }).getReader();
+      const first = await reader.read();
+      expect(first.done).toBe(false);
+      expect(new TextDecoder().decode(first.value).trim().split("\n")).toHaveLength(10);
+      await reader.cancel();
+      const { rows } = await one.query("SELECT count(*)::int AS n FROM events");
+      expect(rows[0].n).toBe(RECORDS.length);
+      const again = await readAll(exportStream(one, parseEventQuery(new URLSearchParams()), "csv", { fetchRows: 7 }));
+      expect(parseCsv(again)).toHaveLength(RECORDS.length + 1);
+    } finally {
+      await one.end();
+    }
+  });
+});

@@ -17,6 +17,35 @@ export function csvCell(value: unknown): string {
 
 export const CSV_HEADER = CSV_FIELDS.map((f) => f.key).join(",") + "\r\n";
 
+/**
+ * The CSV columns as text, formatted by PostgreSQL exactly as csvCell formats the typed values
+ * (ISO instants with milliseconds, "true"/"false", list entries joined with "; "). Exports read
+ * these instead of typed rows: no array parsing, Date objects or per-row objects in Node.
+ */
+export const CSV_SELECT_TEXT = CSV_FIELDS.map((f) => {
+  switch (f.kind) {
+    case "time":
+      return `to_char(${f.column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    case "textArray":
+      return `array_to_string(${f.column}, '; ')`;
+    case "bool":
+      return `CASE WHEN ${f.column} THEN 'true' WHEN NOT ${f.column} THEN 'false' END`;
+    default:
+      return f.column;
+  }
+}).join(", ");
+
+/** A row of CSV_SELECT_TEXT (fetched in array mode) → one CSV line. */
+export function csvTextLine(values: (string | null)[]): string {
+  let line = "";
+  for (let i = 0; i < values.length; i++) {
+    if (i) line += ",";
+    const v = values[i];
+    if (v !== null && v !== "") line += csvCell(v);
+  }
+  return line + "\r\n";
+}
+
 /** A row from SELECT_COLUMNS (keys = catalog keys) → one CSV line. */
 export function csvLine(row: Record<string, unknown>): string {
   let line = "";

@@ -1,11 +1,9 @@
-// Streams every event matching a query at flat memory: a server-side cursor (pg-query-stream)
-// pulled only as fast as the client reads, so exporting 10M rows holds one batch at a time.
+// Streams every event matching a query at flat memory: a server-side cursor pulled only as fast
+// as the client reads, so exporting 10M rows holds one batch at a time.
 import type pg from "pg";
-import QueryStream from "pg-query-stream";
-import { SELECT_COLUMNS } from "../query/events";
 import type { EventQuery } from "../query/params";
 import { SqlParams, whereClauses } from "../query/sql";
-import { CSV_HEADER, csvLine } from "./csv";
+import { CSV_HEADER, CSV_SELECT_TEXT, csvTextLine } from "./csv";
 
 export type ExportFormat = "csv" | "ndjson";
 
@@ -14,18 +12,25 @@ export function exportSql(q: EventQuery, format: ExportFormat): { text: string; 
   const where = whereClauses(q, p);
   const dir = q.sort.dir;
   const order = q.sort.field.kind === "time" ? `${q.sort.field.column} ${dir}, id ${dir}` : `${q.sort.field.column} ${dir} NULLS LAST, id ${dir}`;
-  const cols = format === "csv" ? SELECT_COLUMNS : `coalesce(raw_json, record::text) AS json`;
+  const cols = format === "csv" ? CSV_SELECT_TEXT : `coalesce(raw_json, record::text) AS json`;
   return { text: `SELECT ${cols} FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY ${order}`, values: p.values };
 }
 
-export function exportStream(pool: pg.Pool, q: EventQuery, format: ExportFormat): ReadableStream<Uint8Array> {
+const FETCH_ROWS = 5000;
+
+export function exportStream(pool: pg.Pool, q: EventQuery, format: ExportFormat, opts: { fetchRows?: number } = {}): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
+  const fetchRows = opts.fetchRows ?? FETCH_ROWS;
   let client: pg.PoolClient | undefined;
-  let rows: AsyncIterator<Record<string, unknown>> | undefined;
-  let stream: QueryStream | undefined;
-  const release = () => {
-    stream?.destroy();
-    client?.release();
+  // One FETCH always in flight, so PostgreSQL reads the next batch while this one is formatted.
+  let next: Promise<pg.QueryResult<(string | null)[]>> | undefined;
+  const fetch = () => {
+    next = client!.query<(string | null)[]>({ text: `FETCH ${fetchRows} FROM trailscope_export`, rowMode: "array" });
+    next.catch(() => {}); // surfaced by the pull that awaits it
+  };
+  const release = (broken: boolean) => {
+    // A broken (cancelled mid-fetch) connection is closed, which also ends its transaction.
+    client?.release(broken ? new Error("export cancelled") : undefined);
     client = undefined;
   };
   return new ReadableStream<Uint8Array>(
@@ -34,36 +39,40 @@ export function exportStream(pool: pg.Pool, q: EventQuery, format: ExportFormat)
         try {
           client = await pool.connect();
           const { text, values } = exportSql(q, format);
-          stream = client.query(new QueryStream(text, values, { batchSize: 1000 }));
-          rows = stream[Symbol.asyncIterator]() as AsyncIterator<Record<string, unknown>>;
+          // An SQL cursor, not a protocol portal: DECLARE is planned for a fast start
+          // (cursor_tuple_fraction), so an export of millions of rows walks the time index and
+          // streams at once instead of sorting everything on disk first; selective filters still
+          // get their sort plans. Values stay bound parameters.
+          await client.query("BEGIN READ ONLY");
+          await client.query({ text: `DECLARE trailscope_export NO SCROLL CURSOR FOR ${text}`, values });
+          fetch();
           if (format === "csv") controller.enqueue(enc.encode(CSV_HEADER));
         } catch (err) {
-          release();
+          release(true);
           controller.error(err);
         }
       },
       async pull(controller) {
         try {
+          // Rows as arrays of text: one column for NDJSON, the CSV columns pre-formatted by SQL.
+          const { rows } = await next!;
+          const last = rows.length < fetchRows;
+          if (!last) fetch();
           let out = "";
-          // Send ~64 KB at a time; the cursor fetches 1,000 rows per round trip.
-          while (out.length < 65536) {
-            const next = await rows!.next();
-            if (next.done) {
-              if (out) controller.enqueue(enc.encode(out));
-              release();
-              controller.close();
-              return;
-            }
-            out += format === "csv" ? csvLine(next.value) : (next.value.json as string) + "\n";
+          for (const r of rows) out += format === "csv" ? csvTextLine(r) : r[0] + "\n";
+          if (out) controller.enqueue(enc.encode(out));
+          if (last) {
+            await client!.query("COMMIT");
+            release(false);
+            controller.close();
           }
-          controller.enqueue(enc.encode(out));
         } catch (err) {
-          release();
+          release(true);
           controller.error(err);
         }
       },
       cancel() {
-        release(); // the client went away: free the connection and the cursor
+        release(true); // the client went away: free the connection and the cursor
       },
     },
     { highWaterMark: 0 },
