@@ -1,0 +1,417 @@
+// Renders results: a compact table for stdout and BENCHMARKS.md (every figure with its peer ratio,
+// the targets met or the gap stated). BENCHMARKS.md's "Findings" section is written by people and
+// kept across runs (between the findings markers).
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import path from "node:path";
+import { version as duckVersion } from "@duckdb/node-api";
+import type { ExportResult } from "./export";
+import type { IngestResult } from "./ingest";
+import type { LookupResult } from "./lookup";
+import { serverInfo } from "./pg";
+import type { QueriesResult, QueryStat } from "./queries";
+import { buildId } from "./server";
+import { fmtInt, fmtMs, fmtPct, fmtRatio, median } from "./stats";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+
+export interface BenchResults {
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  machine: Record<string, string>;
+  sizes: string[];
+  stages: string[];
+  corpora: { size: string; events: number; files: number; logFiles: number; gzBytes: number; generatedInSeconds: number; reused: boolean }[];
+  ingest: IngestResult[];
+  lookup: LookupResult | null;
+  queries: QueriesResult[];
+  export: ExportResult[];
+}
+
+function git(args: string[]): string {
+  try {
+    return execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
+  } catch {
+    return "?";
+  }
+}
+
+export async function machineInfo(head: { commit: string } | null): Promise<Record<string, string>> {
+  const pgInfo = await serverInfo().catch(() => ({}) as Record<string, string>);
+  const dirtyFiles = git(["status", "--porcelain", "--untracked-files=no"])
+    .split("\n")
+    .map((l) => l.slice(3))
+    .filter(Boolean);
+  let next = "?";
+  try {
+    next = (JSON.parse(readFileSync(path.join(ROOT, "node_modules/next/package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    /* ignore */
+  }
+  let load = "?";
+  try {
+    load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  } catch {
+    /* ignore */
+  }
+  return {
+    commit: head
+      ? `${head.commit} (committed HEAD, clean copy)`
+      : git(["rev-parse", "--short", "HEAD"]) + (dirtyFiles.length ? ` + uncommitted changes to ${dirtyFiles.join(", ")}` : ""),
+    cpu: `${cpus()[0]?.model ?? "?"} × ${cpus().length}`,
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    next,
+    nextBuild: buildId(),
+    duckdb: duckVersion(),
+    postgres: pgInfo.version ?? "?",
+    pgSettings: Object.entries(pgInfo)
+      .filter(([k]) => k !== "version")
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", "),
+    loadAtStart: load,
+  };
+}
+
+// ---- targets ------------------------------------------------------------------------------------
+
+interface Verdict {
+  target: string;
+  measured: string;
+  met: boolean | null;
+  gap: string;
+}
+
+const largest = <T extends { size: string }>(xs: T[]): T | undefined => {
+  const order = ["100k", "1m", "10m"];
+  return [...xs].sort((a, b) => order.indexOf(b.size) - order.indexOf(a.size))[0];
+};
+
+const sizeLabel = (s: string) => ({ "100k": "100k", "1m": "1M", "10m": "10M" })[s] ?? s;
+
+function verdicts(r: BenchResults): Verdict[] {
+  const out: Verdict[] = [];
+  for (const i of r.ingest) {
+    out.push({
+      target: `Folder ingest ≥ 50,000 events/s (${sizeLabel(i.size)})`,
+      measured: `${fmtInt(i.oursEps)} events/s`,
+      met: i.oursEps >= 50_000,
+      gap: i.oursEps >= 50_000 ? "" : `${fmtInt(50_000 - i.oursEps)} events/s short (needs ${fmtRatio(50_000 / i.oursEps)})`,
+    });
+    const frac = i.oursEps / i.decodeNEps;
+    out.push({
+      target: `Folder ingest ≥ 50% of the decode limit (${sizeLabel(i.size)}; limit = ${i.threads}-thread gunzip + JSON.parse)`,
+      measured: `${fmtPct(frac)} of ${fmtInt(i.decodeNEps)} events/s`,
+      met: frac >= 0.5,
+      gap: frac >= 0.5 ? "" : `${fmtPct(0.5 - frac)} points short (${fmtInt(0.5 * i.decodeNEps - i.oursEps)} events/s)`,
+    });
+  }
+  if (r.lookup) {
+    const l = r.lookup;
+    out.push({
+      target: "LookupEvents ≥ 95 events/s sustained (cap 100/s)",
+      measured: `${l.eventsPerSecond.toFixed(1)} events/s (${fmtPct(l.eventsPerSecond / l.cap)} of cap)`,
+      met: l.eventsPerSecond >= 95,
+      gap: l.eventsPerSecond >= 95 ? "" : `${(95 - l.eventsPerSecond).toFixed(1)} events/s short`,
+    });
+    out.push({
+      target: "LookupEvents: zero failed requests",
+      measured: `${l.failed} failed (${l.throttled} throttled) over ${l.runs.reduce((a, x) => a + x.requests, 0)} requests`,
+      met: l.failed === 0,
+      gap: l.failed === 0 ? "" : `${l.failed} requests failed`,
+    });
+  }
+  const q = largest(r.queries);
+  if (q) {
+    const at = q.size === "10m" ? "at 10M" : `at ${sizeLabel(q.size)} (10M not run in this run; the target is for 10M)`;
+    const ok = (s: QueryStat) => s.runs > 0;
+    const filt = q.stats.filter((s) => s.target === "filter" && ok(s));
+    const worstF = filt.reduce<QueryStat | null>((a, s) => (!a || s.p95 > a.p95 ? s : a), null);
+    if (worstF) {
+      const met = filt.every((s) => s.p95 < 150);
+      out.push({
+        target: `Filters, first page p95 < 150 ms ${at}`,
+        measured: `worst: ${worstF.name} ${fmtMs(worstF.p95)}; ${filt.filter((s) => s.p95 < 150).length}/${filt.length} under`,
+        met,
+        gap: met ? "" : filt.filter((s) => s.p95 >= 150).map((s) => `${s.name} ${fmtMs(s.p95)} (${fmtRatio(s.p95 / 150)} the target)`).join("; "),
+      });
+    }
+    const text = q.stats.find((s) => s.target === "text" && ok(s));
+    if (text) {
+      out.push({
+        target: `Free text p95 < 500 ms ${at}`,
+        measured: fmtMs(text.p95),
+        met: text.p95 < 500,
+        gap: text.p95 < 500 ? "" : `${fmtMs(text.p95 - 500)} over (${fmtRatio(text.p95 / 500)} the target)`,
+      });
+    }
+    for (const a of q.stats.filter((s) => s.target === "agg")) {
+      out.push({
+        target: `${a.name} < 500 ms ${at}`,
+        measured: ok(a) ? `p95 ${fmtMs(a.p95)}${a.via.startsWith("lib") ? " (SQL via lib; no route yet)" : ""}` : a.note || "not measured",
+        met: ok(a) ? a.p95 < 500 : null,
+        gap: !ok(a) ? "not yet available" : a.p95 < 500 ? "" : `${fmtMs(a.p95 - 500)} over (${fmtRatio(a.p95 / 500)} the target)`,
+      });
+    }
+    const measured = q.stats.filter(ok);
+    const slower = measured.filter((s) => s.ratioP95 > 1);
+    out.push({
+      target: `No query slower than DuckDB on the same data ${at} (p95)`,
+      measured: `${measured.length - slower.length}/${measured.length} at or below DuckDB`,
+      met: slower.length === 0,
+      gap: slower.map((s) => `${s.name} ${fmtRatio(s.ratioP95)}`).join("; "),
+    });
+  }
+  const e1 = r.export.find((e) => e.size === "1m");
+  if (e1) {
+    out.push({
+      target: "CSV export of 1M rows < 20 s",
+      measured: `${e1.seconds.toFixed(1)} s`,
+      met: e1.seconds < 20,
+      gap: e1.seconds < 20 ? "" : `${(e1.seconds - 20).toFixed(1)} s over`,
+    });
+  }
+  if (r.export.length) {
+    const worst = r.export.reduce((a, e) => (e.peakRssMB > a.peakRssMB ? e : a));
+    out.push({
+      target: "Export: server peak RSS < 300 MB at any size",
+      measured: r.export.map((e) => `${sizeLabel(e.size)}: ${e.peakRssMB.toFixed(0)} MB`).join(", "),
+      met: worst.peakRssMB < 300,
+      gap: worst.peakRssMB < 300 ? "" : `${(worst.peakRssMB - 300).toFixed(0)} MB over at ${sizeLabel(worst.size)}`,
+    });
+  }
+  return out;
+}
+
+const mark = (m: boolean | null) => (m === null ? "n/a" : m ? "met" : "NOT MET");
+
+// ---- stdout table -------------------------------------------------------------------------------
+
+function pad(rows: string[][]): string {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ")).join("\n");
+}
+
+export function renderTable(r: BenchResults): string {
+  const parts: string[] = [`Trailscope bench ${r.runId} — commit ${r.machine.commit}, ${r.machine.cpu}, ${r.machine.memory}`];
+  if (r.ingest.length) {
+    parts.push(
+      "\nFolder ingest (median events/s)\n" +
+        pad([
+          ["size", "ours", "decode×1", `decode×N`, "DuckDB", "ours/decodeN", "ours/DuckDB"],
+          ...r.ingest.map((i) => [sizeLabel(i.size), fmtInt(i.oursEps), fmtInt(i.decode1Eps), fmtInt(i.decodeNEps), fmtInt(i.duckEps), fmtPct(i.oursEps / i.decodeNEps), fmtRatio(i.oursEps / i.duckEps)]),
+        ]),
+    );
+  }
+  if (r.lookup) {
+    const l = r.lookup;
+    parts.push(`\nLookupEvents: ${l.eventsPerSecond.toFixed(1)} events/s of ${l.cap}/s cap (${fmtPct(l.eventsPerSecond / l.cap)}); ${l.throttled} throttled, ${l.failed} failed`);
+  }
+  for (const q of r.queries) {
+    parts.push(
+      `\nQueries at ${sizeLabel(q.size)} (${q.runs} runs)\n` +
+        pad([
+          ["query", "p50", "p95", "DuckDB p50", "DuckDB p95", "ratio p95", "agree"],
+          ...q.stats.map((s) => [s.name, fmtMs(s.p50), fmtMs(s.p95), fmtMs(s.duckP50), fmtMs(s.duckP95), fmtRatio(s.ratioP95), s.agree === null ? "" : s.agree ? "yes" : "NO"]),
+        ]),
+    );
+  }
+  if (r.export.length) {
+    parts.push(
+      "\nCSV export (median)\n" +
+        pad([
+          ["size", "seconds", "peak RSS", "PG COPY", "DuckDB COPY", "ours/PG COPY"],
+          ...r.export.map((e) => [sizeLabel(e.size), e.seconds.toFixed(1), `${e.peakRssMB.toFixed(0)} MB`, e.pgCopySeconds.toFixed(1), e.duckSeconds.toFixed(1), fmtRatio(e.seconds / e.pgCopySeconds)]),
+        ]),
+    );
+  }
+  const v = verdicts(r);
+  if (v.length) parts.push("\nTargets\n" + pad([["target", "measured", "verdict"], ...v.map((x) => [x.target, x.measured, mark(x.met) + (x.gap ? ` — ${x.gap}` : "")])]));
+  return parts.join("\n");
+}
+
+// ---- BENCHMARKS.md ------------------------------------------------------------------------------
+
+const FINDINGS_START = "<!-- findings:start -->";
+const FINDINGS_END = "<!-- findings:end -->";
+
+function md(rows: string[][]): string {
+  const esc = (c: string) => c.replace(/\|/g, "\\|");
+  return [rows[0], rows[0].map(() => "---"), ...rows.slice(1)].map((r) => `| ${r.map(esc).join(" | ")} |`).join("\n");
+}
+
+export function renderMarkdown(r: BenchResults, previous: string): string {
+  const m = r.machine;
+  const lines: string[] = [];
+  lines.push("# Benchmarks");
+  lines.push("");
+  lines.push(
+    "Produced by `npm run bench` (see `bench/run.ts` for flags). Every figure is measured beside its peer **in the same run**, repetitions interleaved, and reported as a median (queries: p50/p95) with the ratio to the peer: the machine is shared and noisy, so absolute times alone say little. Raw results of this run: `bench/.out/results-" +
+      r.runId +
+      ".json` (not committed).",
+  );
+  lines.push("");
+  lines.push(
+    md([
+      ["date", "commit", "machine", "software"],
+      [
+        `${r.startedAt.slice(0, 16).replace("T", " ")} UTC → ${r.finishedAt.slice(11, 16)} UTC`,
+        m.commit,
+        `${m.cpu}, ${m.memory}, load at start ${m.loadAtStart}`,
+        `Node ${m.node}, Next ${m.next} (build ${m.nextBuild}), PostgreSQL ${m.postgres} (${m.pgSettings}), DuckDB ${m.duckdb}`,
+      ],
+    ]),
+  );
+  lines.push("");
+
+  lines.push("## Targets");
+  lines.push("");
+  lines.push(md([["target", "measured", "verdict", "gap"], ...verdicts(r).map((v) => [v.target, v.measured, mark(v.met), v.gap || "—"])]));
+  lines.push("");
+
+  if (r.corpora.length) {
+    lines.push("## Corpora");
+    lines.push("");
+    lines.push(
+      "Deterministic (`writeAwsLogsCorpus` of `lib/demo/corpus.ts`, seed 1, 30 days ending 2026-11-21T00:00Z, default generator settings: 3 accounts of an organization trail, 5 regions, realistic identities and request parameters, ~5% errors, Insights events), in the AWSLogs layout with hourly digest files and the ConfigWritabilityCheckFile; cached in `bench/.corpus/`.",
+    );
+    lines.push("");
+    lines.push(
+      md([
+        ["size", "events", "files (log files)", "gzip bytes", "generation"],
+        ...r.corpora.map((c) => [sizeLabel(c.size), fmtInt(c.events), `${fmtInt(c.files)} (${fmtInt(c.logFiles)})`, `${(c.gzBytes / 1048576).toFixed(0)} MB`, `${c.generatedInSeconds.toFixed(0)} s${c.reused ? " (cached)" : ""}`]),
+      ]),
+    );
+    lines.push("");
+  }
+
+  if (r.ingest.length) {
+    lines.push("## 1. Folder ingest");
+    lines.push("");
+    lines.push(
+      "Ours: `node --import tsx scripts/sync.ts <corpus>` as a subprocess into a fresh database, wall clock from spawn to exit (start-up and migrations included); events/s = events stored / seconds. Decode limit: read + gunzip + `JSON.parse` of every file of the corpus and nothing else, on 1 thread and on one worker thread per core — **the parallel figure is \"the decode limit\" of the target**. DuckDB: `read_json` of the log and Insights files into a table in a fresh database file (Records unnested, nested objects as JSON, catalog columns extracted, the record kept as text), open to checkpoint. Repetitions interleaved ours → decode×1 → decode×N → DuckDB.",
+    );
+    lines.push("");
+    lines.push(
+      md([
+        ["size", "reps", "ours events/s", "decode ×1", "decode ×N (limit)", "DuckDB load", "ours / decode limit", "ours / decode ×1", "ours / DuckDB", "ours seconds", "CPU s: sync / PostgreSQL", "database size"],
+        ...r.ingest.map((i) => [
+          sizeLabel(i.size),
+          String(i.reps),
+          fmtInt(i.oursEps),
+          fmtInt(i.decode1Eps),
+          `${fmtInt(i.decodeNEps)} (N=${i.threads})`,
+          fmtInt(i.duckEps),
+          fmtPct(i.oursEps / i.decodeNEps),
+          fmtPct(i.oursEps / i.decode1Eps),
+          fmtRatio(i.oursEps / i.duckEps),
+          i.ours.map((s) => (s.ms / 1000).toFixed(1)).join(", "),
+          `${median(i.ours.map((s) => s.cpu?.proc ?? NaN)).toFixed(1)} / ${median(i.ours.map((s) => s.cpu?.postgres ?? NaN)).toFixed(1)}`,
+          `${(i.ours[i.ours.length - 1]?.dbBytes / 1048576).toFixed(0)} MB`,
+        ]),
+      ]),
+    );
+    lines.push("");
+    for (const i of r.ingest) {
+      const bad = i.ours.filter((s) => s.exitCode !== 0 || s.storedEvents !== i.ours[0].storedEvents);
+      if (bad.length) lines.push(`- ${sizeLabel(i.size)}: ${bad.length} sync run(s) exited non-zero or stored a different count — see bench/.out/sync-*.log`);
+      const cli = i.ours.map((s) => s.cliEventsPerSecond).filter((x): x is number => x !== null);
+      if (cli.length) lines.push(`- ${sizeLabel(i.size)}: the CLI's own events/s (clock after migrations): ${cli.map(fmtInt).join(", ")}; events stored ${fmtInt(i.ours[0]?.storedEvents ?? 0)} of ${fmtInt(i.events)} generated; ${(i.rawBytes / 1048576).toFixed(0)} MB uncompressed in ${fmtInt(i.files)} files.`);
+    }
+    lines.push("");
+  }
+
+  if (r.lookup) {
+    const l = r.lookup;
+    lines.push("## 2. LookupEvents sync");
+    lines.push("");
+    lines.push(
+      "The real source (SDK, signing, paging, rate limiter, engine) in process, `lookup://us-east-1?insights=false&since=now-2d`, against the wire-level peer (`test/peers/lookup-peer.ts`) enforcing 2 requests/s per key and region, holding deterministic events of the last day in one region. Peer: the cap, 2 requests/s × 50 events = 100 events/s. Fresh database per repetition.",
+    );
+    lines.push("");
+    lines.push(
+      md([
+        ["rep", "events stored", "seconds", "events/s", "of cap", "requests", "throttled", "failed"],
+        ...l.runs.map((x, k) => [String(k + 1), fmtInt(x.stored), (x.ms / 1000).toFixed(1), x.eventsPerSecond.toFixed(1), fmtPct(x.eventsPerSecond / l.cap), String(x.requests), String(x.throttled), String(x.failed)]),
+        ["median", "", "", l.eventsPerSecond.toFixed(1), fmtPct(l.eventsPerSecond / l.cap), "", String(l.throttled), String(l.failed)],
+      ]),
+    );
+    lines.push("");
+  }
+
+  for (const q of r.queries) {
+    lines.push(`## 3. Queries at ${sizeLabel(q.size)} (${fmtInt(q.events)} events)`);
+    lines.push("");
+    lines.push(
+      `Ours: HTTP against \`next start\` (production build) on the database of the last ingest repetition after \`VACUUM (ANALYZE)\` — first page (limit 100) of \`/api/events\`, fully read; "of which SQL" is the same library call (listEvents, facetCounts, histogram) made in the bench process over node-postgres, without HTTP and rendering. DuckDB: the same question in SQL over its table in this process, rows materialised (the list queries fetch the same 101 rows in the same order; "agree" compares the event IDs of the page, the facet's top values or the histogram's totals). ${q.runs} runs each after 2 warm-ups, ours and DuckDB alternating. Ratio = ours p95 / DuckDB p95 (> 1: slower than DuckDB). Values drawn from the data: ${Object.entries(q.values).map(([k, v]) => `${k}=\`${v}\``).join(", ")}.`,
+    );
+    lines.push("");
+    lines.push(
+      md([
+        ["query", "asks", "ours via", "ours p50", "ours p95", "of which SQL (lib) p50", "DuckDB p50", "DuckDB p95", "ratio p95", "ratio p50", "agree", "note"],
+        ...q.stats.map((s) => [s.name, s.what, s.via || "—", fmtMs(s.p50), fmtMs(s.p95), fmtMs(s.libP50), fmtMs(s.duckP50), fmtMs(s.duckP95), fmtRatio(s.ratioP95), fmtRatio(s.ratioP50), s.agree === null ? "—" : s.agree ? "yes" : "NO", s.note || ""]),
+      ]),
+    );
+    lines.push("");
+    lines.push(`Server peak RSS over the whole query mix: ${q.serverRssAfterMB.toFixed(0)} MB.`);
+    lines.push("");
+  }
+
+  if (r.export.length) {
+    lines.push("## 4. CSV export");
+    lines.push("");
+    lines.push(
+      "`GET /api/export?format=csv` (every event) streamed to nowhere, bytes and lines counted; the server is restarted before each repetition and its peak RSS is VmHWM of the listening process (start-up included). Peers in the same loop: PostgreSQL's own `COPY (<the export's SELECT>) TO STDOUT (FORMAT csv)` read by a client, and DuckDB's `COPY (…) TO '/dev/null' (FORMAT csv)` of its table.",
+    );
+    lines.push("");
+    lines.push(
+      md([
+        ["size", "rows", "ours seconds", "MB/s", "server peak RSS", "RSS before", "PG COPY s", "DuckDB COPY s", "ours / PG COPY", "ours / DuckDB", "per rep (s)"],
+        ...r.export.map((e) => [
+          sizeLabel(e.size),
+          fmtInt(e.rows),
+          e.seconds.toFixed(1),
+          e.mbPerSecond.toFixed(0),
+          `${e.peakRssMB.toFixed(0)} MB`,
+          `${e.rssBeforeMB.toFixed(0)} MB`,
+          e.pgCopySeconds.toFixed(1),
+          e.duckSeconds.toFixed(1),
+          fmtRatio(e.seconds / e.pgCopySeconds),
+          fmtRatio(e.seconds / e.duckSeconds),
+          e.runs.map((x) => (x.ms / 1000).toFixed(1)).join(", "),
+        ]),
+      ]),
+    );
+    lines.push("");
+  }
+
+  const i1 = r.ingest.find((i) => i.size === "1m");
+  const c1 = r.corpora.find((c) => c.size === "1m");
+  if (i1 || c1) {
+    lines.push("## 10M");
+    lines.push("");
+    const has10 = r.corpora.some((c) => c.size === "10m");
+    if (has10) lines.push("Measured in this run (see the tables above).");
+    else {
+      const est: string[] = [];
+      if (c1 && !c1.reused) est.push(`corpus generation ≈ ${((c1.generatedInSeconds * 10) / 60).toFixed(0)} min (10 × the 1M figure)`);
+      else if (c1) est.push(`corpus generation ≈ ${((c1.generatedInSeconds * 10) / 60).toFixed(0)} min (10 × the 1M figure recorded when it was generated)`);
+      if (i1) est.push(`one ingest ≈ ${((1e7 / i1.oursEps) / 60).toFixed(0)} min at the 1M rate`);
+      lines.push(`Not run here (\`npm run bench -- --10m\`). Extrapolated from 1M: ${est.join("; ")}; plus ~${((c1?.gzBytes ?? 0) * 10 / 2 ** 30).toFixed(1)} GB of corpus and ~${(((i1?.ours[i1.ours.length - 1]?.dbBytes ?? 0) * 10) / 2 ** 30).toFixed(0)} GB of database.`);
+    }
+    lines.push("");
+  }
+
+  lines.push("## Findings / what was tried");
+  lines.push("");
+  const s = previous.indexOf(FINDINGS_START);
+  const e = previous.indexOf(FINDINGS_END);
+  const kept = s >= 0 && e > s ? previous.slice(s + FINDINGS_START.length, e).trim() : "_(to be written after looking at the figures)_";
+  lines.push(FINDINGS_START);
+  lines.push(kept);
+  lines.push(FINDINGS_END);
+  lines.push("");
+  return lines.join("\n");
+}

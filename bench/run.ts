@@ -1,0 +1,187 @@
+// `npm run bench` — Trailscope's benchmarks, each figure beside its peer measured in the same run.
+//
+//   npm run bench                       100k and 1M: ingest, LookupEvents, queries, export
+//   npm run bench -- --10m              adds 10M (corpus generation and ingest take long)
+//   npm run bench -- --sizes 100k       one size
+//   npm run bench -- --only ingest --only queries     some stages (repeatable)
+//   npm run bench -- --reps 5 --runs 30              repetitions (ingest, lookup, export) / query runs
+//   npm run bench -- --keep             keep the databases (tsbench_<size>) for --only queries/export
+//   npm run bench -- --head             measure the committed HEAD (a clean copy built once per commit)
+//                                       instead of the working tree and its .next
+//
+// Progress goes to stderr, the final table to stdout. A full run (no --only, default sizes or
+// more) rewrites BENCHMARKS.md, keeping its "Findings" section; other runs write
+// bench/.out/BENCHMARKS.partial.md. Raw results: bench/.out/results-<run>.json.
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { ensureCorpus, OUT_DIR, SIZES, type Corpus } from "./corpus";
+import { benchExport, type ExportResult } from "./export";
+import { benchIngest, ensureKept, keptDbName, keptDuckPath, ROOT, type IngestResult } from "./ingest";
+import { benchLookup, type LookupResult } from "./lookup";
+import { dropDb, listDbs } from "./pg";
+import { benchQueries, type QueriesResult } from "./queries";
+import { machineInfo, renderMarkdown, renderTable, type BenchResults } from "./report";
+import { removeDuckFile } from "./duck";
+import { buildId } from "./server";
+import { runCleanup } from "./cleanup";
+import { useHead } from "./src";
+import { log } from "./stats";
+
+type Stage = "ingest" | "lookup" | "queries" | "export";
+const STAGES: Stage[] = ["ingest", "lookup", "queries", "export"];
+
+interface Options {
+  sizes: string[];
+  reps: number | null;
+  runs: number | null;
+  only: Stage[];
+  keep: boolean;
+  seed: number;
+  head: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { sizes: ["100k", "1m"], reps: null, runs: null, only: [], keep: false, seed: 1, head: false };
+  let sizesGiven = false;
+  let tenM = false;
+  const args = argv.filter((a) => a !== "--");
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const val = () => {
+      const v = args[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--sizes") {
+      o.sizes = val().toLowerCase().split(",").map((s) => s.trim()).filter(Boolean);
+      sizesGiven = true;
+    } else if (a === "--10m") tenM = true;
+    else if (a === "--reps") o.reps = Number(val());
+    else if (a === "--runs") o.runs = Number(val());
+    else if (a === "--only") {
+      const s = val() as Stage;
+      if (!STAGES.includes(s)) throw new Error(`--only: one of ${STAGES.join(", ")}`);
+      o.only.push(s);
+    } else if (a === "--keep") o.keep = true;
+    else if (a === "--head") o.head = true;
+    else if (a === "--seed") o.seed = Number(val());
+    else if (a === "--help" || a === "-h") {
+      process.stderr.write(
+        "usage: npm run bench -- [--sizes 100k,1m] [--10m] [--reps N] [--runs N] [--only ingest|lookup|queries|export]… [--keep] [--head] [--seed N]\n",
+      );
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  if (tenM && !o.sizes.includes("10m")) o.sizes.push("10m");
+  for (const s of o.sizes) if (!SIZES[s]) throw new Error(`unknown size ${s} (known: ${Object.keys(SIZES).join(", ")})`);
+  if (o.reps !== null && !(o.reps >= 1 && o.reps <= 20)) throw new Error("--reps: 1..20");
+  if (o.runs !== null && !(o.runs >= 3 && o.runs <= 200)) throw new Error("--runs: 3..200");
+  void sizesGiven;
+  return o;
+}
+
+const repsFor = (o: Options, size: string) => o.reps ?? (SIZES[size] >= 10_000_000 ? 1 : 3);
+const runsFor = (o: Options, size: string) => o.runs ?? (SIZES[size] >= 10_000_000 ? 10 : 20);
+
+async function dropRunDatabases(runId: string): Promise<void> {
+  for (const name of await listDbs(`tsbench_`).catch(() => [] as string[])) {
+    if (name.includes(`_${runId}_`)) await dropDb(name).catch(() => {});
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const stages = o.only.length ? o.only : STAGES;
+  const has = (s: Stage) => stages.includes(s);
+  const runId = Date.now().toString(36);
+  let interrupted = false;
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.once(sig, () => {
+      if (interrupted) return;
+      interrupted = true;
+      log(`${sig}: stopping children and dropping this run's databases`);
+      void runCleanup()
+        .then(() => dropRunDatabases(runId))
+        .finally(() => process.exit(130));
+    });
+  }
+  await mkdir(OUT_DIR, { recursive: true });
+  const head = o.head ? await useHead() : null;
+  const started = new Date();
+  log(`run ${runId}: sizes ${o.sizes.join(", ")}; stages ${stages.join(", ")}`);
+
+  const results: BenchResults = {
+    runId,
+    startedAt: started.toISOString(),
+    finishedAt: "",
+    machine: await machineInfo(head),
+    sizes: o.sizes,
+    stages,
+    corpora: [],
+    ingest: [],
+    lookup: null,
+    queries: [],
+    export: [],
+  };
+  const save = async () => writeFile(path.join(OUT_DIR, `results-${runId}.json`), JSON.stringify(results, null, 2) + "\n");
+
+  const kept: string[] = [];
+  try {
+    for (const size of o.sizes) {
+      const corpus: Corpus = await ensureCorpus(size, o.seed);
+      results.corpora.push({ size, events: corpus.result.events, files: corpus.result.files, logFiles: corpus.result.logFiles, gzBytes: corpus.result.bytes, generatedInSeconds: corpus.generatedInSeconds, reused: corpus.reused });
+      kept.push(size);
+      if (has("ingest")) {
+        const r: IngestResult = await benchIngest(corpus, repsFor(o, size), runId);
+        results.ingest.push(r);
+        await save();
+      }
+      if (has("queries") || has("export")) await ensureKept(corpus, runId);
+      if (has("queries")) {
+        const q: QueriesResult = await benchQueries(corpus, runsFor(o, size));
+        results.queries.push(q);
+        await save();
+      }
+      if (has("export")) {
+        const e: ExportResult = await benchExport(corpus, repsFor(o, size));
+        results.export.push(e);
+        await save();
+      }
+    }
+    if (has("lookup")) {
+      const l: LookupResult = await benchLookup(o.reps ?? 3, runId);
+      results.lookup = l;
+      await save();
+    }
+  } finally {
+    await runCleanup();
+    // Databases this run made and did not mean to keep (interrupted repetitions), then the kept ones.
+    await dropRunDatabases(runId);
+    if (!o.keep) {
+      for (const size of kept) {
+        await dropDb(keptDbName(size)).catch(() => {});
+        await removeDuckFile(keptDuckPath(size));
+      }
+    } else if (kept.length) log(`kept databases ${kept.map(keptDbName).join(", ")} and their DuckDB files (--keep)`);
+  }
+
+  results.machine.nextBuild = buildId();
+  results.finishedAt = new Date().toISOString();
+  await save();
+  process.stdout.write(renderTable(results) + "\n");
+
+  const full = o.only.length === 0 && ["100k", "1m"].every((s) => o.sizes.includes(s));
+  const target = full ? path.join(ROOT, "BENCHMARKS.md") : path.join(OUT_DIR, "BENCHMARKS.partial.md");
+  const previous = existsSync(path.join(ROOT, "BENCHMARKS.md")) ? await readFile(path.join(ROOT, "BENCHMARKS.md"), "utf8") : "";
+  await writeFile(target, renderMarkdown(results, previous));
+  log(`wrote ${path.relative(process.cwd(), target)} and bench/.out/results-${runId}.json`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
