@@ -291,7 +291,7 @@ export function renderMarkdown(r: BenchResults, previous: string): string {
     lines.push("## 1. Folder ingest");
     lines.push("");
     lines.push(
-      "Ours: `node --import tsx scripts/sync.ts <corpus>` as a subprocess into a fresh database, wall clock from spawn to exit (start-up and migrations included); events/s = events stored / seconds. Decode limit: read + gunzip + `JSON.parse` of every file of the corpus and nothing else, on 1 thread and on one worker thread per core — **the parallel figure is \"the decode limit\" of the target**. DuckDB: `read_json` of the log and Insights files into a table in a fresh database file (Records unnested, nested objects as JSON, catalog columns extracted, the record kept as text), open to checkpoint. Repetitions interleaved ours → decode×1 → decode×N → DuckDB.",
+      "Ours: the CLI (`scripts/sync.ts <corpus>` under tsx, as `npm run sync` runs it) as a subprocess into a fresh database, wall clock from spawn to exit (start-up and migrations included); events/s = events stored / seconds. Decode limit: read + gunzip + `JSON.parse` of every file of the corpus and nothing else, on 1 thread and on one worker thread per core — **the parallel figure is \"the decode limit\" of the target**. DuckDB: `read_json` of the log and Insights files into a table in a fresh database file (Records unnested, nested objects as JSON, catalog columns extracted, the record kept as text), open to checkpoint. Repetitions interleaved ours → decode×1 → decode×N → DuckDB.",
     );
     lines.push("");
     lines.push(

@@ -8,6 +8,7 @@
 //   npm run bench -- --keep             keep the databases (tsbench_<size>) for --only queries/export
 //   npm run bench -- --head             measure the committed HEAD (a clean copy built once per commit)
 //                                       instead of the working tree and its .next
+//   npm run bench -- --render bench/.out/results-<run>.json    rewrite the report of a finished run
 //
 // Progress goes to stderr, the final table to stdout. A full run (no --only, default sizes or
 // more) rewrites BENCHMARKS.md, keeping its "Findings" section; other runs write
@@ -90,7 +91,20 @@ async function dropRunDatabases(runId: string): Promise<void> {
   }
 }
 
+/** `--render <results.json>`: rewrite the report from a finished run (e.g. after editing report.ts). */
+async function render(file: string): Promise<void> {
+  const results = JSON.parse(await readFile(file, "utf8")) as BenchResults;
+  process.stdout.write(renderTable(results) + "\n");
+  const full = results.stages.length === STAGES.length && ["100k", "1m"].every((s) => results.sizes.includes(s));
+  const target = full ? path.join(ROOT, "BENCHMARKS.md") : path.join(OUT_DIR, "BENCHMARKS.partial.md");
+  const previous = existsSync(path.join(ROOT, "BENCHMARKS.md")) ? await readFile(path.join(ROOT, "BENCHMARKS.md"), "utf8") : "";
+  await writeFile(target, renderMarkdown(results, previous));
+  log(`wrote ${path.relative(process.cwd(), target)} from ${file}`);
+}
+
 async function main(): Promise<void> {
+  const r = process.argv.indexOf("--render");
+  if (r >= 0) return render(process.argv[r + 1] ?? "");
   const o = parseArgs(process.argv.slice(2));
   const stages = o.only.length ? o.only : STAGES;
   const has = (s: Stage) => stages.includes(s);

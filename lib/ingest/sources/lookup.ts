@@ -63,8 +63,10 @@ function limiterFor(key: string, rate: number): RateLimiter {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new Error("aborted"));
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), reject(new Error("aborted"))), { once: true });
+    // The listener goes when the wait ends: a 90-day backfill waits thousands of times.
+    const onAbort = () => (clearTimeout(t), reject(new Error("aborted")));
+    const t = setTimeout(() => (signal?.removeEventListener("abort", onAbort), resolve()), ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
 
