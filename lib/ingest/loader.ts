@@ -72,9 +72,30 @@ export function isTransient(err: unknown): boolean {
   );
 }
 
+type CopyStream = ReturnType<typeof copyFrom> & {
+  connection: unknown;
+  flushChunk(chunk: Buffer): boolean;
+  _final(cb: (err?: Error | null) => void): void;
+};
+
+/**
+ * pg-copy-streams 7 sets `connection` to null when the server fails the COPY (a restart, say),
+ * yet a write callback already queued on the socket still flushes buffered chunks or sends
+ * CopyDone through it: an uncaught TypeError that would kill the sync instead of letting the
+ * loader retry. Once the COPY has failed those writes mean nothing, so they are dropped.
+ */
+function guardedCopyFrom(sql: string): CopyStream {
+  const stream = copyFrom(sql) as CopyStream;
+  const flushChunk = stream.flushChunk.bind(stream);
+  stream.flushChunk = (chunk) => (stream.connection ? flushChunk(chunk) : true);
+  const final = stream._final.bind(stream);
+  stream._final = (cb) => (stream.connection ? final(cb) : cb(new Error("COPY failed")));
+  return stream;
+}
+
 function copyInto(client: pg.PoolClient, sql: string, chunks: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const stream = client.query(copyFrom(sql));
+    const stream = client.query(guardedCopyFrom(sql));
     stream.on("error", reject);
     stream.on("finish", () => resolve());
     let i = 0;
