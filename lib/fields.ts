@@ -154,6 +154,3 @@ export const INGEST_FIELDS = FIELDS.filter((f) => f.key !== "eventID");
 export const FACET_FIELDS = FIELDS.filter((f) => f.facet);
 export const CSV_FIELDS = FIELDS.filter((f) => f.csv);
 export const DEFAULT_COLUMNS = FIELDS.filter((f) => f.defaultColumn).map((f) => f.key);
-
-/** Fields that every event in API answers carries (the contract's minimum plus the rest of the catalog). */
-export const API_FIELDS = FIELDS;
