@@ -60,12 +60,12 @@ export function SyncTable({ sources, now }: { sources: SourceStatus[]; now: Date
           const took = r?.finishedAt ? formatDuration(Math.max(1000, Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000) * 1000)) : null;
           return [
             <tr key={s.source} className="border-t border-zinc-200 dark:border-zinc-800">
-              <th scope="row" className={`${td} break-all font-mono font-normal`}>
+              <th scope="row" className={`${td} min-w-[14rem] break-all font-mono font-normal`}>
                 {visibleText(s.source)}
                 {!s.configured && <span className="ml-1 font-sans text-zinc-500">(one-shot)</span>}
               </th>
               <td className={td}>
-                <span className={`rounded-full px-2 py-0.5 ${STATE_STYLE[s.state]}`}>{STATE_WORDS[s.state]}</span>
+                <span className={`whitespace-nowrap rounded-full px-2 py-0.5 ${STATE_STYLE[s.state]}`}>{STATE_WORDS[s.state]}</span>
               </td>
               <td className={`${td} whitespace-nowrap font-mono`}>
                 {r ? (
