@@ -10,7 +10,7 @@ function nest(depth: number): unknown {
 describe("recordJson", () => {
   it("keeps ordinary records as they are, with no raw copy", () => {
     const r = { eventID: "a", eventTime: "2026-11-20T00:00:00Z", requestParameters: { s: "[[[{{{ not nesting" } };
-    expect(recordJson(r)).toEqual({ jsonb: JSON.stringify(r), raw: null });
+    expect(recordJson(r)).toEqual({ stored: JSON.stringify(r), raw: null });
   });
 
   it("counts nesting only outside strings, and escaped quotes do not end a string", () => {
@@ -20,21 +20,21 @@ describe("recordJson", () => {
     expect(nestsDeeperThan(JSON.stringify(nest(9)), 10)).toBe(false);
   });
 
-  it("stores records deeper than the limit with a capped jsonb copy and the exact text, whatever the stack", () => {
+  it("stores records deeper than the limit with a capped copy and the exact text, whatever the stack", () => {
     for (const depth of [800, 20_000, 60_000]) {
       const r = { eventID: "deep", eventTime: "2026-11-20T00:00:00Z", requestParameters: nest(depth) };
       const j = recordJson(r);
       expect(j.raw).toBe(stringifyIterative(r));
-      expect(nestsDeeperThan(j.jsonb, 501)).toBe(false);
-      expect(j.jsonb).toContain("nested deeper than 500 levels");
+      expect(nestsDeeperThan(j.stored, 501)).toBe(false);
+      expect(j.stored).toContain("nested deeper than 500 levels");
     }
   });
 
-  it("replaces U+0000 and lone surrogates in the jsonb copy only", () => {
+  it("replaces U+0000 and lone surrogates in the stored copy only", () => {
     const r = { eventID: "n", eventTime: "2026-11-20T00:00:00Z", a: "x\u0000y", b: "\ud800", c: "literal \\u0000 text", d: "😀" };
     const j = recordJson(r);
     expect(j.raw).toBe(JSON.stringify(r));
-    expect(JSON.parse(j.jsonb)).toEqual({ ...r, a: "x\ufffdy", b: "\ufffd" });
+    expect(JSON.parse(j.stored)).toEqual({ ...r, a: "x\ufffdy", b: "\ufffd" });
   });
 });
 

@@ -6,10 +6,12 @@ import { INGEST_FIELDS, parseEventTime, type CloudTrailRecord, type IngestContex
 /** Columns in the order normalizeRecord writes them (COPY events (...) FROM STDIN). */
 export const COPY_COLUMNS = ["id", ...INGEST_FIELDS.map((f) => f.column), "record", "raw_json"];
 
-/** Records nested deeper than this keep a depth-capped jsonb copy and their exact text in raw_json. */
+/** Records nested deeper than this keep a depth-capped copy in `record` and their exact text in raw_json. */
 const JSONB_MAX_DEPTH = 500;
 
 // ---- JSON that PostgreSQL's jsonb accepts -------------------------------------------------------
+// `record` is a json column (stored as text), which would take anything; the loader still writes
+// only what jsonb accepts, so the column can always be cast to jsonb (an index, an ad-hoc query).
 
 /**
  * jsonb rejects the escape \u0000 and unpaired surrogates (\ud800…\udfff). JSON.stringify writes
@@ -76,9 +78,9 @@ function truncateDepth(value: unknown, max: number): unknown {
 }
 
 export interface RecordJson {
-  /** What goes into the jsonb column. */
-  jsonb: string;
-  /** The exact record as JSON when `jsonb` had to differ from it, else null. */
+  /** What goes into the `record` column (jsonb-compatible). */
+  stored: string;
+  /** The exact record as JSON when `stored` had to differ from it, else null. */
   raw: string | null;
 }
 
@@ -122,10 +124,10 @@ export function recordJson(record: CloudTrailRecord): RecordJson {
   // PostgreSQL's jsonb parser gives up somewhere past 10,000 levels and V8's stringify at a depth
   // that depends on the thread's stack; an explicit limit keeps the outcome the same everywhere.
   if (nestsDeeperThan(json, JSONB_MAX_DEPTH)) {
-    return { jsonb: sanitizeJson(JSON.stringify(truncateDepth(record, JSONB_MAX_DEPTH))), raw: json };
+    return { stored: sanitizeJson(JSON.stringify(truncateDepth(record, JSONB_MAX_DEPTH))), raw: json };
   }
   const safe = sanitizeJson(json);
-  return { jsonb: safe, raw: safe === json ? null : json };
+  return { stored: safe, raw: safe === json ? null : json };
 }
 
 function sanitizeJson(json: string): string {
@@ -177,7 +179,7 @@ function canonical(v: unknown): string {
 export function eventKey(record: CloudTrailRecord, json: RecordJson): string {
   const id = record.eventID;
   if (typeof id === "string" && id !== "") return cleanText(id);
-  const text = json.raw ?? json.jsonb;
+  const text = json.raw ?? json.stored;
   let basis: string;
   try {
     basis = canonical(record);
@@ -210,6 +212,6 @@ export function normalizeRecord(record: unknown, ctx: IngestContext): NormalizeR
   const id = eventKey(r, json);
   const cells = [copyEscape(id)];
   for (const f of INGEST_FIELDS) cells.push(copyValue(f.extract(r, ctx)));
-  cells.push(copyEscape(json.jsonb), json.raw === null ? "\\N" : copyEscape(json.raw));
+  cells.push(copyEscape(json.stored), json.raw === null ? "\\N" : copyEscape(json.raw));
   return { ok: true, id, line: cells.join("\t") + "\n" };
 }

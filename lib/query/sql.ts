@@ -71,8 +71,8 @@ export function whereClauses(q: EventQuery, p: SqlParams): string[] {
   if (q.q.length > 0) {
     // Free text over the whole record (and the exact original where jsonb could not hold it).
     const terms = q.q.map((t) => {
-      // The columns hold JSON text, where `"` and `\` appear escaped: escape the term the same way
-      // (jsonb's text output and JSON.stringify escape identically) so values are found as written.
+      // The columns hold JSON text (as JSON.stringify wrote it), where `"` and `\` appear escaped:
+      // escape the term the same way so values are found as written.
       const pat = p.add("%" + likePattern(JSON.stringify(t).slice(1, -1)) + "%");
       return `(record::text ILIKE ${pat} OR raw_json ILIKE ${pat})`;
     });
