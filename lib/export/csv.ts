@@ -22,7 +22,7 @@ export const CSV_HEADER = CSV_FIELDS.map((f) => f.key).join(",") + "\r\n";
  * (ISO instants with milliseconds, "true"/"false", list entries joined with "; "). Exports read
  * these instead of typed rows: no array parsing, Date objects or per-row objects in Node.
  */
-export const CSV_SELECT_TEXT = CSV_FIELDS.map((f) => {
+export const CSV_SELECT_EXPRS: readonly string[] = CSV_FIELDS.map((f) => {
   switch (f.kind) {
     case "time":
       return `to_char(${f.column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -33,7 +33,8 @@ export const CSV_SELECT_TEXT = CSV_FIELDS.map((f) => {
     default:
       return f.column;
   }
-}).join(", ");
+});
+export const CSV_SELECT_TEXT = CSV_SELECT_EXPRS.join(", ");
 
 /** A row of CSV_SELECT_TEXT (fetched in array mode) → one CSV line. */
 export function csvTextLine(values: (string | null)[]): string {
