@@ -303,8 +303,9 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
   const facetRoute = await httpGet(`${server.url}/api/facets?${qs(range)}`).catch(() => null);
   type FacetsFn = (db: pg.Pool, q: ReturnType<typeof parseEventQuery>) => Promise<{ field: string; values: { value: string | null; count: number }[] }[]>;
   let facetsLib: FacetsFn | null = null;
-  // Our facets count the newest SAMPLE_LIMIT matching events when more match (and say `sampled`);
-  // DuckDB is then asked the same question (the same newest rows), not the exact one.
+  // Our facets are exact where rollups answer them (time range only) and otherwise count the newest
+  // SAMPLE_LIMIT matching events when more match, saying `sampled`. DuckDB is asked the question we
+  // answered: the same newest rows when ours was sampled, every matching row when it was exact.
   let sampleLimit: number | null = null;
   try {
     const m = await load<Record<string, unknown>>("lib/query/facets.ts");
@@ -315,15 +316,21 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
     facetsLib = null;
   }
   const matching = async (where: string) => Number((await duckRows(duck.conn, `SELECT count(*) AS n FROM events ${where ? "WHERE " + where : ""}`))[0].n);
-  const facetSource = async (where: string) => {
+  const oursSampled = async (params: Params): Promise<boolean | null> => {
+    if (!facetsLib) return null;
+    const f = (await facetsLib(pool, parseEventQuery(new URLSearchParams(params)))) as { sampled?: boolean }[];
+    return f.some((x) => x.sampled === true);
+  };
+  const facetSource = async (where: string, params: Params) => {
     const w = where ? "WHERE " + where : "";
-    if (sampleLimit !== null && (await matching(where)) > sampleLimit) {
+    const sampled = (await oursSampled(params)) ?? (sampleLimit !== null && (await matching(where)) > sampleLimit);
+    if (sampled && sampleLimit !== null) {
       return { from: `(SELECT * FROM events ${w} ORDER BY event_time DESC, id DESC LIMIT ${sampleLimit + 1})`, sampled: true };
     }
     return { from: `(SELECT * FROM events ${w})`, sampled: false };
   };
-  const rangeFacets = await facetSource(rangeSql);
-  const allFacets = await facetSource("");
+  const rangeFacets = await facetSource(rangeSql, range);
+  const allFacets = await facetSource("", []);
   const facetCheck = (f: { field: string; values: { value: string | null; count: number }[] }[]) =>
     f.filter((x) => x.field === "eventName").flatMap((x) => x.values.slice(0, 3).map((y) => `${y.value}:${y.count}`)).join(",");
   const duckFacetSql = (source: string) => `
