@@ -42,8 +42,8 @@ export async function MatchCountSection({ q }: { q: EventQuery }) {
   const shown = n.value.toLocaleString("en-US");
   const words = n.value === 1 ? "event matches" : "events match";
   return (
-    <span className="font-medium tabular-nums" data-testid="match-count" title={n.exact ? "Exact count" : "Estimated from the query plan; the export contains every matching event"}>
-      {n.exact ? `${shown} ${words}` : `≈ ${shown} ${words} (estimate)`}
+    <span className="font-medium tabular-nums" data-testid="match-count" title={n.exact ? "Exact count" : `Counting stopped at ${shown}; the export contains every matching event`}>
+      {n.exact ? `${shown} ${words}` : `more than ${shown} events match`}
     </span>
   );
 }

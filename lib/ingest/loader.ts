@@ -12,6 +12,7 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { COPY_COLUMNS, type EventRows } from "./normalize";
 import type { ObjectKind, ObjectStatus } from "./decode";
+import { addToRollups } from "../store/rollups";
 
 export interface ObjectRecord {
   source: string;
@@ -182,20 +183,23 @@ export class Loader {
     try {
       await c.query("BEGIN");
       let inserted = 0;
+      let newIds: string[] = []; // the rollups count exactly the events this transaction inserts
       if (rows.ids.length > 0 && direct) {
         const existing = await c.query(`SELECT id FROM events WHERE id = ANY($1::text[])`, [rows.ids]);
         const known = new Set(existing.rows.map((r) => r.id as string));
         const lines = known.size ? rows.lines.filter((_, i) => !known.has(rows.ids[i])) : rows.lines;
         if (lines.length) await copyInto(c, `COPY events (${COLS}) FROM STDIN`, lines);
         inserted = lines.length;
+        newIds = known.size ? rows.ids.filter((id) => !known.has(id)) : rows.ids;
       } else if (rows.ids.length > 0) {
         await conn.stage(c);
         await copyInto(c, `COPY events_stage (${COLS}) FROM STDIN`, rows.lines);
         // Sorted by id so concurrent syncs take row locks in the same order and cannot deadlock.
         const r = await c.query(
-          `INSERT INTO events (${COLS}) SELECT ${COLS} FROM events_stage ORDER BY id ON CONFLICT (id) DO NOTHING`,
+          `INSERT INTO events (${COLS}) SELECT ${COLS} FROM events_stage ORDER BY id ON CONFLICT (id) DO NOTHING RETURNING id`,
         );
         inserted = r.rowCount ?? 0;
+        newIds = r.rows.map((row) => row.id as string);
       }
       if (batch.objects.length > 0) await this.upsertObjects(c, batch.objects);
       for (const cur of [...batch.cursors].sort((a, b) => (a.account + a.region).localeCompare(b.account + b.region))) {
@@ -205,6 +209,7 @@ export class Loader {
           [cur.source, cur.account, cur.region, JSON.stringify(cur.position)],
         );
       }
+      await addToRollups(c, newIds); // last: its row locks are shared by every commit
       await c.query("COMMIT");
       return inserted;
     } catch (err) {

@@ -8,8 +8,13 @@
 // Cost is bounded: counts come from the newest SAMPLE_LIMIT matching events (read backwards along
 // the event_time index), so a facet over 10M events costs what one over 100k does. When more events
 // match, the answer says `sampled` and the UI says so; below that, counts are exact.
+//
+// Without filters or free text (a time range at most), counts are exact at any size instead: whole
+// hours come from the event_facet_hours rollup, the partial hours at the range's edges from
+// `events` (lib/store/rollups.ts).
 import type pg from "pg";
 import { FACET_FIELDS, FIELD_BY_KEY, type FieldDef } from "../fields";
+import { edgesSql, intervalSql, isRolledUp, splitRange, unpivotSql } from "../store/rollups";
 import { type EventQuery } from "./params";
 import { likePattern, SqlParams, whereClauses } from "./sql";
 
@@ -33,6 +38,8 @@ export interface FacetOptions {
   contains?: string;
   /** Events counted at most (default SAMPLE_LIMIT). */
   sample?: number;
+  /** false: never use the rollups (tests compare both paths). */
+  rollups?: boolean;
 }
 
 export const DEFAULT_FACET_LIMIT = 10;
@@ -53,12 +60,6 @@ async function countTogether(db: pg.Pool, q: EventQuery, fields: FieldDef[], opt
   const p = new SqlParams();
   const where = whereClauses(q, p);
   // Only catalog keys and columns are spliced into the text; everything user-given is a parameter.
-  const scalars = fields.filter((f) => f.kind !== "textArray");
-  const arrays = fields.filter((f) => f.kind === "textArray");
-  const pairSources = [
-    ...(scalars.length ? [`SELECT x.f, x.v FROM m CROSS JOIN LATERAL (VALUES ${scalars.map((f) => `('${f.key}', m.${f.column}${f.kind === "bool" ? "::text" : ""})`).join(", ")}) AS x(f, v)`] : []),
-    ...arrays.map((f) => `SELECT '${f.key}' AS f, u.v FROM m CROSS JOIN LATERAL unnest(m.${f.column}) AS u(v)`),
-  ];
   // A missing text value is a choice too ("no error": errorCode=!*); a missing boolean is not.
   const nullable = p.add(fields.filter((f) => f.kind === "text").map((f) => f.key));
   const contains = opts.contains ? ` AND v ILIKE ${p.add("%" + likePattern(opts.contains) + "%")}` : "";
@@ -68,7 +69,7 @@ async function countTogether(db: pg.Pool, q: EventQuery, fields: FieldDef[], opt
       ${where.length ? "WHERE " + where.join(" AND ") : ""}
       ORDER BY event_time DESC, id DESC LIMIT ${p.add(opts.sample + 1)}
     ),
-    pairs AS (${pairSources.join(" UNION ALL ")}),
+    pairs AS (${unpivotSql(fields, "m")}),
     counted AS (
       SELECT f, v, count(*)::bigint AS n FROM pairs
        WHERE (v IS NOT NULL OR f = ANY(${nullable}::text[]))${contains}
@@ -83,6 +84,48 @@ async function countTogether(db: pg.Pool, q: EventQuery, fields: FieldDef[], opt
   return fields.map((f) => ({ field: f.key, values: byField.get(f.key) ?? [], sampled }));
 }
 
+/** Exact counts without filters: rollup hours + edge events (+ each text field's missing values). */
+async function countFromRollups(db: pg.Pool, q: EventQuery, fields: FieldDef[], opts: { limit: number; contains?: string }): Promise<Facet[]> {
+  const { whole, edges } = splitRange(q.from, q.to, 3600_000);
+  const values: unknown[] = [];
+  const p = (v: unknown) => `$${values.push(v)}`;
+  const keys = p(fields.map((f) => f.key));
+  const nullable = p(fields.filter((f) => f.kind === "text").map((f) => f.key));
+  const hourWhere = intervalSql("hour", whole, values);
+  const minuteWhere = intervalSql("minute", whole, values);
+  const edgeWhere = edgesSql(edges, values);
+  const contains = opts.contains ? ` AND v ILIKE ${p("%" + likePattern(opts.contains) + "%")}` : "";
+  const sql = `
+    WITH hours AS MATERIALIZED (
+      SELECT field AS f, value AS v, sum(events) AS n FROM event_facet_hours
+       WHERE field = ANY(${keys}::text[]) AND ${hourWhere} GROUP BY 1, 2
+    ),
+    edge AS MATERIALIZED (SELECT ${[...new Set(fields.map((f) => f.column))].join(", ")} FROM events WHERE ${edgeWhere}),
+    pairs AS (
+      SELECT f, v, n FROM hours
+      UNION ALL
+      -- Missing values are not stored: every event has one value per text field, so in the whole
+      -- hours they are the hours' total minus the values stored for the field.
+      SELECT k.f, NULL, t.n - coalesce(s.n, 0)
+        FROM unnest(${nullable}::text[]) AS k(f)
+        CROSS JOIN (SELECT coalesce(sum(events), 0) AS n FROM event_minutes WHERE ${minuteWhere}) AS t
+        LEFT JOIN (SELECT f, sum(n) AS n FROM hours GROUP BY f) AS s ON s.f = k.f
+      UNION ALL
+      SELECT x.f, x.v, 1 FROM (${unpivotSql(fields, "edge")}) AS x
+    ),
+    counted AS (
+      SELECT f, v, sum(n)::bigint AS n FROM pairs
+       WHERE (v IS NOT NULL OR f = ANY(${nullable}::text[]))${contains}
+       GROUP BY f, v HAVING sum(n) > 0
+    ),
+    ranked AS (SELECT f, v, n, row_number() OVER (PARTITION BY f ORDER BY n DESC, v NULLS LAST) AS rank FROM counted)
+    SELECT f, v, n FROM ranked WHERE rank <= ${p(opts.limit)} ORDER BY f, rank`;
+  const { rows } = await db.query(sql, values);
+  const byField = new Map<string, FacetValue[]>(fields.map((f) => [f.key, []]));
+  for (const r of rows) byField.get(r.f as string)?.push({ value: (r.v as string | null) ?? null, count: Number(r.n) });
+  return fields.map((f) => ({ field: f.key, values: byField.get(f.key) ?? [], sampled: false }));
+}
+
 /**
  * Top values of each field under the query's other filters, in the order the fields were given.
  * Defaults to the catalog's facet fields.
@@ -90,6 +133,9 @@ async function countTogether(db: pg.Pool, q: EventQuery, fields: FieldDef[], opt
 export async function facetCounts(db: pg.Pool, q: EventQuery, fields: FieldDef[] = FACET_FIELDS, opts: FacetOptions = {}): Promise<Facet[]> {
   const limit = Math.min(Math.max(1, opts.limit ?? DEFAULT_FACET_LIMIT), MAX_FACET_LIMIT);
   const sample = Math.max(1, opts.sample ?? SAMPLE_LIMIT);
+  if (opts.rollups !== false && fields.length > 0 && q.filters.length === 0 && q.q.length === 0 && fields.every(isRolledUp)) {
+    return countFromRollups(db, q, fields, { limit, contains: opts.contains });
+  }
   const filtered = new Set(q.filters.map((ff) => ff.field.key));
   const shared = fields.filter((f) => !filtered.has(f.key));
   const own = fields.filter((f) => filtered.has(f.key));

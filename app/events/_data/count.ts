@@ -1,17 +1,29 @@
-// "N events match". Exact for now; on very large sets count(*) may get slow, so callers get a
-// MatchCount that says whether it is exact, and the UI labels an estimate as such. Swapping in an
-// estimate (EXPLAIN's row estimate, or a capped count: count(*) over a LIMITed subquery) changes
-// only this file.
+// "N events match", bounded at any size. Without filters or free text the count is exact from the
+// event_minutes rollup (plus the partial minutes at the range's edges). With filters, matches are
+// counted up to COUNT_CAP and no further: the count then says it is a lower bound ("more than N"),
+// which the UI shows as such.
 import type pg from "pg";
-import { countEvents } from "../../../lib/query/events";
 import type { EventQuery } from "../../../lib/query/params";
+import { SqlParams, whereClauses } from "../../../lib/query/sql";
+import { countInRange } from "../../../lib/store/rollups";
 
 export interface MatchCount {
   value: number;
-  /** false: an estimate (or a lower bound), shown with "≈" / "at least". */
+  /** false: a lower bound — more than `value` events match (shown as "more than N"). */
   exact: boolean;
 }
 
-export async function matchCount(db: pg.Pool, q: EventQuery): Promise<MatchCount> {
-  return { value: await countEvents(db, q), exact: true };
+/** Matches counted at most for a filtered query: about as many rows as the sampled facets read. */
+export const COUNT_CAP = 100_000;
+
+export async function matchCount(db: pg.Pool, q: EventQuery, cap = COUNT_CAP): Promise<MatchCount> {
+  if (q.filters.length === 0 && q.q.length === 0) return { value: await countInRange(db, q.from, q.to), exact: true };
+  const p = new SqlParams();
+  const where = whereClauses(q, p);
+  const { rows } = await db.query(
+    `SELECT count(*)::bigint AS n FROM (SELECT 1 FROM events WHERE ${where.join(" AND ")} LIMIT ${p.add(cap + 1)}) AS m`,
+    p.values,
+  );
+  const n = Number(rows[0].n);
+  return n > cap ? { value: cap, exact: false } : { value: n, exact: true };
 }

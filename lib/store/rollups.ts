@@ -1,0 +1,147 @@
+// Rollups of `events`, kept exact under ingest: the unfiltered timeline (histogram, match count,
+// facets) adds them up instead of scanning millions of rows.
+//   event_minutes      per UTC minute: events, and events with an errorCode
+//   event_facet_hours  per facet field, UTC hour and value: events (array fields per element,
+//                      booleans as text). Events WITHOUT a value are not stored: for a text field
+//                      they are the hours' total (event_minutes) minus the stored values.
+// The loader calls addToRollups in the transaction that stores the events, with exactly the ids that
+// transaction inserted, so rollups and events commit (or vanish) together. Queries read whole
+// minutes/hours from the rollups and the partial ones at a range's edges from `events`.
+import type pg from "pg";
+import { FIELD_BY_KEY, type FieldDef } from "../fields";
+
+/**
+ * The fields event_facet_hours holds: the facet fields when migration 20261122000100_rollups
+ * backfilled it. Adding a field here needs a migration that backfills it (test/rollups.test.ts
+ * fails while this list and FACET_FIELDS differ).
+ */
+export const ROLLUP_FIELD_KEYS = [
+  "username", "eventName", "eventSource", "awsRegion", "accountId", "sourceIPAddress",
+  "errorCode", "readOnly", "identityType", "principalArn", "eventType", "eventCategory",
+] as const;
+
+export const ROLLUP_FIELDS: readonly FieldDef[] = ROLLUP_FIELD_KEYS.map((k) => FIELD_BY_KEY.get(k)!);
+const ROLLED_UP = new Set<string>(ROLLUP_FIELD_KEYS);
+
+export const isRolledUp = (f: FieldDef) => ROLLED_UP.has(f.key);
+
+/**
+ * SELECT <keep>, f, v over the rows of the relation `from` (a table or CTE name): one row per
+ * (field, value) pair, array fields once per element, NULLs included. Only catalog keys and columns
+ * are spliced in.
+ */
+export function unpivotSql(fields: readonly FieldDef[], from: string, keep: string[] = []): string {
+  const scalars = fields.filter((f) => f.kind !== "textArray");
+  const arrays = fields.filter((f) => f.kind === "textArray");
+  const cols = keep.map((c) => `${from}.${c}, `).join("");
+  return [
+    ...(scalars.length
+      ? [`SELECT ${cols}x.f, x.v FROM ${from} CROSS JOIN LATERAL (VALUES ${scalars.map((f) => `('${f.key}', ${from}.${f.column}${f.kind === "bool" ? "::text" : ""})`).join(", ")}) AS x(f, v)`]
+      : []),
+    ...arrays.map((f) => `SELECT ${cols}'${f.key}' AS f, u.v FROM ${from} CROSS JOIN LATERAL unnest(${from}.${f.column}) AS u(v)`),
+  ].join(" UNION ALL ");
+}
+
+/** The columns the rollups are computed from. */
+const COLUMNS = [...new Set(["event_time", "error_code", ...ROLLUP_FIELDS.map((f) => f.column)])].join(", ");
+
+/**
+ * Adds the events with these ids (inserted by the caller's open transaction, none counted before)
+ * to the rollups. Upserts go in key order so that concurrent commits lock rows in one order and
+ * cannot deadlock; callers run this last before COMMIT to hold those row locks briefly.
+ */
+export async function addToRollups(client: pg.ClientBase, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await client.query(
+    `WITH n AS MATERIALIZED (SELECT ${COLUMNS} FROM events WHERE id = ANY($1::text[])),
+     minutes AS (
+       INSERT INTO event_minutes (minute, events, errors)
+       SELECT date_trunc('minute', event_time, 'UTC'), count(*), count(error_code) FROM n GROUP BY 1 ORDER BY 1
+       ON CONFLICT (minute) DO UPDATE SET events = event_minutes.events + EXCLUDED.events, errors = event_minutes.errors + EXCLUDED.errors
+     )
+     INSERT INTO event_facet_hours (field, hour, value, events)
+     SELECT p.f, date_trunc('hour', p.event_time, 'UTC'), p.v, count(*) FROM (${unpivotSql(ROLLUP_FIELDS, "n", ["event_time"])}) AS p
+      WHERE p.v IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+     ON CONFLICT (field, hour, value) DO UPDATE SET events = event_facet_hours.events + EXCLUDED.events`,
+    [ids],
+  );
+}
+
+// ---- reading ------------------------------------------------------------------------------------
+
+export interface Interval {
+  from?: Date;
+  to?: Date;
+}
+
+/**
+ * Splits the query range [from, to) (either end open) into whole UTC units of `unitMs` — read from
+ * a rollup; null when none fit — and the partial units at the edges, read from `events`.
+ */
+export function splitRange(from: Date | undefined, to: Date | undefined, unitMs: number): { whole: Interval | null; edges: Interval[] } {
+  const up = from && new Date(Math.ceil(from.getTime() / unitMs) * unitMs);
+  const down = to && new Date(Math.floor(to.getTime() / unitMs) * unitMs);
+  if (up && down && up.getTime() >= down.getTime()) {
+    // No whole unit inside: the range is at most two units, all read from events.
+    return { whole: null, edges: from!.getTime() < to!.getTime() ? [{ from, to }] : [] };
+  }
+  const edges: Interval[] = [];
+  if (from && up!.getTime() > from.getTime()) edges.push({ from, to: up });
+  if (to && down!.getTime() < to.getTime()) edges.push({ from: down, to });
+  return { whole: { from: up, to: down }, edges };
+}
+
+/** A SQL condition on `col` for the interval (bounds added to `values`). */
+export function intervalSql(col: string, iv: Interval | null, values: unknown[]): string {
+  if (!iv) return "false";
+  const parts: string[] = [];
+  if (iv.from) parts.push(`${col} >= $${values.push(iv.from)}`);
+  if (iv.to) parts.push(`${col} < $${values.push(iv.to)}`);
+  return parts.length ? parts.join(" AND ") : "true";
+}
+
+/** A SQL condition on event_time matching any of the edges ("false" when there are none). */
+export function edgesSql(edges: Interval[], values: unknown[]): string {
+  return edges.length ? edges.map((e) => `(${intervalSql("event_time", e, values)})`).join(" OR ") : "false";
+}
+
+/** Exact number of events in [from, to): whole minutes from event_minutes, edges from events. */
+export async function countInRange(db: pg.Pool, from?: Date, to?: Date): Promise<number> {
+  const { whole, edges } = splitRange(from, to, 60_000);
+  const values: unknown[] = [];
+  const { rows } = await db.query(
+    `SELECT (SELECT coalesce(sum(events), 0) FROM event_minutes WHERE ${intervalSql("minute", whole, values)})
+          + (SELECT count(*) FROM events WHERE ${edgesSql(edges, values)}) AS n`,
+    values,
+  );
+  return Number(rows[0].n);
+}
+
+// ---- checking -----------------------------------------------------------------------------------
+
+/**
+ * Differences between the rollups and a recomputation from `events` (empty: exact). A full scan,
+ * for tests and for checking a database by hand.
+ */
+export async function verifyRollups(db: pg.Pool | pg.ClientBase): Promise<string[]> {
+  const { rows } = await db.query(
+    `WITH want_m AS (
+       SELECT date_trunc('minute', event_time, 'UTC') AS minute, count(*)::bigint AS events, count(error_code)::bigint AS errors
+         FROM events GROUP BY 1
+     ),
+     want_f AS (
+       SELECT p.f AS field, date_trunc('hour', p.event_time, 'UTC') AS hour, p.v AS value, count(*)::bigint AS events
+         FROM (${unpivotSql(ROLLUP_FIELDS, "events", ["event_time"])}) AS p
+        WHERE p.v IS NOT NULL GROUP BY 1, 2, 3
+     )
+     SELECT format('event_minutes %s: stored %s, events say %s', coalesce(w.minute, m.minute), m.events || '/' || m.errors, w.events || '/' || w.errors) AS d
+       FROM want_m w FULL JOIN event_minutes m ON m.minute = w.minute
+      WHERE m.events IS DISTINCT FROM w.events OR m.errors IS DISTINCT FROM w.errors
+     UNION ALL
+     SELECT format('event_facet_hours %s %s %L: stored %s, events say %s', coalesce(w.field, f.field), coalesce(w.hour, f.hour), coalesce(w.value, f.value), f.events, w.events)
+       FROM want_f w FULL JOIN event_facet_hours f ON f.field = w.field AND f.hour = w.hour AND f.value = w.value
+      WHERE f.events IS DISTINCT FROM w.events
+     LIMIT 20`,
+  );
+  return rows.map((r) => r.d as string);
+}

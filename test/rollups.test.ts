@@ -1,0 +1,296 @@
+// The rollups (event_minutes, event_facet_hours) must always equal a recomputation from `events`:
+// after syncs, re-syncs, duplicate deliveries, the staging (ON CONFLICT) path, concurrent syncs and
+// the migration's backfill. And the answers read through them (histogram, facets, match count) must
+// equal the scans they replace, for any range.
+import { cp, mkdtemp, mkdir, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { matchCount } from "../app/events/_data/count";
+import { from as copyFrom } from "pg-copy-streams";
+import { writeAwsLogsCorpus } from "../lib/demo/corpus";
+import { generateRecords } from "../lib/demo/generate";
+import { FACET_FIELDS } from "../lib/fields";
+import { runSync } from "../lib/ingest/engine";
+import { emptyBatch, Loader } from "../lib/ingest/loader";
+import { COPY_COLUMNS, normalizeRecord } from "../lib/ingest/normalize";
+import { parseSource } from "../lib/ingest/sources";
+import { countEvents } from "../lib/query/events";
+import { facetCounts } from "../lib/query/facets";
+import { histogram } from "../lib/query/histogram";
+import { parseEventQuery, type EventQuery } from "../lib/query/params";
+import { openDb, type Db } from "../lib/store/db";
+import { migrate, MIGRATIONS_DIR } from "../lib/store/migrate";
+import { addToRollups, ROLLUP_FIELD_KEYS, splitRange, verifyRollups } from "../lib/store/rollups";
+import { writeBulkCorpus } from "./fixtures/bulk";
+import { createTestDatabase, type TestDatabase } from "./helpers/pg";
+
+const quiet = { log: () => {} };
+const START = new Date("2026-11-10T00:00:00Z");
+const END = new Date("2026-11-12T00:00:00Z");
+const dbs: TestDatabase[] = [];
+let work: string;
+let demo: string; // realistic records: missing values, errors, several accounts and regions
+let bulk: string; // many files, with events re-delivered in later files
+
+async function freshDb(prefix: string, dir?: string) {
+  const t = await createTestDatabase(prefix);
+  dbs.push(t);
+  await migrate(t.url, dir);
+  return t;
+}
+
+async function expectExact(db: Db) {
+  expect(await verifyRollups(db.pool)).toEqual([]);
+}
+
+const rollupTotals = async (db: Db) =>
+  (await db.pool.query(`SELECT (SELECT sum(events) FROM event_minutes)::int AS minutes, (SELECT sum(events) FROM event_facet_hours)::int AS facets`)).rows[0];
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), "trailscope-rollups-"));
+  demo = path.join(work, "demo");
+  bulk = path.join(work, "bulk");
+  await writeAwsLogsCorpus(demo, { count: 4000, seed: 7, start: START, end: END, eventsPerFile: 60 });
+  await mkdir(bulk);
+  await writeBulkCorpus(bulk, { files: 60, perFile: 200, duplicateEvery: 4 });
+  await cp(demo, path.join(work, "demo-copy"), { recursive: true }); // same events, other object keys
+});
+
+afterAll(async () => {
+  for (const t of dbs) await t.drop().catch(() => {});
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe("rollups stay exact under ingest", () => {
+  it("ROLLUP_FIELD_KEYS are the catalog's facet fields (a new facet field needs a backfilling migration)", () => {
+    expect([...ROLLUP_FIELD_KEYS]).toEqual(FACET_FIELDS.map((f) => f.key));
+  });
+
+  it("after a folder sync, a re-sync, and the same data again under other object keys", async () => {
+    const db = openDb((await freshDb("ts_roll_sync")).url);
+    try {
+      const first = await runSync(db, parseSource(demo), quiet);
+      expect(first.ok).toBe(true);
+      expect(first.eventsNew).toBeGreaterThan(3000);
+      await expectExact(db);
+      const before = await rollupTotals(db);
+      expect(before.minutes).toBe(first.eventsNew);
+
+      const again = await runSync(db, parseSource(demo), quiet);
+      expect(again.eventsNew).toBe(0);
+      // A copy of the folder: every object is new, every event a duplicate.
+      const dup = await runSync(db, parseSource(path.join(work, "demo-copy")), quiet);
+      expect(dup.eventsNew).toBe(0);
+      expect(dup.eventsDuplicate).toBeGreaterThan(3000);
+      expect(await rollupTotals(db)).toEqual(before);
+      await expectExact(db);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("with events delivered twice across files, and with small batches", async () => {
+    const db = openDb((await freshDb("ts_roll_dup")).url);
+    try {
+      const s = await runSync(db, parseSource(bulk), { ...quiet, batchRows: 333 });
+      expect(s.ok).toBe(true);
+      expect(s.eventsDuplicate).toBeGreaterThan(0);
+      await expectExact(db);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("through the staging path (a concurrent transaction commits some of the batch's ids first)", async () => {
+    const t = await freshDb("ts_roll_stage");
+    const db = openDb(t.url);
+    const other = new pg.Client({ connectionString: t.url });
+    await other.connect();
+    try {
+      const records = Array.from({ length: 50 }, (_, i) => ({
+        eventVersion: "1.11",
+        eventID: `stage-${String(i).padStart(3, "0")}`,
+        eventTime: new Date(START.getTime() + i * 37_000).toISOString(),
+        eventName: i % 2 ? "GetObject" : "PutObject",
+        eventSource: "s3.amazonaws.com",
+        awsRegion: "us-east-1",
+        ...(i % 5 === 0 ? { errorCode: "AccessDenied" } : {}),
+      }));
+      const rows = emptyBatch().rows;
+      for (const r of records) {
+        const n = normalizeRecord(r, {});
+        if (!n.ok) throw new Error(n.reason);
+        rows.lines.push(n.line);
+        rows.ids.push(n.id);
+      }
+      // Another writer inserts every 3rd event (with its rollups) and holds its transaction open.
+      const loader = new Loader(db.pool);
+      const theirs = { lines: rows.lines.filter((_, i) => i % 3 === 0), ids: rows.ids.filter((_, i) => i % 3 === 0) };
+      await other.query("BEGIN");
+      await copyEvents(other, theirs.lines);
+      await addToRollups(other, theirs.ids);
+      // Our direct COPY blocks on their uncommitted ids, then fails once they commit: staging path.
+      const ours = loader.commit({ ...emptyBatch(), rows });
+      for (let i = 0; i < 500; i++) {
+        const waiting = (await db.pool.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`)).rows[0].n;
+        if (waiting > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await other.query("COMMIT");
+      expect(await ours).toBe(records.length - theirs.ids.length);
+      loader.close();
+      expect((await db.pool.query(`SELECT count(*)::int AS n FROM events`)).rows[0].n).toBe(records.length);
+      await expectExact(db);
+    } finally {
+      await other.end();
+      await db.close();
+    }
+  });
+
+  it("with two overlapping syncs at once (a folder and its subfolder; the same folder twice)", async () => {
+    const t = await freshDb("ts_roll_overlap");
+    const a = openDb(t.url);
+    const b = openDb(t.url);
+    try {
+      const [s1, s2, s3] = await Promise.all([
+        runSync(a, parseSource(bulk), { ...quiet, batchRows: 700 }),
+        runSync(b, parseSource(path.join(bulk, "AWSLogs")), { ...quiet, batchRows: 500 }),
+        runSync(b, parseSource(demo), { ...quiet, batchRows: 400 }),
+      ]);
+      expect(s1.ok && s2.ok && s3.ok).toBe(true);
+      await expectExact(a);
+      const [s4, s5] = await Promise.all([runSync(a, parseSource(demo), quiet), runSync(b, parseSource(path.join(work, "demo-copy")), quiet)]);
+      expect(s4.ok && s5.ok).toBe(true);
+      await expectExact(a);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("the migration backfills the rollups of a database that already holds events", async () => {
+    // A database at the migrations before the rollups, with events in it.
+    const before = path.join(work, "migrations-before");
+    await mkdir(before);
+    for (const name of await readdir(MIGRATIONS_DIR)) {
+      if (name < "20261122000100") await cp(path.join(MIGRATIONS_DIR, name), path.join(before, name), { recursive: true });
+    }
+    const t = await freshDb("ts_roll_backfill", before);
+    const c = new pg.Client({ connectionString: t.url });
+    await c.connect();
+    try {
+      const lines: string[] = [];
+      for (const r of generateRecords({ count: 3000, seed: 3, start: START, end: END })) {
+        const n = normalizeRecord(r, {});
+        if (n.ok) lines.push(n.line);
+      }
+      await copyEvents(c, lines);
+    } finally {
+      await c.end();
+    }
+    const result = await migrate(t.url);
+    expect(result.applied).toContain("20261122000100_rollups");
+    const after = openDb(t.url);
+    try {
+      expect((await after.pool.query(`SELECT count(*)::int AS n FROM event_minutes`)).rows[0].n).toBeGreaterThan(0);
+      await expectExact(after);
+    } finally {
+      await after.close();
+    }
+  });
+});
+
+describe("answers through the rollups equal the scans", () => {
+  let db: Db;
+  const NOW = new Date("2026-11-12T06:00:00Z");
+  const RANGES = [
+    "",
+    "from=2026-11-10T05:17:33.123Z",
+    "to=2026-11-11T13:41:07.456Z",
+    "from=2026-11-10T05:17:33.123Z&to=2026-11-11T13:41:07.456Z",
+    "from=2026-11-10T00:00:00Z&to=2026-11-11T00:00:00Z",
+    "from=2026-11-10T09:59:30.250Z&to=2026-11-10T11:00:30Z", // minute buckets, partial minutes
+    "from=2026-11-10T10:05:10.500Z&to=2026-11-10T10:55:00Z", // no whole hour inside
+    "from=2026-11-10T10:05:10.500Z&to=2026-11-10T10:05:10.900Z",
+    "from=2026-11-10T10:00:00Z&to=2026-11-10T10:00:00Z", // empty
+    "from=2030-01-01T00:00:00Z", // no events
+    "from=2026-11-01T01:00:00.500Z&to=2026-11-01T03:30:00.999Z", // the bulk corpus: an event every second
+    "from=now-30h",
+  ];
+  const parse = (qs: string): EventQuery => parseEventQuery(new URLSearchParams(qs), { now: NOW });
+
+  beforeAll(async () => {
+    db = openDb((await freshDb("ts_roll_query")).url);
+    for (const dir of [demo, bulk]) expect((await runSync(db, parseSource(dir), quiet)).ok).toBe(true);
+    await expectExact(db);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it("splits ranges into whole units and edges", () => {
+    const d = (s: string) => new Date(s);
+    expect(splitRange(d("2026-11-10T05:17:00Z"), d("2026-11-10T08:00:00Z"), 3600e3)).toEqual({
+      whole: { from: d("2026-11-10T06:00:00Z"), to: d("2026-11-10T08:00:00Z") },
+      edges: [{ from: d("2026-11-10T05:17:00Z"), to: d("2026-11-10T06:00:00Z") }],
+    });
+    expect(splitRange(undefined, undefined, 60e3)).toEqual({ whole: { from: undefined, to: undefined }, edges: [] });
+    expect(splitRange(d("2026-11-10T05:17:00Z"), d("2026-11-10T05:50:00Z"), 3600e3)).toEqual({
+      whole: null,
+      edges: [{ from: d("2026-11-10T05:17:00Z"), to: d("2026-11-10T05:50:00Z") }],
+    });
+    expect(splitRange(d("2026-11-10T05:00:00Z"), d("2026-11-10T05:00:00Z"), 3600e3)).toEqual({ whole: null, edges: [] });
+  });
+
+  it.each(RANGES)("histogram, facets and count for %j", async (qs) => {
+    const q = parse(qs);
+    expect(await histogram(db.pool, q, NOW)).toEqual(await histogram(db.pool, q, NOW, { rollups: false }));
+    for (const contains of [undefined, "A", "zzz-none"]) {
+      const opts = { limit: 100, contains };
+      const viaRollups = await facetCounts(db.pool, q, FACET_FIELDS, opts);
+      expect(viaRollups.every((f) => !f.sampled)).toBe(true);
+      expect(viaRollups).toEqual(await facetCounts(db.pool, q, FACET_FIELDS, { ...opts, rollups: false, sample: 1e9 }));
+    }
+    expect(await matchCount(db.pool, q)).toEqual({ value: await countEvents(db.pool, q), exact: true });
+  });
+
+  it("really reads the rollups (a tampered rollup shows in the answers)", async () => {
+    const q = parse("");
+    const minute = (await db.pool.query(`SELECT max(minute) AS m FROM event_minutes`)).rows[0].m as Date;
+    const hour = new Date(Math.floor(minute.getTime() / 3600e3) * 3600e3);
+    await db.pool.query(`UPDATE event_minutes SET events = events + 1000 WHERE minute = $1`, [minute]);
+    await db.pool.query(`INSERT INTO event_facet_hours VALUES ('eventName', $1, 'Tampered', 5000)`, [hour]);
+    try {
+      expect((await matchCount(db.pool, q)).value).toBe((await countEvents(db.pool, q)) + 1000);
+      const h = (await histogram(db.pool, q, NOW))!;
+      expect(h.buckets.reduce((n, b) => n + b.total, 0)).toBe((await countEvents(db.pool, q)) + 1000);
+      const names = (await facetCounts(db.pool, q, FACET_FIELDS)).find((f) => f.field === "eventName")!;
+      expect(names.values[0]).toEqual({ value: "Tampered", count: 5000 });
+      expect(await verifyRollups(db.pool)).toHaveLength(2);
+    } finally {
+      await db.pool.query(`UPDATE event_minutes SET events = events - 1000 WHERE minute = $1`, [minute]);
+      await db.pool.query(`DELETE FROM event_facet_hours WHERE value = 'Tampered'`);
+    }
+  });
+
+  it("filtered counts stop at the cap and then say they are a lower bound", async () => {
+    const q = parse("eventName=GetObject");
+    const n = await countEvents(db.pool, q);
+    expect(n).toBeGreaterThan(10);
+    expect(await matchCount(db.pool, q)).toEqual({ value: n, exact: true });
+    expect(await matchCount(db.pool, q, n)).toEqual({ value: n, exact: true });
+    expect(await matchCount(db.pool, q, 10)).toEqual({ value: 10, exact: false });
+  });
+});
+
+/** COPYs normalised lines straight into `events` (no dedupe, no rollups) on the client's transaction. */
+function copyEvents(client: pg.Client, lines: string[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const stream = client.query(copyFrom(`COPY events (${COPY_COLUMNS.map((c) => `"${c}"`).join(", ")}) FROM STDIN`));
+    stream.on("error", reject);
+    stream.on("finish", () => resolve());
+    stream.end(lines.join(""));
+  });
+}
