@@ -62,6 +62,9 @@ function fieldPredicate(ff: FieldFilter, p: SqlParams): string[] {
   return out;
 }
 
+/** The text q searches; an index for q must be on exactly this expression. */
+export const RECORD_TEXT = "coalesce(raw_json, record::text)";
+
 /** WHERE clauses (ANDed) for the filters, time range and free text of a query. */
 export function whereClauses(q: EventQuery, p: SqlParams): string[] {
   const clauses: string[] = [];
@@ -69,12 +72,16 @@ export function whereClauses(q: EventQuery, p: SqlParams): string[] {
   if (q.to) clauses.push(`event_time < ${p.add(q.to)}`);
   for (const ff of q.filters) clauses.push(...fieldPredicate(ff, p));
   if (q.q.length > 0) {
-    // Free text over the whole record (and the exact original where jsonb could not hold it).
+    // Free text over the whole record as /api/events/<id> returns it: the exact original where it
+    // is kept (raw_json), else the stored record. One expression, not `record::text ILIKE … OR
+    // raw_json ILIKE …`, so that a trigram index on RECORD_TEXT can answer it (an opt-in index, see
+    // migration 20261122000200_filter_indexes: PostgreSQL uses an expression index only for a
+    // predicate on the very same expression).
     const terms = q.q.map((t) => {
       // The columns hold JSON text (as JSON.stringify wrote it), where `"` and `\` appear escaped:
       // escape the term the same way so values are found as written.
       const pat = p.add("%" + likePattern(JSON.stringify(t).slice(1, -1)) + "%");
-      return `(record::text ILIKE ${pat} OR raw_json ILIKE ${pat})`;
+      return `${RECORD_TEXT} ILIKE ${pat}`;
     });
     clauses.push(terms.length === 1 ? terms[0] : `(${terms.join(" OR ")})`);
   }
