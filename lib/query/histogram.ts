@@ -99,6 +99,7 @@ async function fromRollups(db: pg.Pool, q: EventQuery, stepMs: number): Promise<
   return rows.map((r) => ({ t: (r.b as Date).getTime(), total: Number(r.total), errors: Number(r.errors) }));
 }
 
+/** `opts.rollups: false` always scans `events` (tests compare both paths). */
 export async function histogram(db: pg.Pool, q: EventQuery, now = new Date(), opts: { rollups?: boolean } = {}): Promise<Histogram | null> {
   const range = await extent(db, q, now);
   if (!range) return null;
