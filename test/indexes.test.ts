@@ -59,15 +59,17 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: tdb.url, max: 2 });
   const lines: string[] = [];
   const ids: string[] = [];
+  const rollups: string[] = [];
   for (let i = 0; i < N; i++) {
     const n = normalizeRecord(record(i), {});
     if (!n.ok) throw new Error(n.reason);
     lines.push(n.line);
     ids.push(n.id);
+    rollups.push(n.rollup);
   }
   const loader = new Loader(pool);
   try {
-    expect(await loader.commit({ rows: { lines, ids }, objects: [], cursors: [] })).toBe(N);
+    expect(await loader.commit({ rows: { lines, ids, rollups }, objects: [], cursors: [] })).toBe(N);
   } finally {
     loader.close();
   }

@@ -355,16 +355,18 @@ beforeAll(async () => {
   pool.on("error", () => {});
   const lines: string[] = [];
   const ids: string[] = [];
+  const rollups: string[] = [];
   for (const r of RECORDS) {
     const n = normalizeRecord(r, {});
     if (!n.ok) throw new Error(`fixture ${r.eventID} rejected: ${n.reason}`);
     expect(n.id).toBe(r.eventID);
     lines.push(n.line);
     ids.push(n.id);
+    rollups.push(n.rollup);
   }
   const loader = new Loader(pool);
   try {
-    const inserted = await loader.commit({ rows: { lines, ids }, objects: [], cursors: [] });
+    const inserted = await loader.commit({ rows: { lines, ids, rollups }, objects: [], cursors: [] });
     expect(inserted).toBe(RECORDS.length);
   } finally {
     loader.close();

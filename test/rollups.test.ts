@@ -24,6 +24,7 @@ import { openDb, type Db } from "../lib/store/db";
 import { migrate, MIGRATIONS_DIR } from "../lib/store/migrate";
 import { addToRollups, ROLLUP_FIELD_KEYS, splitRange, verifyRollups } from "../lib/store/rollups";
 import { writeBulkCorpus } from "./fixtures/bulk";
+import { hostileCorpus, writeCorpus } from "./fixtures/hostile";
 import { createTestDatabase, type TestDatabase } from "./helpers/pg";
 
 const quiet = { log: () => {} };
@@ -91,6 +92,22 @@ describe("rollups stay exact under ingest", () => {
     }
   });
 
+  it("with hostile records: odd unicode, U+0000, lone surrogates, missing fields, duplicates", async () => {
+    // The loader sums rollup entries computed in Node: their values must be exactly what the
+    // columns store (cleaned text), or verifyRollups finds the difference.
+    const dir = path.join(work, "hostile");
+    await writeCorpus(dir, hostileCorpus().files);
+    const db = openDb((await freshDb("ts_roll_hostile")).url);
+    try {
+      const r = await runSync(db, parseSource(dir), quiet);
+      expect(r.eventsNew).toBeGreaterThan(5);
+      await expectExact(db);
+      expect((await rollupTotals(db)).minutes).toBe(r.eventsNew);
+    } finally {
+      await db.close();
+    }
+  });
+
   it("with events delivered twice across files, and with small batches", async () => {
     const db = openDb((await freshDb("ts_roll_dup")).url);
     try {
@@ -124,6 +141,7 @@ describe("rollups stay exact under ingest", () => {
         if (!n.ok) throw new Error(n.reason);
         rows.lines.push(n.line);
         rows.ids.push(n.id);
+        rows.rollups.push(n.rollup);
       }
       // Another writer inserts every 3rd event (with its rollups) and holds its transaction open.
       const loader = new Loader(db.pool);

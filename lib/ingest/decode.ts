@@ -101,6 +101,7 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
     if (n.ok) {
       rows.lines.push(n.line);
       rows.ids.push(n.id);
+      rows.rollups.push(n.rollup);
     }
     else problems.set(n.reason, (problems.get(n.reason) ?? 0) + 1);
   }

@@ -164,6 +164,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
       if (chunk.rows?.ids.length) {
         batch.rows.lines.push(...chunk.rows.lines);
         batch.rows.ids.push(...chunk.rows.ids);
+        batch.rows.rollups.push(...chunk.rows.rollups);
       }
       if (chunk.object) batch.objects.push(chunk.object);
       if (chunk.cursor) batch.cursors.push(chunk.cursor);

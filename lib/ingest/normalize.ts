@@ -2,6 +2,7 @@
 // synchronous so it can run in worker threads. Column values come from the field catalog.
 import { createHash } from "node:crypto";
 import { INGEST_FIELDS, parseEventTime, type CloudTrailRecord, type IngestContext } from "../fields";
+import { ROLLUP_FIELD_KEYS } from "../store/rollups";
 
 /** Columns in the order normalizeRecord writes them (COPY events (...) FROM STDIN). */
 export const COPY_COLUMNS = ["id", ...INGEST_FIELDS.map((f) => f.column), "record", "raw_json"];
@@ -200,15 +201,38 @@ export function eventKey(record: CloudTrailRecord, json: RecordJson): string {
 
 // ---- the row ------------------------------------------------------------------------------------
 
-/** Normalised events ready for COPY: one line per event, with its dedupe key at the same index. */
+/**
+ * Normalised events ready for COPY: one line per event, with its dedupe key and its rollup entry
+ * (rollupEntry) at the same index.
+ */
 export interface EventRows {
   lines: string[];
   ids: string[];
+  rollups: string[];
 }
 
-export const noRows = (): EventRows => ({ lines: [], ids: [] });
+export const noRows = (): EventRows => ({ lines: [], ids: [], rollups: [] });
 
-export type NormalizeResult = { ok: true; id: string; line: string } | { ok: false; reason: string };
+export type NormalizeResult = { ok: true; id: string; line: string; rollup: string } | { ok: false; reason: string };
+
+/** Where each rollup field sits among INGEST_FIELDS. */
+const ROLLUP_AT = ROLLUP_FIELD_KEYS.map((k) => INGEST_FIELDS.findIndex((f) => f.key === k));
+if (ROLLUP_AT.includes(-1)) throw new Error("a rollup field is not an ingest field");
+
+/**
+ * What an event adds to the rollups, as the loader needs it when the event turns out to be new:
+ * JSON `[eventTime ms, ...values of ROLLUP_FIELD_KEYS]`, each value exactly as its column stores it
+ * (cleaned text, booleans as "true"/"false", null for none). The loader sums these in Node instead
+ * of reading the rows it just inserted back out of PostgreSQL.
+ */
+function rollupEntry(time: Date, values: unknown[]): string {
+  const out: (number | string | null)[] = [time.getTime()];
+  for (const i of ROLLUP_AT) {
+    const v = values[i];
+    out.push(v === null || v === undefined ? null : typeof v === "boolean" ? String(v) : cleanText(String(v)));
+  }
+  return JSON.stringify(out);
+}
 
 /** One COPY line (with trailing newline) for a record, or why it cannot be stored. */
 export function normalizeRecord(record: unknown, ctx: IngestContext): NormalizeResult {
@@ -216,11 +240,13 @@ export function normalizeRecord(record: unknown, ctx: IngestContext): NormalizeR
     return { ok: false, reason: "record is not a JSON object" };
   }
   const r = record as CloudTrailRecord;
-  if (!parseEventTime(r)) return { ok: false, reason: `record has no valid eventTime (${JSON.stringify(r.eventTime)?.slice(0, 40)})` };
+  const time = parseEventTime(r);
+  if (!time) return { ok: false, reason: `record has no valid eventTime (${JSON.stringify(r.eventTime)?.slice(0, 40)})` };
   const json = recordJson(r);
   const id = eventKey(r, json);
   const cells = [copyEscape(id)];
-  for (const f of INGEST_FIELDS) cells.push(copyValue(f.extract(r, ctx)));
+  const values = INGEST_FIELDS.map((f) => f.extract(r, ctx));
+  for (const v of values) cells.push(copyValue(v));
   cells.push(copyEscapeJson(json.stored), json.raw === null ? "\\N" : copyEscapeJson(json.raw));
-  return { ok: true, id, line: cells.join("\t") + "\n" };
+  return { ok: true, id, line: cells.join("\t") + "\n", rollup: rollupEntry(time, values) };
 }

@@ -166,6 +166,7 @@ export class LookupSource implements SourcePlugin {
             }
             rows.lines.push(n.line);
             rows.ids.push(n.id);
+            rows.rollups.push(n.rollup);
             const acct = (record as { recipientAccountId?: unknown }).recipientAccountId;
             if (account === "unknown" && typeof acct === "string") account = acct;
             const t = e.EventTime ? e.EventTime.getTime() : undefined;
