@@ -161,7 +161,10 @@ export async function benchQueries(corpus: Corpus, runs: number, opts: { warmups
           warm++;
           if (iterMs * (runs + warmups) > ITEM_BUDGET_MS) break; // one warm-up is enough for the slow ones
         }
-        const n = Math.max(MIN_RUNS, Math.min(runs, Math.floor(ITEM_BUDGET_MS / Math.max(iterMs, 1))));
+        // Items of minutes per run (free text at 10M without an index) get two: what they show is
+        // the order of magnitude, and five would take half an hour.
+        const floor = iterMs > SLOW_ITEM_MS ? 2 : MIN_RUNS;
+        const n = Math.max(floor, Math.min(runs, Math.floor(ITEM_BUDGET_MS / Math.max(iterMs, 1))));
         if (n < runs) note = `${n} runs (time budget), ${warm} warm-up${warm > 1 ? "s" : ""}`;
         for (let i = 0; i < n; i++) {
           // Alternate who goes first so neither always runs right after the other's cache warm-up.
@@ -229,6 +232,7 @@ export async function benchQueries(corpus: Corpus, runs: number, opts: { warmups
 /** Time allowed per query item (ours + DuckDB + lib, all runs); slow items get fewer runs. */
 const ITEM_BUDGET_MS = 120_000;
 const MIN_RUNS = 5;
+const SLOW_ITEM_MS = 90_000;
 /** Above this per-iteration time the in-process library figure is not measured (it doubles the cost). */
 const LIB_SKIP_MS = 20_000;
 
