@@ -90,11 +90,15 @@ export async function addEntriesToRollups(client: pg.ClientBase, entries: readon
     for (let i = 0; i < ROLLUP_FIELD_KEYS.length; i++) {
       const v = row[i + 1];
       if (v === null) continue;
-      const key = JSON.stringify([ROLLUP_FIELD_KEYS[i], hour, v]);
+      // Stored text never holds U+0000 (cleanText replaces it), so it can separate the parts.
+      const key = `${i}\u0000${hour}\u0000${v}`;
       facets.set(key, (facets.get(key) ?? 0) + 1);
     }
   }
-  const fk = [...facets].map(([k, n]) => [...(JSON.parse(k) as [string, number, string]), n] as const);
+  const fk = [...facets].map(([k, n]) => {
+    const [i, hour, v] = k.split("\u0000", 3);
+    return [ROLLUP_FIELD_KEYS[Number(i)], Number(hour), v, n] as const;
+  });
   await client.query(
     `WITH minutes AS (
        INSERT INTO event_minutes (minute, events, errors)
