@@ -1,7 +1,8 @@
 // `npm test`: every test — unit and integration (vitest), then end-to-end (Playwright with the
 // system's Chromium against the built console on a seeded database). Needs no running server:
 // tests use TEST_DATABASE_URL's server, else the one at 127.0.0.1:5432, else an embedded
-// PostgreSQL started here. Ends with one line "total: N passed, N failed, N skipped".
+// PostgreSQL started here. Ends with one line "total: N passed, N failed, N skipped" (a vitest run
+// that failed without a failing test, on an unhandled error, counts as one failure).
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -87,8 +88,13 @@ async function main() {
   try {
     if (!only.length || only.includes("unit")) {
       const out = path.join(results, "vitest.json");
-      code |= run([path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], env);
-      add(vitestCounts(out));
+      const status = run([path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], env);
+      code |= status;
+      const counts = vitestCounts(out);
+      // Vitest exits non-zero on an unhandled error even when every test passed; the total must not
+      // then read "0 failed".
+      if (status !== 0 && counts.failed === 0) counts.failed = 1;
+      add(counts);
     }
     if (!only.length || only.includes("e2e")) {
       if (!process.env.SKIP_BUILD) code |= run([path.join(root, "node_modules/next/dist/bin/next"), "build"], env);
