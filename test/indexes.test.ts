@@ -57,6 +57,9 @@ beforeAll(async () => {
   tdb = await createTestDatabase("ts_indexes");
   await migrate(tdb.url);
   pool = new pg.Pool({ connectionString: tdb.url, max: 2 });
+  // A connection the pool's idle timer is still closing when afterAll drops the database gets
+  // "terminating connection": without a listener, an uncaught error (as in query.test.ts).
+  pool.on("error", () => {});
   const lines: string[] = [];
   const ids: string[] = [];
   const rollups: string[] = [];
