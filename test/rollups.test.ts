@@ -22,7 +22,7 @@ import { histogram } from "../lib/query/histogram";
 import { parseEventQuery, type EventQuery } from "../lib/query/params";
 import { openDb, type Db } from "../lib/store/db";
 import { migrate, MIGRATIONS_DIR } from "../lib/store/migrate";
-import { addToRollups, ROLLUP_FIELD_KEYS, splitRange, verifyRollups } from "../lib/store/rollups";
+import { addEntriesToRollups, ROLLUP_FIELD_KEYS, splitRange, verifyRollups } from "../lib/store/rollups";
 import { writeBulkCorpus } from "./fixtures/bulk";
 import { hostileCorpus, writeCorpus } from "./fixtures/hostile";
 import { createTestDatabase, type TestDatabase } from "./helpers/pg";
@@ -145,10 +145,11 @@ describe("rollups stay exact under ingest", () => {
       }
       // Another writer inserts every 3rd event (with its rollups) and holds its transaction open.
       const loader = new Loader(db.pool);
-      const theirs = { lines: rows.lines.filter((_, i) => i % 3 === 0), ids: rows.ids.filter((_, i) => i % 3 === 0) };
+      const mine = (_: unknown, i: number) => i % 3 === 0;
+      const theirs = { lines: rows.lines.filter(mine), ids: rows.ids.filter(mine), rollups: rows.rollups.filter(mine) };
       await other.query("BEGIN");
       await copyEvents(other, theirs.lines);
-      await addToRollups(other, theirs.ids);
+      await addEntriesToRollups(other, theirs.rollups);
       // Our direct COPY blocks on their uncommitted ids, then fails once they commit: staging path.
       const ours = loader.commit({ ...emptyBatch(), rows });
       for (let i = 0; i < 500; i++) {

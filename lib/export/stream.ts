@@ -2,7 +2,7 @@
 // as the client reads, so exporting 10M rows holds one batch at a time.
 import type pg from "pg";
 import type { EventQuery } from "../query/params";
-import { SqlParams, whereClauses } from "../query/sql";
+import { orderSql, SqlParams, whereClauses } from "../query/sql";
 import { CSV_HEADER, CSV_SELECT_TEXT, csvTextLine } from "./csv";
 import { copyCsvStream } from "./copy-csv";
 
@@ -11,10 +11,8 @@ export type ExportFormat = "csv" | "ndjson";
 export function exportSql(q: EventQuery, format: ExportFormat): { text: string; values: unknown[] } {
   const p = new SqlParams();
   const where = whereClauses(q, p);
-  const dir = q.sort.dir;
-  const order = q.sort.field.kind === "time" ? `${q.sort.field.column} ${dir}, id ${dir}` : `${q.sort.field.column} ${dir} NULLS LAST, id ${dir}`;
   const cols = format === "csv" ? CSV_SELECT_TEXT : `coalesce(raw_json, record::text) AS json`;
-  return { text: `SELECT ${cols} FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY ${order}`, values: p.values };
+  return { text: `SELECT ${cols} FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY ${orderSql(q)}`, values: p.values };
 }
 
 const FETCH_ROWS = 5000;

@@ -5,9 +5,9 @@
 //
 // Events go in by COPY straight into `events` after dropping the ids already stored (one indexed
 // lookup per batch). A staging table would make PostgreSQL write every row twice (measured: 1.1 s
-// vs 1.6 s per 100k small rows). When another
-// transaction commits one of the same ids in between, the COPY fails with a unique violation and
-// the batch is redone through a staging table with INSERT … ON CONFLICT DO NOTHING.
+// vs 1.6 s per 100k small rows). When another transaction commits one of the same ids in between,
+// the COPY fails with a unique violation and the batch is redone through a staging table with
+// INSERT … ON CONFLICT DO NOTHING.
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { COPY_COLUMNS, type EventRows } from "./normalize";

@@ -3,7 +3,7 @@
 import type pg from "pg";
 import { FIELDS, type FieldDef } from "../fields";
 import { ParamError, type EventQuery } from "./params";
-import { SqlParams, whereClauses } from "./sql";
+import { orderSql, SqlParams, whereClauses } from "./sql";
 
 export type ApiEvent = Record<string, string | boolean | string[] | null>;
 
@@ -58,10 +58,7 @@ function orderAndAfter(q: EventQuery, p: SqlParams): { orderBy: string; after?: 
   const { field, dir } = q.sort;
   const col = field.column;
   const cmp = dir === "desc" ? "<" : ">";
-  const orderBy =
-    field.kind === "time"
-      ? `ORDER BY ${col} ${dir}, id ${dir}`
-      : `ORDER BY ${col} ${dir} NULLS LAST, id ${dir}`;
+  const orderBy = `ORDER BY ${orderSql(q)}`;
   if (!q.cursor) return { orderBy };
   const c = decodeCursor(q.cursor, q);
   const idP = p.add(c.id);

@@ -88,6 +88,15 @@ export function whereClauses(q: EventQuery, p: SqlParams): string[] {
   return clauses;
 }
 
+/**
+ * The sort of a query as an ORDER BY list: ties broken by id in the same direction, NULLs last for
+ * nullable sort columns. Lists, keyset cursors and exports all use it, so they agree on the order.
+ */
+export function orderSql(q: EventQuery): string {
+  const { field, dir } = q.sort;
+  return field.kind === "time" ? `${field.column} ${dir}, id ${dir}` : `${field.column} ${dir} NULLS LAST, id ${dir}`;
+}
+
 export function whereSql(q: EventQuery, p: SqlParams): string {
   const c = whereClauses(q, p);
   return c.length ? `WHERE ${c.join(" AND ")}` : "";

@@ -4,8 +4,8 @@
 //   event_facet_hours  per facet field, UTC hour and value: events (array fields per element,
 //                      booleans as text). Events WITHOUT a value are not stored: for a text field
 //                      they are the hours' total (event_minutes) minus the stored values.
-// The loader calls addToRollups in the transaction that stores the events, with exactly the ids that
-// transaction inserted, so rollups and events commit (or vanish) together. Queries read whole
+// The loader calls addEntriesToRollups in the transaction that stores the events, with the entries of
+// exactly the events that transaction inserted, so rollups and events commit (or vanish) together. Queries read whole
 // minutes/hours from the rollups and the partial ones at a range's edges from `events`.
 import type pg from "pg";
 import { FIELD_BY_KEY, type FieldDef } from "../fields";
@@ -42,36 +42,12 @@ export function unpivotSql(fields: readonly FieldDef[], from: string, keep: stri
   ].join(" UNION ALL ");
 }
 
-/** The columns the rollups are computed from. */
-const COLUMNS = [...new Set(["event_time", "error_code", ...ROLLUP_FIELDS.map((f) => f.column)])].join(", ");
-
-/**
- * Adds the events with these ids (inserted by the caller's open transaction, none counted before)
- * to the rollups. Upserts go in key order so that concurrent commits lock rows in one order and
- * cannot deadlock; callers run this last before COMMIT to hold those row locks briefly.
- */
-export async function addToRollups(client: pg.ClientBase, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await client.query(
-    `WITH n AS MATERIALIZED (SELECT ${COLUMNS} FROM events WHERE id = ANY($1::text[])),
-     minutes AS (
-       INSERT INTO event_minutes (minute, events, errors)
-       SELECT date_trunc('minute', event_time, 'UTC'), count(*), count(error_code) FROM n GROUP BY 1 ORDER BY 1
-       ON CONFLICT (minute) DO UPDATE SET events = event_minutes.events + EXCLUDED.events, errors = event_minutes.errors + EXCLUDED.errors
-     )
-     INSERT INTO event_facet_hours (field, hour, value, events)
-     SELECT p.f, date_trunc('hour', p.event_time, 'UTC'), p.v, count(*) FROM (${unpivotSql(ROLLUP_FIELDS, "n", ["event_time"])}) AS p
-      WHERE p.v IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-     ON CONFLICT (field, hour, value) DO UPDATE SET events = event_facet_hours.events + EXCLUDED.events`,
-    [ids],
-  );
-}
-
 /**
  * Adds events to the rollups from their rollup entries (lib/ingest/normalize.ts: JSON
- * `[eventTime ms, ...values of ROLLUP_FIELD_KEYS]`), summed here: the same result as addToRollups
- * without reading the just-inserted rows back by id (which cost PostgreSQL ≈ 30–60 µs per event).
- * The caller passes exactly the entries of the events its open transaction inserted.
+ * `[eventTime ms, ...values of ROLLUP_FIELD_KEYS]`), summed here rather than by reading the
+ * just-inserted rows back out of PostgreSQL. The caller passes exactly the entries of the events its
+ * open transaction inserted. Upserts go in key order so that concurrent commits lock rows in one
+ * order and cannot deadlock; callers run this last before COMMIT to hold those row locks briefly.
  */
 export async function addEntriesToRollups(client: pg.ClientBase, entries: readonly string[]): Promise<void> {
   if (entries.length === 0) return;
