@@ -272,3 +272,11 @@ describe("parseEventQuery: paging", () => {
     expect(q.cursor).toBeUndefined();
   });
 });
+
+describe("U+0000 in filter values", () => {
+  it("is a 400 naming the parameter (no stored value holds it); free text may carry it", () => {
+    expect(paramError(() => parse("username=a%00b")).param).toBe("username");
+    expect(paramError(() => parse("eventName=!%00")).param).toBe("eventName");
+    expect(parse("q=a%00b").q).toEqual(["a\u0000b"]);
+  });
+});

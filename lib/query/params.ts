@@ -88,6 +88,9 @@ function parseValue(field: FieldDef, raw: string): { negate: boolean; match: Val
     return { negate, match: { value, wildcard: false } };
   }
   if (value === "") throw new ParamError(field.key, "empty value");
+  // Stored text never holds U+0000 (the loader replaces it), and PostgreSQL rejects it in a query
+  // value: say so here rather than fail in the database (mid-response, for a streamed export).
+  if (value.includes("\u0000")) throw new ParamError(field.key, "must not contain U+0000 (%00)");
   return { negate, match: { value, wildcard: value.includes("*") } };
 }
 
