@@ -72,7 +72,7 @@ beforeAll(async () => {
   }
   const loader = new Loader(pool);
   try {
-    expect(await loader.commit({ rows: { lines, ids, rollups }, objects: [], cursors: [] })).toBe(N);
+    expect(await loader.commit({ rows: { lines, ids, rollups, sketches: [] }, objects: [], cursors: [] })).toBe(N);
   } finally {
     loader.close();
   }

@@ -12,6 +12,7 @@ import { normalizeRecord } from "../lib/ingest/normalize";
 import { countEvents, getEventJson, listEvents } from "../lib/query/events";
 import { ParamError, parseEventQuery, type EventQuery } from "../lib/query/params";
 import { migrate } from "../lib/store/migrate";
+import { SketchBuilder } from "../lib/store/sketch";
 import { createTestDatabase, type TestDatabase } from "./helpers/pg";
 import { parseCsv } from "./helpers/csv";
 
@@ -356,17 +357,22 @@ beforeAll(async () => {
   const lines: string[] = [];
   const ids: string[] = [];
   const rollups: string[] = [];
-  for (const r of RECORDS) {
+  // Search sketches of 7 events each over all but the last 5 records: every q test below runs
+  // through narrowing to candidate blocks, and the unsketched rows (search_block NULL) must still
+  // be found.
+  const sketch = new SketchBuilder(7);
+  for (const [i, r] of RECORDS.entries()) {
     const n = normalizeRecord(r, {});
     if (!n.ok) throw new Error(`fixture ${r.eventID} rejected: ${n.reason}`);
+    if (i < RECORDS.length - 5) sketch.add(n.text);
     expect(n.id).toBe(r.eventID);
     lines.push(n.line);
     ids.push(n.id);
     rollups.push(n.rollup);
   }
-  const loader = new Loader(pool);
+  const loader = new Loader(pool, () => {}, { blockEvents: 7 });
   try {
-    const inserted = await loader.commit({ rows: { lines, ids, rollups }, objects: [], cursors: [] });
+    const inserted = await loader.commit({ rows: { lines, ids, rollups, sketches: sketch.finish() }, objects: [], cursors: [] });
     expect(inserted).toBe(RECORDS.length);
   } finally {
     loader.close();
@@ -1122,7 +1128,9 @@ describe("CSV through COPY", () => {
     expect(sqlLiteral(new Date("2026-01-02T03:04:05.006Z"))).toBe("'2026-01-02T03:04:05.006Z'::timestamptz");
     expect(() => sqlLiteral({ a: 1 })).toThrow(TypeError);
     expect(() => sqlLiteral(Number.NaN)).toThrow(TypeError);
-    expect(() => sqlLiteral([1, 2])).toThrow(TypeError);
+    expect(sqlLiteral([1, 2])).toBe("'{1,2}'"); // search blocks, cast by the clause
+    expect(() => sqlLiteral([1.5])).toThrow(TypeError);
+    expect(() => sqlLiteral(["a", 1])).toThrow(TypeError);
   });
 
   it("turns row ends into CRLF and leaves newlines inside quotes, however the bytes are split", () => {

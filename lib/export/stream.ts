@@ -2,6 +2,7 @@
 // as the client reads, so exporting 10M rows holds one batch at a time.
 import type pg from "pg";
 import type { EventQuery } from "../query/params";
+import { withSearchBlocks } from "../query/search";
 import { orderSql, SqlParams, whereClauses } from "../query/sql";
 import { CSV_HEADER, CSV_SELECT_TEXT, csvTextLine } from "./csv";
 import { copyCsvStream } from "./copy-csv";
@@ -40,7 +41,7 @@ export function exportStream(pool: pg.Pool, q: EventQuery, format: ExportFormat,
       async start(controller) {
         try {
           client = await pool.connect();
-          const { text, values } = exportSql(q, format);
+          const { text, values } = exportSql(await withSearchBlocks(client, q), format);
           // An SQL cursor, not a protocol portal: DECLARE is planned for a fast start
           // (cursor_tuple_fraction), so an export of millions of rows walks the time index and
           // streams at once instead of sorting everything on disk first; selective filters still

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { decodeObject } from "./decode";
+import { sketchBuffers } from "../store/sketch";
 
 export interface DecodeRequest {
   id: number;
@@ -16,7 +17,9 @@ export interface DecodeRequest {
 parentPort!.on("message", (req: DecodeRequest) => {
   try {
     const bytes = req.bytes ?? readFileSync(req.path!);
-    parentPort!.postMessage({ id: req.id, result: decodeObject(req.key, bytes, { metadata: req.metadata }) });
+    const result = decodeObject(req.key, bytes, { metadata: req.metadata });
+    // The sketches' bitmaps (up to 128 KiB each) move to the main thread instead of being copied.
+    parentPort!.postMessage({ id: req.id, result }, sketchBuffers(result.rows.sketches));
   } catch (err) {
     parentPort!.postMessage({ id: req.id, error: (err as Error).message });
   }

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import type { IngestContext } from "../fields";
 import { noRows, normalizeRecord, type EventRows } from "./normalize";
+import { SketchBuilder } from "../store/sketch";
 
 export type ObjectKind = "log" | "insight" | "digest" | "foreign";
 export type ObjectStatus = "ok" | "skipped" | "failed";
@@ -95,6 +96,7 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
     return info.byLayout ? failed(info.kind, reason, sha256) : skipped("foreign", reason, sha256);
   }
   const rows = noRows();
+  const sketch = new SketchBuilder();
   const problems = new Map<string, number>();
   for (const rec of obj.Records) {
     const n = normalizeRecord(rec, { account: ctx.account ?? info.account });
@@ -102,9 +104,10 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
       rows.lines.push(n.line);
       rows.ids.push(n.id);
       rows.rollups.push(n.rollup);
-    }
-    else problems.set(n.reason, (problems.get(n.reason) ?? 0) + 1);
+      sketch.add(n.text);
+    } else problems.set(n.reason, (problems.get(n.reason) ?? 0) + 1);
   }
+  rows.sketches = sketch.finish();
   const kind: ObjectKind = info.kind === "insight" ? "insight" : "log";
   const reason = problems.size
     ? [...problems].map(([r, c]) => `${c} record${c > 1 ? "s" : ""} not stored: ${r}`).join("; ")

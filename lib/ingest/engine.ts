@@ -4,6 +4,7 @@
 import type { Db } from "../store/db";
 import { createDecodePool, inlineDecoder, type DecodePool } from "./decode-pool";
 import { emptyBatch, Loader, type Batch } from "./loader";
+import { appendRows } from "./normalize";
 import { newProgress, silentRenderer, type ProgressRenderer, type ProgressState } from "./progress";
 import type { KnownObject, SourceContext, SourcePlugin } from "./source";
 
@@ -162,9 +163,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
         continue;
       }
       if (chunk.rows?.ids.length) {
-        batch.rows.lines.push(...chunk.rows.lines);
-        batch.rows.ids.push(...chunk.rows.ids);
-        batch.rows.rollups.push(...chunk.rows.rollups);
+        appendRows(batch.rows, chunk.rows);
       }
       if (chunk.object) batch.objects.push(chunk.object);
       if (chunk.cursor) batch.cursors.push(chunk.cursor);

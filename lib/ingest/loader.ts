@@ -10,9 +10,10 @@
 // INSERT … ON CONFLICT DO NOTHING.
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { COPY_COLUMNS, type EventRows } from "./normalize";
+import { COPY_COLUMNS, noRows, type EventRows } from "./normalize";
 import type { ObjectKind, ObjectStatus } from "./decode";
 import { addEntriesToRollups } from "../store/rollups";
+import { packBlocks } from "../store/sketch";
 
 export interface ObjectRecord {
   source: string;
@@ -41,24 +42,65 @@ export interface Batch {
 }
 
 export function emptyBatch(): Batch {
-  return { rows: { lines: [], ids: [], rollups: [] }, objects: [], cursors: [] };
+  return { rows: noRows(), objects: [], cursors: [] };
 }
 
-/** The first line of each id (a batch can hold the same event from two deliveries). */
-function uniqueRows(rows: EventRows): EventRows {
+/** A search block of the batch (lib/store/sketch.ts): its filter, and its number once it has one. */
+interface Block {
+  bits: Uint8Array;
+  rows: number;
+}
+
+/** The rows to store: the first line of each id (a batch can hold the same event twice), each with its search block. */
+interface Rows {
+  lines: string[];
+  ids: string[];
+  rollups: string[];
+  /** Index into `blocks`, or -1: no sketch covers the line. */
+  block: number[];
+  blocks: Block[];
+}
+
+function uniqueRows(rows: EventRows, blockEvents?: number): Rows {
+  const packed = packBlocks(rows.sketches, blockEvents);
+  const out: Rows = { lines: [], ids: [], rollups: [], block: [], blocks: packed.map((b) => ({ bits: b.bits, rows: b.rows })) };
   const seen = new Set<string>();
-  const out: EventRows = { lines: [], ids: [], rollups: [] };
+  let b = 0;
   for (let i = 0; i < rows.ids.length; i++) {
+    while (b < packed.length && i >= packed[b].first + packed[b].rows) b++;
     if (seen.has(rows.ids[i])) continue;
     seen.add(rows.ids[i]);
     out.lines.push(rows.lines[i]);
     out.ids.push(rows.ids[i]);
     out.rollups.push(rows.rollups[i]);
+    out.block.push(b < packed.length ? b : -1);
   }
   return out;
 }
 
-const COLS = COPY_COLUMNS.map((c) => `"${c}"`).join(", ");
+/** The COPY columns: normalizeRecord's, then the search block the loader appends to each line. */
+const COLS = [...COPY_COLUMNS, "search_block"].map((c) => `"${c}"`).join(", ");
+
+/**
+ * Numbers and stores the search blocks of the lines about to be inserted (`keep`: their indexes)
+ * and returns those lines with their block number appended.
+ */
+async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null): Promise<string[]> {
+  const idx = keep ?? rows.lines.map((_, i) => i);
+  const used = [...new Set(idx.map((i) => rows.block[i]).filter((b) => b >= 0))];
+  const number = new Map<number, number>();
+  if (used.length > 0) {
+    const ids = await c.query(`SELECT nextval(pg_get_serial_sequence('search_blocks', 'id'))::int AS id FROM generate_series(1, $1::int)`, [used.length]);
+    used.forEach((b, k) => number.set(b, ids.rows[k].id as number));
+    await c.query(`INSERT INTO search_blocks (id, events, bloom) SELECT * FROM unnest($1::int[], $2::int[], $3::bytea[])`, [
+      used.map((b) => number.get(b)),
+      used.map((b) => rows.blocks[b].rows),
+      used.map((b) => Buffer.from(rows.blocks[b].bits.buffer, rows.blocks[b].bits.byteOffset, rows.blocks[b].bits.byteLength)),
+    ]);
+  }
+  // slice + concatenation make V8 ropes, flattened once by joinLines: no copy per line here.
+  return idx.map((i) => rows.lines[i].slice(0, -1) + (rows.block[i] >= 0 ? `\t${number.get(rows.block[i])}\n` : "\t\\N\n"));
+}
 
 /** Errors after which the same transaction may succeed on a new connection. */
 export function isTransient(err: unknown): boolean {
@@ -172,12 +214,14 @@ export class Loader {
   constructor(
     private readonly pool: pg.Pool,
     private readonly log: (m: string) => void = () => {},
+    /** Events per search block (tests use small blocks to get many). */
+    private readonly opts: { blockEvents?: number } = {},
   ) {}
 
   /** Commits a batch; returns how many of its rows were new events. Retries through restarts. */
   async commit(batch: Batch, opts: { retryForMs?: number; signal?: AbortSignal } = {}): Promise<number> {
     const deadline = Date.now() + (opts.retryForMs ?? 120_000);
-    const rows = uniqueRows(batch.rows);
+    const rows = uniqueRows(batch.rows, this.opts.blockEvents);
     let direct = true;
     for (let attempt = 0; ; attempt++) {
       const conn = this.idle.pop() ?? new Connection(this.pool);
@@ -199,7 +243,7 @@ export class Loader {
     }
   }
 
-  private async commitOnce(conn: Connection, rows: EventRows, batch: Batch, direct: boolean): Promise<number> {
+  private async commitOnce(conn: Connection, rows: Rows, batch: Batch, direct: boolean): Promise<number> {
     const c = await conn.get();
     try {
       await c.query("BEGIN");
@@ -209,14 +253,16 @@ export class Loader {
       if (rows.ids.length > 0 && direct) {
         const existing = await c.query(`SELECT id FROM events WHERE id = ANY($1::text[])`, [rows.ids]);
         const known = new Set(existing.rows.map((r) => r.id as string));
-        const fresh = (_: unknown, i: number) => !known.has(rows.ids[i]);
-        const lines = known.size ? rows.lines.filter(fresh) : rows.lines;
+        const keep = known.size ? rows.ids.flatMap((id, i) => (known.has(id) ? [] : [i])) : null;
+        const lines = await withBlocks(c, rows, keep);
         if (lines.length) await copyInto(c, `COPY events (${COLS}) FROM STDIN`, lines);
         inserted = lines.length;
-        added = known.size ? rows.rollups.filter(fresh) : rows.rollups;
+        added = keep ? keep.map((i) => rows.rollups[i]) : rows.rollups;
       } else if (rows.ids.length > 0) {
         await conn.stage(c);
-        await copyInto(c, `COPY events_stage (${COLS}) FROM STDIN`, rows.lines);
+        // Blocks are stored for every staged line; one whose lines all turn out stored already
+        // only makes a later search look at nothing.
+        await copyInto(c, `COPY events_stage (${COLS}) FROM STDIN`, await withBlocks(c, rows, null));
         // Sorted by id so concurrent syncs take row locks in the same order and cannot deadlock.
         const r = await c.query(
           `INSERT INTO events (${COLS}) SELECT ${COLS} FROM events_stage ORDER BY id ON CONFLICT (id) DO NOTHING RETURNING id`,

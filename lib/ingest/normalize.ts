@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { INGEST_FIELDS, parseEventTime, type CloudTrailRecord, type IngestContext } from "../fields";
 import { ROLLUP_FIELD_KEYS } from "../store/rollups";
+import type { Sketch } from "../store/sketch";
 
 /** Columns in the order normalizeRecord writes them (COPY events (...) FROM STDIN). */
 export const COPY_COLUMNS = ["id", ...INGEST_FIELDS.map((f) => f.column), "record", "raw_json"];
@@ -203,17 +204,38 @@ export function eventKey(record: CloudTrailRecord, json: RecordJson): string {
 
 /**
  * Normalised events ready for COPY: one line per event, with its dedupe key and its rollup entry
- * (rollupEntry) at the same index.
+ * (rollupEntry) at the same index; `sketches` cover the lines in order (lib/store/sketch.ts; lines
+ * past the last sketch have none and are always searched).
  */
 export interface EventRows {
   lines: string[];
   ids: string[];
   rollups: string[];
+  sketches: Sketch[];
 }
 
-export const noRows = (): EventRows => ({ lines: [], ids: [], rollups: [] });
+export const noRows = (): EventRows => ({ lines: [], ids: [], rollups: [], sketches: [] });
 
-export type NormalizeResult = { ok: true; id: string; line: string; rollup: string } | { ok: false; reason: string };
+const sketchedRows = (r: EventRows) => r.sketches.reduce((n, s) => n + s.rows, 0);
+
+/**
+ * Appends `from` to `into`. Sketches cover lines by position, so they are carried over only while
+ * both cover every one of their lines; otherwise `into` keeps its sketched prefix and the rest of
+ * its lines go unsketched (always searched).
+ */
+export function appendRows(into: EventRows, from: EventRows) {
+  const whole = sketchedRows(into) === into.lines.length && sketchedRows(from) === from.lines.length;
+  for (let i = 0; i < from.lines.length; i++) {
+    into.lines.push(from.lines[i]);
+    into.ids.push(from.ids[i]);
+    into.rollups.push(from.rollups[i]);
+  }
+  if (whole) into.sketches.push(...from.sketches);
+}
+
+export type NormalizeResult =
+  | { ok: true; id: string; line: string; rollup: string; /** the text free-text search matches (RECORD_TEXT) */ text: string }
+  | { ok: false; reason: string };
 
 /** Where each rollup field sits among INGEST_FIELDS. */
 const ROLLUP_AT = ROLLUP_FIELD_KEYS.map((k) => INGEST_FIELDS.findIndex((f) => f.key === k));
@@ -248,5 +270,5 @@ export function normalizeRecord(record: unknown, ctx: IngestContext): NormalizeR
   const values = INGEST_FIELDS.map((f) => f.extract(r, ctx));
   for (const v of values) cells.push(copyValue(v));
   cells.push(copyEscapeJson(json.stored), json.raw === null ? "\\N" : copyEscapeJson(json.raw));
-  return { ok: true, id, line: cells.join("\t") + "\n", rollup: rollupEntry(time, values) };
+  return { ok: true, id, line: cells.join("\t") + "\n", rollup: rollupEntry(time, values), text: json.raw ?? json.stored };
 }

@@ -3,6 +3,7 @@
 import type pg from "pg";
 import { FIELDS, type FieldDef } from "../fields";
 import { ParamError, type EventQuery } from "./params";
+import { withSearchBlocks } from "./search";
 import { orderSql, SqlParams, whereClauses } from "./sql";
 
 export type ApiEvent = Record<string, string | boolean | string[] | null>;
@@ -80,7 +81,8 @@ export interface EventPage {
   nextCursor: string | null;
 }
 
-export async function listEvents(db: pg.Pool, q: EventQuery): Promise<EventPage> {
+export async function listEvents(db: pg.Pool, query: EventQuery): Promise<EventPage> {
+  const q = await withSearchBlocks(db, query);
   const p = new SqlParams();
   const where = whereClauses(q, p);
   const { orderBy, after } = orderAndAfter(q, p);
@@ -105,7 +107,8 @@ export async function getEventJson(db: pg.Pool, id: string): Promise<string | nu
   return rows.length ? (rows[0].json as string) : null;
 }
 
-export async function countEvents(db: pg.Pool, q: EventQuery): Promise<number> {
+export async function countEvents(db: pg.Pool, query: EventQuery): Promise<number> {
+  const q = await withSearchBlocks(db, query);
   const p = new SqlParams();
   const where = whereClauses(q, p);
   const { rows } = await db.query(`SELECT count(*)::bigint AS n FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""}`, p.values);

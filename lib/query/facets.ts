@@ -16,6 +16,7 @@ import type pg from "pg";
 import { FACET_FIELDS, FIELD_BY_KEY, type FieldDef } from "../fields";
 import { edgesSql, intervalSql, isRolledUp, splitRange, unpivotSql } from "../store/rollups";
 import { type EventQuery } from "./params";
+import { withSearchBlocks } from "./search";
 import { likePattern, SqlParams, whereClauses } from "./sql";
 
 export interface FacetValue {
@@ -168,7 +169,8 @@ async function countFromRollups(db: pg.Pool, q: EventQuery, fields: FieldDef[], 
  * Top values of each field under the query's other filters, in the order the fields were given.
  * Defaults to the catalog's facet fields.
  */
-export async function facetCounts(db: pg.Pool, q: EventQuery, fields: FieldDef[] = FACET_FIELDS, opts: FacetOptions = {}): Promise<Facet[]> {
+export async function facetCounts(db: pg.Pool, query: EventQuery, fields: FieldDef[] = FACET_FIELDS, opts: FacetOptions = {}): Promise<Facet[]> {
+  const q = await withSearchBlocks(db, query);
   const limit = Math.min(Math.max(1, opts.limit ?? DEFAULT_FACET_LIMIT), MAX_FACET_LIMIT);
   const sample = Math.max(1, opts.sample ?? SAMPLE_LIMIT);
   if (opts.rollups !== false && fields.length > 0 && q.filters.length === 0 && q.q.length === 0 && fields.every(isRolledUp)) {

@@ -3,6 +3,7 @@
 import type pg from "pg";
 import { edgesSql, intervalSql, splitRange } from "../store/rollups";
 import type { EventQuery } from "./params";
+import { withSearchBlocks } from "./search";
 import { SqlParams, whereClauses } from "./sql";
 
 /** Bucket sizes on offer, smallest first; each is a whole number of seconds for date_bin. */
@@ -100,7 +101,8 @@ async function fromRollups(db: pg.Pool, q: EventQuery, stepMs: number): Promise<
 }
 
 /** `opts.rollups: false` always scans `events` (tests compare both paths). */
-export async function histogram(db: pg.Pool, q: EventQuery, now = new Date(), opts: { rollups?: boolean } = {}): Promise<Histogram | null> {
+export async function histogram(db: pg.Pool, query: EventQuery, now = new Date(), opts: { rollups?: boolean } = {}): Promise<Histogram | null> {
+  const q = await withSearchBlocks(db, query);
   const range = await extent(db, q, now);
   if (!range) return null;
   const stepMs = chooseBucket(range.to - range.from);

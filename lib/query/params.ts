@@ -40,6 +40,11 @@ export interface EventQuery {
   sort: { field: FieldDef; dir: SortDir };
   limit: number;
   cursor?: string;
+  /**
+   * Search blocks that may hold a match of `q` (set by withSearchBlocks; null: all of them).
+   * Undefined until resolved, which reads every block too: a query is right either way.
+   */
+  searchBlocks?: number[] | null;
 }
 
 /** Parameters of the page's view (not filters); the API accepts and ignores them so any timeline URL works there. */

@@ -65,6 +65,14 @@ function fieldPredicate(ff: FieldFilter, p: SqlParams): string[] {
 /** The text q searches; an index for q must be on exactly this expression. */
 export const RECORD_TEXT = "coalesce(raw_json, record::text)";
 
+/**
+ * A q term as the record text holds it: JSON-escaped (the columns hold JSON text as JSON.stringify
+ * wrote it, where `"` and `\` appear escaped), `*` still meaning any run of characters.
+ */
+export function qLiteral(term: string): string {
+  return JSON.stringify(term).slice(1, -1);
+}
+
 /** WHERE clauses (ANDed) for the filters, time range and free text of a query. */
 export function whereClauses(q: EventQuery, p: SqlParams): string[] {
   const clauses: string[] = [];
@@ -77,13 +85,11 @@ export function whereClauses(q: EventQuery, p: SqlParams): string[] {
     // raw_json ILIKE …`, so that a trigram index on RECORD_TEXT can answer it (an opt-in index, see
     // migration 20261122000200_filter_indexes: PostgreSQL uses an expression index only for a
     // predicate on the very same expression).
-    const terms = q.q.map((t) => {
-      // The columns hold JSON text (as JSON.stringify wrote it), where `"` and `\` appear escaped:
-      // escape the term the same way so values are found as written.
-      const pat = p.add("%" + likePattern(JSON.stringify(t).slice(1, -1)) + "%");
-      return `${RECORD_TEXT} ILIKE ${pat}`;
-    });
+    const terms = q.q.map((t) => `${RECORD_TEXT} ILIKE ${p.add("%" + likePattern(qLiteral(t)) + "%")}`);
     clauses.push(terms.length === 1 ? terms[0] : `(${terms.join(" OR ")})`);
+    // Where the search sketches can hold a match (lib/query/search.ts); rows no block covers are
+    // always read.
+    if (q.searchBlocks) clauses.push(`(search_block = ANY(${p.add(q.searchBlocks)}::int[]) OR search_block IS NULL)`);
   }
   return clauses;
 }

@@ -4,6 +4,7 @@
 // which the UI shows as such.
 import type pg from "pg";
 import type { EventQuery } from "../../../lib/query/params";
+import { withSearchBlocks } from "../../../lib/query/search";
 import { SqlParams, whereClauses } from "../../../lib/query/sql";
 import { countInRange } from "../../../lib/store/rollups";
 
@@ -16,8 +17,9 @@ export interface MatchCount {
 /** Matches counted at most for a filtered query: about as many rows as the sampled facets read. */
 export const COUNT_CAP = 100_000;
 
-export async function matchCount(db: pg.Pool, q: EventQuery, cap = COUNT_CAP): Promise<MatchCount> {
-  if (q.filters.length === 0 && q.q.length === 0) return { value: await countInRange(db, q.from, q.to), exact: true };
+export async function matchCount(db: pg.Pool, query: EventQuery, cap = COUNT_CAP): Promise<MatchCount> {
+  if (query.filters.length === 0 && query.q.length === 0) return { value: await countInRange(db, query.from, query.to), exact: true };
+  const q = await withSearchBlocks(db, query);
   const p = new SqlParams();
   const where = whereClauses(q, p);
   const { rows } = await db.query(

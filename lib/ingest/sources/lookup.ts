@@ -5,6 +5,7 @@
 // where it stopped. Requests keep to the API's fixed 2 per second per account and region.
 import { CloudTrailClient, LookupEventsCommand, type CloudTrailClientConfig, type LookupEventsCommandInput } from "@aws-sdk/client-cloudtrail";
 import { noRows, normalizeRecord } from "../normalize";
+import { SketchBuilder } from "../../store/sketch";
 import type { Chunk, SourceContext, SourcePlugin } from "../source";
 
 const DAY = 86400e3;
@@ -150,6 +151,7 @@ export class LookupSource implements SourcePlugin {
           const page = await this.call({ ...input, NextToken: token }, ctx);
           token = page.NextToken;
           const rows = noRows();
+          const sketch = new SketchBuilder();
           let oldestSeen: number | undefined;
           for (const e of page.Events ?? []) {
             let record: unknown;
@@ -167,11 +169,13 @@ export class LookupSource implements SourcePlugin {
             rows.lines.push(n.line);
             rows.ids.push(n.id);
             rows.rollups.push(n.rollup);
+            sketch.add(n.text);
             const acct = (record as { recipientAccountId?: unknown }).recipientAccountId;
             if (account === "unknown" && typeof acct === "string") account = acct;
             const t = e.EventTime ? e.EventTime.getTime() : undefined;
             if (t !== undefined && (oldestSeen === undefined || t < oldestSeen)) oldestSeen = t;
           }
+          rows.sketches = sketch.finish();
           // Newest first: everything newer than the oldest event of this page is in. The window
           // keeps that instant (inclusive) so events sharing the second are not lost; dedupe drops repeats.
           if (!token) {

@@ -1,0 +1,200 @@
+// Search sketches: what lets free text (`q`) skip most of the table without an index per row.
+//
+// Every block of up to BLOCK_EVENTS stored events gets a Bloom filter of the 4-grams of their
+// record text (the text q matches: lib/query/sql.ts RECORD_TEXT), and each event row carries its
+// block's number. A query term's 4-grams must all be in a block's filter for any event of the block
+// to contain the term, so q reads only candidate blocks and rechecks them with the exact ILIKE:
+// answers stay exact, the filter only decides where to look.
+//
+// Why not a trigram index (pg_trgm GIN): it costs about 25× per row at ingest (bench/INDEXES.md),
+// because every row adds ~1,500 entries. A block's filter is built in the decode workers and
+// written as one 128 KiB value per 2,048 events (64 bytes per event, no index maintenance).
+//
+// Case: PostgreSQL's ILIKE compares lower() of both sides. Grams are taken over characters whose
+// lowercase is ASCII (A–Z folded; U+0130 İ and U+212A KELVIN SIGN lowercase to ASCII too); any
+// other character breaks the gram. So when lower(text) contains lower(term), every gram of the
+// term is a gram of the text, whatever non-ASCII characters either holds.
+// Pure and dependency-free: runs in decode workers and in the server.
+
+/** Events per block (the unit a candidate recheck reads: ~3 MB of record text). */
+export const BLOCK_EVENTS = 2048;
+const BITS_LOG2 = 20;
+/** Bits per filter: 2^20 for ~140k distinct grams per block (measured on the demo corpus) at k = 2 → ~6% false positives per gram. */
+export const SKETCH_BITS = 1 << BITS_LOG2;
+export const SKETCH_BYTES = SKETCH_BITS / 8;
+/** A small sketch keeps bit positions until they would outweigh the bitmap. */
+const SPARSE_MAX = SKETCH_BYTES / 4;
+
+/**
+ * The filter of consecutive rows of an EventRows: a bitmap (`dense`) or, for a few events, the
+ * bit positions to set (`sparse`). Plain typed arrays, so they cross worker boundaries cheaply.
+ */
+export interface Sketch {
+  rows: number;
+  dense?: Uint8Array;
+  sparse?: Uint32Array;
+}
+
+// Multiplicative (Fibonacci) hashing: the top bits of g × an odd constant. Two constants, two
+// nearly independent positions; cheap enough for the per-character loop.
+const first = (g: number) => Math.imul(g, 0x9e3779b1) >>> (32 - BITS_LOG2);
+const second = (g: number) => Math.imul(g, 0x85ebca77) >>> (32 - BITS_LOG2);
+
+/** The case-folded 7-bit code of a character, or -1 when its lowercase is not ASCII. */
+function fold(c: number): number {
+  if (c < 0x80) return c >= 0x41 && c <= 0x5a ? c + 32 : c;
+  if (c === 0x130) return 0x69; // İ → i
+  if (c === 0x212a) return 0x6b; // KELVIN SIGN → k
+  return -1;
+}
+
+const FOLD = Int8Array.from({ length: 0x80 }, (_, c) => fold(c));
+
+/** Calls `each` with every 4-gram of `text` (possibly repeated). */
+function grams(text: string, each: (g: number) => void) {
+  let g = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = fold(text.charCodeAt(i));
+    if (c < 0) {
+      run = 0;
+      continue;
+    }
+    g = ((g << 7) | c) & 0xfffffff;
+    if (++run >= 4) each(g);
+  }
+}
+
+/** Builds the sketches of a run of events, one per BLOCK_EVENTS of them, in order. */
+export class SketchBuilder {
+  /** `blockEvents` smaller than BLOCK_EVENTS: tests that need many blocks from few events. */
+  constructor(private readonly blockEvents = BLOCK_EVENTS) {}
+  private readonly done: Sketch[] = [];
+  private rows = 0;
+  private dense: Uint8Array | null = null;
+  private sparse = new Uint32Array(1024);
+  private n = 0;
+
+  /** Adds one event's record text (exactly what the row's RECORD_TEXT will be). */
+  add(text: string) {
+    if (this.rows === this.blockEvents) this.close();
+    this.rows++;
+    // The hot loop of the sketches (every character of every record): grams() inlined, no
+    // allocation per gram.
+    let g = 0;
+    let run = 0;
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i);
+      c = c < 0x80 ? FOLD[c] : fold(c);
+      if (c < 0) {
+        run = 0;
+        continue;
+      }
+      g = ((g << 7) | c) & 0xfffffff;
+      if (++run < 4) continue;
+      const a = first(g);
+      const b = second(g);
+      const dense = this.dense;
+      if (dense) {
+        dense[a >>> 3] |= 1 << (a & 7);
+        dense[b >>> 3] |= 1 << (b & 7);
+      } else this.push(a, b);
+    }
+  }
+
+  private push(a: number, b: number) {
+    if (this.n + 2 > this.sparse.length) {
+      if (this.sparse.length >= SPARSE_MAX) {
+        this.dense = new Uint8Array(SKETCH_BYTES);
+        setPositions(this.dense, this.sparse.subarray(0, this.n));
+        this.dense[a >>> 3] |= 1 << (a & 7);
+        this.dense[b >>> 3] |= 1 << (b & 7);
+        return;
+      }
+      const grown = new Uint32Array(this.sparse.length * 2);
+      grown.set(this.sparse);
+      this.sparse = grown;
+    }
+    this.sparse[this.n++] = a;
+    this.sparse[this.n++] = b;
+  }
+
+  private close() {
+    if (this.rows === 0) return;
+    this.done.push(this.dense ? { rows: this.rows, dense: this.dense } : { rows: this.rows, sparse: this.sparse.slice(0, this.n) });
+    this.rows = 0;
+    this.dense = null;
+    this.sparse = new Uint32Array(1024);
+    this.n = 0;
+  }
+
+  finish(): Sketch[] {
+    this.close();
+    return this.done;
+  }
+}
+
+function setPositions(bits: Uint8Array, ps: Uint32Array) {
+  for (let i = 0; i < ps.length; i++) bits[ps[i] >>> 3] |= 1 << (ps[i] & 7);
+}
+
+/** ORs a sketch into a block's bitmap. */
+export function mergeSketch(into: Uint8Array, s: Sketch) {
+  if (s.sparse) return setPositions(into, s.sparse);
+  const src = s.dense!;
+  if (into.byteOffset % 4 === 0 && src.byteOffset % 4 === 0) {
+    const a = new Uint32Array(into.buffer, into.byteOffset, SKETCH_BYTES / 4);
+    const b = new Uint32Array(src.buffer, src.byteOffset, SKETCH_BYTES / 4);
+    for (let i = 0; i < a.length; i++) a[i] |= b[i];
+  } else for (let i = 0; i < SKETCH_BYTES; i++) into[i] |= src[i];
+}
+
+/** The typed arrays of sketches, for a worker's postMessage transfer list. */
+export function sketchBuffers(sketches: Sketch[]): ArrayBuffer[] {
+  return sketches.map((s) => (s.dense ?? s.sparse!).buffer as ArrayBuffer);
+}
+
+/**
+ * Consecutive sketches packed into blocks of at most BLOCK_EVENTS rows (a sketch that is already
+ * full stays alone). `first` is the index of the block's first row among all the sketches' rows.
+ */
+export function packBlocks(sketches: Sketch[], blockEvents = BLOCK_EVENTS): { first: number; rows: number; bits: Uint8Array }[] {
+  const blocks: { first: number; rows: number; bits: Uint8Array }[] = [];
+  let row = 0;
+  let cur: { first: number; rows: number; bits: Uint8Array } | null = null;
+  for (const s of sketches) {
+    if (!cur || cur.rows + s.rows > blockEvents) {
+      cur = { first: row, rows: 0, bits: new Uint8Array(SKETCH_BYTES) };
+      blocks.push(cur);
+    }
+    mergeSketch(cur.bits, s);
+    cur.rows += s.rows;
+    row += s.rows;
+  }
+  return blocks;
+}
+
+/**
+ * The bit positions a block's filter must have set for some event of it to match the ILIKE term
+ * `literal` (the term as the LIKE pattern has it before escaping, `*` standing for any run), or
+ * null when the term has no 4 consecutive ASCII characters and so cannot narrow anything. At most
+ * `max` grams, spread over the term: more would add little selectivity and only lengthen the probe.
+ */
+export function probePositions(literal: string, max = 16): number[] | null {
+  const gs: number[] = [];
+  for (const part of literal.split("*")) grams(part, (g) => gs.push(g));
+  if (gs.length === 0) return null;
+  const unique = [...new Set(gs)];
+  const step = Math.max(1, unique.length / max);
+  const out = new Set<number>();
+  for (let i = 0; i < unique.length && out.size < 2 * max; i += step) {
+    const g = unique[Math.floor(i)];
+    out.add(first(g)).add(second(g));
+  }
+  return [...out];
+}
+
+/** Whether a bitmap has every position set (tests; the server asks PostgreSQL). */
+export function hasAll(bits: Uint8Array, ps: number[]): boolean {
+  return ps.every((p) => (bits[p >>> 3] & (1 << (p & 7))) !== 0);
+}
