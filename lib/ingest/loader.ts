@@ -13,7 +13,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { COPY_COLUMNS, noRows, type EventRows } from "./normalize";
 import type { ObjectKind, ObjectStatus } from "./decode";
 import { addEntriesToRollups } from "../store/rollups";
-import { packBlocks } from "../store/sketch";
+import { packBlocks, SKETCH_FORMAT } from "../store/sketch";
 
 export interface ObjectRecord {
   source: string;
@@ -92,7 +92,7 @@ async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null): 
   if (used.length > 0) {
     const ids = await c.query(`SELECT nextval(pg_get_serial_sequence('search_blocks', 'id'))::int AS id FROM generate_series(1, $1::int)`, [used.length]);
     used.forEach((b, k) => number.set(b, ids.rows[k].id as number));
-    await c.query(`INSERT INTO search_blocks (id, events, bloom) SELECT * FROM unnest($1::int[], $2::int[], $3::bytea[])`, [
+    await c.query(`INSERT INTO search_blocks (id, format, events, bloom) SELECT i, ${SKETCH_FORMAT}, e, b FROM unnest($1::int[], $2::int[], $3::bytea[]) AS t(i, e, b)`, [
       used.map((b) => number.get(b)),
       used.map((b) => rows.blocks[b].rows),
       used.map((b) => Buffer.from(rows.blocks[b].bits.buffer, rows.blocks[b].bits.byteOffset, rows.blocks[b].bits.byteLength)),

@@ -3,7 +3,7 @@
 import type pg from "pg";
 import { FIELDS, type FieldDef } from "../fields";
 import { ParamError, type EventQuery } from "./params";
-import { withSearchBlocks } from "./search";
+import { LIST_MAX_SHARE, withSearchBlocks } from "./search";
 import { orderSql, SqlParams, whereClauses } from "./sql";
 
 export type ApiEvent = Record<string, string | boolean | string[] | null>;
@@ -81,14 +81,38 @@ export interface EventPage {
   nextCursor: string | null;
 }
 
+/**
+ * Runs a first-page query with sorting disabled, so PostgreSQL walks the time index and stops at
+ * the page's last match. For free text alone it cannot know that a term is common (it estimates
+ * an ILIKE to match almost nothing) and otherwise scans and sorts the whole table for the page.
+ */
+async function walkingTime(db: pg.Pool, sql: string, values: unknown[]): Promise<pg.QueryResult> {
+  const c = await db.connect();
+  try {
+    await c.query("BEGIN READ ONLY");
+    await c.query("SET LOCAL enable_sort = off");
+    const r = await c.query(sql, values);
+    await c.query("COMMIT");
+    return r;
+  } catch (err) {
+    await c.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
 export async function listEvents(db: pg.Pool, query: EventQuery): Promise<EventPage> {
-  const q = await withSearchBlocks(db, query);
+  const q = await withSearchBlocks(db, query, LIST_MAX_SHARE);
   const p = new SqlParams();
   const where = whereClauses(q, p);
   const { orderBy, after } = orderAndAfter(q, p);
   if (after) where.push(after);
   const sql = `SELECT ${SELECT_COLUMNS} FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""} ${orderBy} LIMIT ${p.add(q.limit + 1)}`;
-  const { rows } = await db.query(sql, p.values);
+  // A term the sketches place in many blocks is common: its newest matches are near the top of
+  // the time index. (With filters, their own indexes know better.)
+  const common = q.searchShare !== undefined && q.searchShare > LIST_MAX_SHARE && q.filters.length === 0 && q.sort.field.kind === "time";
+  const { rows } = common ? await walkingTime(db, sql, p.values) : await db.query(sql, p.values);
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
   const last = page[page.length - 1];

@@ -45,6 +45,8 @@ export interface EventQuery {
    * Undefined until resolved, which reads every block too: a query is right either way.
    */
   searchBlocks?: number[] | null;
+  /** The share of search blocks that may hold a match, when they were probed. */
+  searchShare?: number;
 }
 
 /** Parameters of the page's view (not filters); the API accepts and ignores them so any timeline URL works there. */

@@ -3,40 +3,52 @@
 // query then reads only their events (plus events no block covers). The ILIKE still decides: this
 // only chooses where to look, so results are exactly those of a full scan.
 import type pg from "pg";
-import { probePositions } from "../store/sketch";
+import { probePositions, SKETCH_FORMAT } from "../store/sketch";
 import type { EventQuery } from "./params";
 import { qLiteral } from "./sql";
 
 type Queryable = Pick<pg.Pool, "query">;
 
 /**
- * Above this share of candidate blocks the narrowing is dropped: a term that common finds its
- * first page sooner by walking the time index, and the block list would only slow the plan.
+ * Up to this share of candidate blocks narrowing pays for lists (first pages): a term found in
+ * more blocks is common, and walking the time index finds its newest matches sooner.
  */
-const MAX_SHARE = 0.25;
+export const LIST_MAX_SHARE = 0.25;
+/** Counts, facets, histogram and exports read every match: narrowing pays until nearly all blocks qualify. */
+export const SCAN_MAX_SHARE = 0.75;
 
 /** `get_bit` of one filter bit through a one-byte substring: fetches one TOAST chunk, not the whole filter. */
 const probe = (p: number) => `get_bit(substring(bloom from ${(p >>> 3) + 1} for 1), ${p & 7}) = 1`;
 
 /**
- * The query with `searchBlocks` set: the candidate blocks, or null when the sketches cannot narrow
- * it (no `q`, a term without 4 consecutive ASCII characters, too many candidates, a Turkic
- * locale where lower('I') is not 'i').
+ * Whether the database's ILIKE folds case as the sketches assume: one character at a time, only
+ * İ and K (U+212A) lowercasing into ASCII. libc and the builtin C/C.UTF-8 locales do, except in a
+ * Turkic locale (lower('I') = 'ı'); ICU and PG_UNICODE_FAST use full case mapping (İ → i + U+0307).
+ * Read through to_jsonb so the query also runs where pg_database lacks these columns (< 15, < 17).
  */
-export async function withSearchBlocks(db: Queryable, q: EventQuery): Promise<EventQuery> {
+const FOLDS_AS_ASSUMED = `(SELECT coalesce(d ->> 'datlocprovider', 'c') = 'c' AND (d ->> 'datctype') !~* '^(tr|az)([_.@-]|$)'
+                                 OR d ->> 'datlocprovider' = 'b' AND d ->> 'datlocale' IN ('C', 'C.UTF-8')
+                            FROM (SELECT to_jsonb(pg_database) AS d FROM pg_database WHERE datname = current_database()) AS x)`;
+
+/**
+ * The query with `searchBlocks` set: the candidate blocks, or null when the sketches cannot narrow
+ * it (no `q`, a term without 4 consecutive ASCII characters, more than `maxShare` of the blocks
+ * are candidates, a database whose case folding the sketches do not model).
+ */
+export async function withSearchBlocks(db: Queryable, q: EventQuery, maxShare = SCAN_MAX_SHARE): Promise<EventQuery> {
   if (q.searchBlocks !== undefined) return q;
   if (q.q.length === 0) return { ...q, searchBlocks: null };
   const perTerm = q.q.map((t) => probePositions(qLiteral(t)));
   if (perTerm.some((ps) => ps === null)) return { ...q, searchBlocks: null };
   // PostgreSQL stops an AND at the first unset bit: most blocks cost one or two chunk reads.
-  const cond = perTerm.map((ps) => `(${ps!.map(probe).join(" AND ")})`).join(" OR ");
+  // A block written in another format (an older release) cannot be probed: always a candidate.
+  const cond = `format <> ${SKETCH_FORMAT} OR ` + perTerm.map((ps) => `(${ps!.map(probe).join(" AND ")})`).join(" OR ");
   const { rows } = await db.query(
-    `SELECT count(*)::int AS total, coalesce(array_agg(id) FILTER (WHERE ${cond}), '{}') AS ids,
-            current_setting('lc_ctype') AS ctype
+    `SELECT count(*)::int AS total, coalesce(array_agg(id) FILTER (WHERE ${cond}), '{}') AS ids, ${FOLDS_AS_ASSUMED} AS folds
        FROM search_blocks`,
   );
-  const { total, ids, ctype } = rows[0] as { total: number; ids: number[]; ctype: string };
-  if (/^(tr|az)([_.@-]|$)/i.test(ctype)) return { ...q, searchBlocks: null };
-  if (total > 0 && ids.length > total * MAX_SHARE) return { ...q, searchBlocks: null };
-  return { ...q, searchBlocks: ids };
+  const { total, ids, folds } = rows[0] as { total: number; ids: number[]; folds: boolean };
+  if (!folds) return { ...q, searchBlocks: null };
+  const searchShare = total > 0 ? ids.length / total : 0;
+  return { ...q, searchBlocks: searchShare > maxShare ? null : ids, searchShare };
 }

@@ -8,7 +8,7 @@
 //
 // Why not a trigram index (pg_trgm GIN): it costs about 25× per row at ingest (bench/INDEXES.md),
 // because every row adds ~1,500 entries. A block's filter is built in the decode workers and
-// written as one 128 KiB value per 2,048 events (64 bytes per event, no index maintenance).
+// written as one 64 KiB value per 1,024 events (64 bytes per event, no index maintenance).
 //
 // Case: PostgreSQL's ILIKE compares lower() of both sides. Grams are taken over characters whose
 // lowercase is ASCII (A–Z folded; U+0130 İ and U+212A KELVIN SIGN lowercase to ASCII too); any
@@ -16,10 +16,21 @@
 // term is a gram of the text, whatever non-ASCII characters either holds.
 // Pure and dependency-free: runs in decode workers and in the server.
 
-/** Events per block (the unit a candidate recheck reads: ~3 MB of record text). */
-export const BLOCK_EVENTS = 2048;
-const BITS_LOG2 = 20;
-/** Bits per filter: 2^20 for ~140k distinct grams per block (measured on the demo corpus) at k = 2 → ~6% false positives per gram. */
+/**
+ * The layout of a filter: what grams are, how they hash, how many bits. Stored with every block; a
+ * block of another format is always a candidate, so changing any of these without bumping it would
+ * silently lose matches (lib/store/sketch.test.ts pins a fingerprint per format).
+ */
+export const SKETCH_FORMAT = 1;
+
+/**
+ * Events per block: what a candidate block costs to recheck (~1.5 MB of record text, ≈ 30 ms at
+ * ~30 µs per row for detoasting and ILIKE), against the number of filters every q must probe
+ * (one or two chunk reads each, ≈ 8 µs apiece): 1,024 balances the two at 10M events.
+ */
+export const BLOCK_EVENTS = 1024;
+const BITS_LOG2 = 19;
+/** Bits per filter: 2^19 for ~100k distinct grams per block (measured on the demo corpus) at k = 2 → ~10% false positives per gram. */
 export const SKETCH_BITS = 1 << BITS_LOG2;
 export const SKETCH_BYTES = SKETCH_BITS / 8;
 /** A small sketch keeps bit positions until they would outweigh the bitmap. */

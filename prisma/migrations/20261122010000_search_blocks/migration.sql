@@ -1,9 +1,10 @@
 -- Free-text search sketches (lib/store/sketch.ts): a Bloom filter of the 4-grams of the record
--- text of up to 2,048 events per block, built by the loader in the same transaction as the events.
+-- text of up to 1,024 events per block, built by the loader in the same transaction as the events.
 -- `q` probes the filters for blocks that can hold a term and rechecks only their events with the
 -- exact ILIKE (lib/query/search.ts).
 CREATE TABLE "search_blocks" (
     "id" SERIAL NOT NULL,
+    "format" SMALLINT NOT NULL,
     "events" INTEGER NOT NULL,
     "bloom" BYTEA NOT NULL,
 
@@ -11,7 +12,7 @@ CREATE TABLE "search_blocks" (
 );
 
 -- Stored uncompressed out of line: a probe reads single bytes with substring(), which then fetches
--- only the TOAST chunk holding them instead of the whole 128 KiB (a random bitmap would not
+-- only the TOAST chunk holding them instead of the whole 64 KiB (a random bitmap would not
 -- compress anyway).
 ALTER TABLE "search_blocks" ALTER COLUMN "bloom" SET STORAGE EXTERNAL;
 
