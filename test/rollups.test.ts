@@ -1,4 +1,4 @@
-// The rollups (event_minutes, event_facet_hours) must always equal a recomputation from `events`:
+// The rollups (event_minutes, event_facet_hours, event_facet_days) must always equal a recomputation from `events`:
 // after syncs, re-syncs, duplicate deliveries, the staging (ON CONFLICT) path, concurrent syncs and
 // the migration's backfill. And the answers read through them (histogram, facets, match count) must
 // equal the scans they replace, for any range.
@@ -22,7 +22,7 @@ import { histogram } from "../lib/query/histogram";
 import { parseEventQuery, type EventQuery } from "../lib/query/params";
 import { openDb, type Db } from "../lib/store/db";
 import { migrate, MIGRATIONS_DIR } from "../lib/store/migrate";
-import { addEntriesToRollups, ROLLUP_FIELD_KEYS, splitRange, verifyRollups } from "../lib/store/rollups";
+import { addEntriesToRollups, DAY_MS, HOUR_MS, ROLLUP_FIELD_KEYS, splitLevels, splitRange, verifyRollups } from "../lib/store/rollups";
 import { writeBulkCorpus } from "./fixtures/bulk";
 import { hostileCorpus, writeCorpus } from "./fixtures/hostile";
 import { createTestDatabase, type TestDatabase } from "./helpers/pg";
@@ -47,7 +47,12 @@ async function expectExact(db: Db) {
 }
 
 const rollupTotals = async (db: Db) =>
-  (await db.pool.query(`SELECT (SELECT sum(events) FROM event_minutes)::int AS minutes, (SELECT sum(events) FROM event_facet_hours)::int AS facets`)).rows[0];
+  (
+    await db.pool.query(
+      `SELECT (SELECT sum(events) FROM event_minutes)::int AS minutes, (SELECT sum(events) FROM event_facet_hours)::int AS facets,
+              (SELECT sum(events) FROM event_facet_days)::int AS days`,
+    )
+  ).rows[0];
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), "trailscope-rollups-"));
@@ -211,9 +216,11 @@ describe("rollups stay exact under ingest", () => {
     }
     const result = await migrate(t.url);
     expect(result.applied).toContain("20261122000100_rollups");
+    expect(result.applied).toContain("20261122020000_facet_days"); // days summed from the backfilled hours
     const after = openDb(t.url);
     try {
       expect((await after.pool.query(`SELECT count(*)::int AS n FROM event_minutes`)).rows[0].n).toBeGreaterThan(0);
+      expect((await after.pool.query(`SELECT count(*)::int AS n FROM event_facet_days`)).rows[0].n).toBeGreaterThan(0);
       await expectExact(after);
     } finally {
       await after.close();
@@ -229,7 +236,14 @@ describe("answers through the rollups equal the scans", () => {
     "from=2026-11-10T05:17:33.123Z",
     "to=2026-11-11T13:41:07.456Z",
     "from=2026-11-10T05:17:33.123Z&to=2026-11-11T13:41:07.456Z",
-    "from=2026-11-10T00:00:00Z&to=2026-11-11T00:00:00Z",
+    "from=2026-11-10T00:00:00Z&to=2026-11-11T00:00:00Z", // one whole day, from midnight to midnight
+    "from=2026-11-10T00:00:00Z&to=2026-11-12T00:00:00Z", // two whole days
+    "from=2026-11-11T00:00:00Z", // from midnight on
+    "to=2026-11-11T00:00:00Z", // up to midnight
+    "from=2026-11-09T23:59:59.999Z&to=2026-11-11T00:00:00.001Z", // one whole day, edges in the hours either side
+    "from=2026-11-10T13:00:00Z&to=2026-11-11T13:00:00Z", // a day's length over midnight: whole hours only
+    "from=2026-11-10T05:17:33.123Z&to=2026-11-10T22:41:07Z", // within one day: hours and edges, no day
+    "from=2026-11-10T23:30:00Z&to=2026-11-11T00:30:00Z", // over midnight, no whole hour
     "from=2026-11-10T09:59:30.250Z&to=2026-11-10T11:00:30Z", // minute buckets, partial minutes
     "from=2026-11-10T10:05:10.500Z&to=2026-11-10T10:55:00Z", // no whole hour inside
     "from=2026-11-10T10:05:10.500Z&to=2026-11-10T10:05:10.900Z",
@@ -263,6 +277,41 @@ describe("answers through the rollups equal the scans", () => {
     expect(splitRange(d("2026-11-10T05:00:00Z"), d("2026-11-10T05:00:00Z"), 3600e3)).toEqual({ whole: null, edges: [] });
   });
 
+  it("splits ranges into whole days, whole hours of the partial days and edges", () => {
+    const d = (s: string) => new Date(s);
+    const levels = (from?: string, to?: string) => splitLevels(from ? d(from) : undefined, to ? d(to) : undefined, [DAY_MS, HOUR_MS]);
+    expect(levels("2026-11-10T05:17:00Z", "2026-11-12T08:30:00Z")).toEqual({
+      levels: [
+        [{ from: d("2026-11-11T00:00:00Z"), to: d("2026-11-12T00:00:00Z") }],
+        [
+          { from: d("2026-11-10T06:00:00Z"), to: d("2026-11-11T00:00:00Z") },
+          { from: d("2026-11-12T00:00:00Z"), to: d("2026-11-12T08:00:00Z") },
+        ],
+      ],
+      edges: [
+        { from: d("2026-11-10T05:17:00Z"), to: d("2026-11-10T06:00:00Z") },
+        { from: d("2026-11-12T08:00:00Z"), to: d("2026-11-12T08:30:00Z") },
+      ],
+    });
+    // Midnight to midnight: days only.
+    expect(levels("2026-11-10T00:00:00Z", "2026-11-12T00:00:00Z")).toEqual({
+      levels: [[{ from: d("2026-11-10T00:00:00Z"), to: d("2026-11-12T00:00:00Z") }], []],
+      edges: [],
+    });
+    // No whole day inside: hours and edges, as splitRange by hours.
+    expect(levels("2026-11-10T13:20:00Z", "2026-11-11T02:00:00Z")).toEqual({
+      levels: [[], [{ from: d("2026-11-10T14:00:00Z"), to: d("2026-11-11T02:00:00Z") }]],
+      edges: [{ from: d("2026-11-10T13:20:00Z"), to: d("2026-11-10T14:00:00Z") }],
+    });
+    // Open ends: all whole days on that side.
+    expect(levels(undefined, "2026-11-10T00:30:00Z")).toEqual({
+      levels: [[{ from: undefined, to: d("2026-11-10T00:00:00Z") }], []],
+      edges: [{ from: d("2026-11-10T00:00:00Z"), to: d("2026-11-10T00:30:00Z") }],
+    });
+    expect(levels()).toEqual({ levels: [[{ from: undefined, to: undefined }], []], edges: [] });
+    expect(levels("2026-11-10T05:00:00Z", "2026-11-10T05:00:00Z")).toEqual({ levels: [[], []], edges: [] });
+  });
+
   it.each(RANGES)("histogram, facets and count for %j", async (qs) => {
     const q = parse(qs);
     expect(await histogram(db.pool, q, NOW)).toEqual(await histogram(db.pool, q, NOW, { rollups: false }));
@@ -278,24 +327,30 @@ describe("answers through the rollups equal the scans", () => {
   it("really reads the rollups (a tampered rollup shows in the answers)", async () => {
     const q = parse("");
     const minute = (await db.pool.query(`SELECT max(minute) AS m FROM event_minutes`)).rows[0].m as Date;
-    const hour = new Date(Math.floor(minute.getTime() / 3600e3) * 3600e3);
+    const hour = new Date(Math.floor(minute.getTime() / HOUR_MS) * HOUR_MS);
+    const day = new Date(Math.floor(minute.getTime() / DAY_MS) * DAY_MS);
+    // The last data hour as a range of its own: no whole day, so its hours are read.
+    const hourOnly = parse(`from=${hour.toISOString()}&to=${new Date(hour.getTime() + HOUR_MS).toISOString()}`);
     await db.pool.query(`UPDATE event_minutes SET events = events + 1000 WHERE minute = $1`, [minute]);
-    await db.pool.query(`INSERT INTO event_facet_hours VALUES ('eventName', $1, 'Tampered', 5000)`, [hour]);
+    await db.pool.query(`INSERT INTO event_facet_hours VALUES ('eventName', $1, 'TamperedHour', 4000)`, [hour]);
+    await db.pool.query(`INSERT INTO event_facet_days VALUES ('eventName', $1, 'TamperedDay', 5000)`, [day]);
+    const top = async (q: EventQuery) => (await facetCounts(db.pool, q, FACET_FIELDS)).find((f) => f.field === "eventName")!.values[0];
     try {
       expect((await matchCount(db.pool, q)).value).toBe((await countEvents(db.pool, q)) + 1000);
       const h = (await histogram(db.pool, q, NOW))!;
       expect(h.buckets.reduce((n, b) => n + b.total, 0)).toBe((await countEvents(db.pool, q)) + 1000);
-      const names = (await facetCounts(db.pool, q, FACET_FIELDS)).find((f) => f.field === "eventName")!;
-      expect(names.values[0]).toEqual({ value: "Tampered", count: 5000 });
-      expect(await verifyRollups(db.pool)).toHaveLength(2);
+      expect(await top(q)).toEqual({ value: "TamperedDay", count: 5000 });
+      expect(await top(hourOnly)).toEqual({ value: "TamperedHour", count: 4000 });
+      // minutes ≠ events; hours ≠ events; days ≠ hours summed, for each tampered value
+      expect(await verifyRollups(db.pool)).toHaveLength(4);
       // A rollup too big to add up in time (as at 10M events over months): the sampled scan answers.
-      await db.pool.query(`UPDATE pg_class SET reltuples = 1e9 WHERE oid = 'event_facet_hours'::regclass`);
-      const scanned = (await facetCounts(db.pool, q, FACET_FIELDS)).find((f) => f.field === "eventName")!;
-      expect(scanned.values.map((v) => v.value)).not.toContain("Tampered");
-      await db.pool.query(`ANALYZE event_facet_hours`);
+      await db.pool.query(`UPDATE pg_class SET reltuples = 1e9 WHERE oid = 'event_facet_days'::regclass`);
+      expect((await top(q)).value).not.toBe("TamperedDay");
+      await db.pool.query(`ANALYZE event_facet_days`);
     } finally {
       await db.pool.query(`UPDATE event_minutes SET events = events - 1000 WHERE minute = $1`, [minute]);
-      await db.pool.query(`DELETE FROM event_facet_hours WHERE value = 'Tampered'`);
+      await db.pool.query(`DELETE FROM event_facet_hours WHERE value = 'TamperedHour'`);
+      await db.pool.query(`DELETE FROM event_facet_days WHERE value = 'TamperedDay'`);
     }
   });
 

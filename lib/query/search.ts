@@ -48,7 +48,8 @@ export async function withSearchBlocks(db: Queryable, q: EventQuery, maxShare = 
        FROM search_blocks`,
   );
   const { total, ids, folds } = rows[0] as { total: number; ids: number[]; folds: boolean };
-  if (!folds) return { ...q, searchBlocks: null };
-  const searchShare = total > 0 ? ids.length / total : 0;
+  // No blocks at all (events loaded before the sketches, or by other means): nothing to narrow.
+  if (!folds || total === 0) return { ...q, searchBlocks: null };
+  const searchShare = ids.length / total;
   return { ...q, searchBlocks: searchShare > maxShare ? null : ids, searchShare };
 }

@@ -4,16 +4,19 @@
 //   event_facet_hours  per facet field, UTC hour and value: events (array fields per element,
 //                      booleans as text). Events WITHOUT a value are not stored: for a text field
 //                      they are the hours' total (event_minutes) minus the stored values.
+//   event_facet_days   the same per UTC day (event_facet_hours summed), so long ranges read a row
+//                      per value and day instead of one per value and hour.
 // The loader calls addEntriesToRollups in the transaction that stores the events, with the entries of
 // exactly the events that transaction inserted, so rollups and events commit (or vanish) together. Queries read whole
-// minutes/hours from the rollups and the partial ones at a range's edges from `events`.
+// days/hours/minutes from the rollups and the partial ones at a range's edges from `events`.
 import type pg from "pg";
 import { FIELD_BY_KEY, type FieldDef } from "../fields";
 
 /**
- * The fields event_facet_hours holds: the facet fields when migration 20261122000100_rollups
- * backfilled it. Adding a field here needs a migration that backfills it (test/rollups.test.ts
- * fails while this list and FACET_FIELDS differ).
+ * The fields event_facet_hours and event_facet_days hold: the facet fields when migration
+ * 20261122000100_rollups backfilled the hours (20261122020000_facet_days summed them into days).
+ * Adding a field here needs a migration that backfills it (test/rollups.test.ts fails while this
+ * list and FACET_FIELDS differ).
  */
 export const ROLLUP_FIELD_KEYS = [
   "username", "eventName", "eventSource", "awsRegion", "accountId", "sourceIPAddress",
@@ -24,6 +27,9 @@ export const ROLLUP_FIELDS: readonly FieldDef[] = ROLLUP_FIELD_KEYS.map((k) => F
 const ROLLED_UP = new Set<string>(ROLLUP_FIELD_KEYS);
 
 export const isRolledUp = (f: FieldDef) => ROLLED_UP.has(f.key);
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
 
 /**
  * SELECT <keep>, f, v over the rows of the relation `from` (a table or CTE name): one row per
@@ -52,7 +58,8 @@ export function unpivotSql(fields: readonly FieldDef[], from: string, keep: stri
 export async function addEntriesToRollups(client: pg.ClientBase, entries: readonly string[]): Promise<void> {
   if (entries.length === 0) return;
   const minutes = new Map<number, [number, number]>();
-  const facets = new Map<string, number>();
+  const hours = new Map<string, number>();
+  const days = new Map<string, number>();
   const errorAt = ROLLUP_FIELD_KEYS.indexOf("errorCode") + 1;
   for (const e of entries) {
     const row = JSON.parse(e) as [number, ...(string | null)[]];
@@ -62,38 +69,54 @@ export async function addEntriesToRollups(client: pg.ClientBase, entries: readon
     m[0]++;
     if (row[errorAt] !== null) m[1]++;
     minutes.set(minute, m);
-    const hour = Math.floor(t / 3_600_000) * 3_600_000;
+    const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
+    const day = Math.floor(t / DAY_MS) * DAY_MS;
     for (let i = 0; i < ROLLUP_FIELD_KEYS.length; i++) {
       const v = row[i + 1];
       if (v === null) continue;
       // Stored text never holds U+0000 (cleanText replaces it), so it can separate the parts.
-      const key = `${i}\u0000${hour}\u0000${v}`;
-      facets.set(key, (facets.get(key) ?? 0) + 1);
+      const hk = `${i}\u0000${hour}\u0000${v}`;
+      hours.set(hk, (hours.get(hk) ?? 0) + 1);
+      const dk = `${i}\u0000${day}\u0000${v}`;
+      days.set(dk, (days.get(dk) ?? 0) + 1);
     }
   }
-  const fk = [...facets].map(([k, n]) => {
-    const [i, hour, v] = k.split("\u0000", 3);
-    return [ROLLUP_FIELD_KEYS[Number(i)], Number(hour), v, n] as const;
-  });
+  // Every commit upserts the three tables in this statement's fixed order, each in key order.
   await client.query(
     `WITH minutes AS (
        INSERT INTO event_minutes (minute, events, errors)
        SELECT * FROM unnest($1::timestamptz[], $2::int[], $3::int[]) ORDER BY 1
        ON CONFLICT (minute) DO UPDATE SET events = event_minutes.events + EXCLUDED.events, errors = event_minutes.errors + EXCLUDED.errors
+     ),
+     hours AS (
+       INSERT INTO event_facet_hours (field, hour, value, events)
+       SELECT * FROM unnest($4::text[], $5::timestamptz[], $6::text[], $7::int[]) ORDER BY 1, 2, 3
+       ON CONFLICT (field, hour, value) DO UPDATE SET events = event_facet_hours.events + EXCLUDED.events
      )
-     INSERT INTO event_facet_hours (field, hour, value, events)
-     SELECT * FROM unnest($4::text[], $5::timestamptz[], $6::text[], $7::int[]) ORDER BY 1, 2, 3
-     ON CONFLICT (field, hour, value) DO UPDATE SET events = event_facet_hours.events + EXCLUDED.events`,
+     INSERT INTO event_facet_days (field, day, value, events)
+     SELECT * FROM unnest($8::text[], $9::timestamptz[], $10::text[], $11::int[]) ORDER BY 1, 2, 3
+     ON CONFLICT (field, day, value) DO UPDATE SET events = event_facet_days.events + EXCLUDED.events`,
     [
       [...minutes.keys()].map((t) => new Date(t)),
       [...minutes.values()].map((m) => m[0]),
       [...minutes.values()].map((m) => m[1]),
-      fk.map((r) => r[0]),
-      fk.map((r) => new Date(r[1])),
-      fk.map((r) => r[2]),
-      fk.map((r) => r[3]),
+      ...facetColumns(hours),
+      ...facetColumns(days),
     ],
   );
+}
+
+/** The (field, time, value, events) columns of summed facet keys (`index\0time\0value`), for unnest. */
+function facetColumns(sums: Map<string, number>): [string[], Date[], string[], number[]] {
+  const cols: [string[], Date[], string[], number[]] = [[], [], [], []];
+  for (const [k, n] of sums) {
+    const [i, t, v] = k.split("\u0000", 3);
+    cols[0].push(ROLLUP_FIELD_KEYS[Number(i)]);
+    cols[1].push(new Date(Number(t)));
+    cols[2].push(v);
+    cols[3].push(n);
+  }
+  return cols;
 }
 
 // ---- reading ------------------------------------------------------------------------------------
@@ -101,6 +124,12 @@ export async function addEntriesToRollups(client: pg.ClientBase, entries: readon
 export interface Interval {
   from?: Date;
   to?: Date;
+}
+
+/** A range split over rollup levels: whole units per level (coarsest first), partial ones at the edges. */
+export interface LevelSplit {
+  levels: Interval[][];
+  edges: Interval[];
 }
 
 /**
@@ -120,6 +149,23 @@ export function splitRange(from: Date | undefined, to: Date | undefined, unitMs:
   return { whole: { from: up, to: down }, edges };
 }
 
+/**
+ * Splits [from, to) over rollup levels, coarsest unit first (each a multiple of the next): the whole
+ * units of the first level, then those of each finer level in what is left (at most two intervals
+ * per level, either side of the coarser ones), and the partial finest units at the edges, read from
+ * `events`. Together they cover the range exactly once.
+ */
+export function splitLevels(from: Date | undefined, to: Date | undefined, unitsMs: readonly number[]): LevelSplit {
+  const levels: Interval[][] = [];
+  let rest: Interval[] = [{ from, to }];
+  for (const unit of unitsMs) {
+    const parts = rest.map((iv) => splitRange(iv.from, iv.to, unit));
+    levels.push(parts.flatMap((p) => (p.whole ? [p.whole] : [])));
+    rest = parts.flatMap((p) => p.edges);
+  }
+  return { levels, edges: rest };
+}
+
 /** A SQL condition on `col` for the interval (bounds added to `values`). */
 export function intervalSql(col: string, iv: Interval | null, values: unknown[]): string {
   if (!iv) return "false";
@@ -129,9 +175,14 @@ export function intervalSql(col: string, iv: Interval | null, values: unknown[])
   return parts.length ? parts.join(" AND ") : "true";
 }
 
+/** A SQL condition on `col` matching any of the intervals ("false" when there are none). */
+export function intervalsSql(col: string, ivs: Interval[], values: unknown[]): string {
+  return ivs.length ? ivs.map((iv) => `(${intervalSql(col, iv, values)})`).join(" OR ") : "false";
+}
+
 /** A SQL condition on event_time matching any of the edges ("false" when there are none). */
 export function edgesSql(edges: Interval[], values: unknown[]): string {
-  return edges.length ? edges.map((e) => `(${intervalSql("event_time", e, values)})`).join(" OR ") : "false";
+  return intervalsSql("event_time", edges, values);
 }
 
 /** Exact number of events in [from, to): whole minutes from event_minutes, edges from events. */
@@ -149,8 +200,9 @@ export async function countInRange(db: pg.Pool, from?: Date, to?: Date): Promise
 // ---- checking -----------------------------------------------------------------------------------
 
 /**
- * Differences between the rollups and a recomputation from `events` (empty: exact). A full scan,
- * for tests and for checking a database by hand.
+ * Differences between the rollups and a recomputation from `events` (empty: exact), and between
+ * event_facet_days and event_facet_hours summed per day. A full scan, for tests and for checking a
+ * database by hand.
  */
 export async function verifyRollups(db: pg.Pool | pg.ClientBase): Promise<string[]> {
   const { rows } = await db.query(
@@ -162,6 +214,10 @@ export async function verifyRollups(db: pg.Pool | pg.ClientBase): Promise<string
        SELECT p.f AS field, date_trunc('hour', p.event_time, 'UTC') AS hour, p.v AS value, count(*)::bigint AS events
          FROM (${unpivotSql(ROLLUP_FIELDS, "events", ["event_time"])}) AS p
         WHERE p.v IS NOT NULL GROUP BY 1, 2, 3
+     ),
+     want_d AS (
+       SELECT field, date_trunc('day', hour, 'UTC') AS day, value, sum(events)::bigint AS events
+         FROM event_facet_hours GROUP BY 1, 2, 3
      )
      SELECT format('event_minutes %s: stored %s, events say %s', coalesce(w.minute, m.minute), m.events || '/' || m.errors, w.events || '/' || w.errors) AS d
        FROM want_m w FULL JOIN event_minutes m ON m.minute = w.minute
@@ -170,6 +226,10 @@ export async function verifyRollups(db: pg.Pool | pg.ClientBase): Promise<string
      SELECT format('event_facet_hours %s %s %L: stored %s, events say %s', coalesce(w.field, f.field), coalesce(w.hour, f.hour), coalesce(w.value, f.value), f.events, w.events)
        FROM want_f w FULL JOIN event_facet_hours f ON f.field = w.field AND f.hour = w.hour AND f.value = w.value
       WHERE f.events IS DISTINCT FROM w.events
+     UNION ALL
+     SELECT format('event_facet_days %s %s %L: stored %s, event_facet_hours say %s', coalesce(w.field, d.field), coalesce(w.day, d.day), coalesce(w.value, d.value), d.events, w.events)
+       FROM want_d w FULL JOIN event_facet_days d ON d.field = w.field AND d.day = w.day AND d.value = w.value
+      WHERE d.events IS DISTINCT FROM w.events
      LIMIT 20`,
   );
   return rows.map((r) => r.d as string);
