@@ -15,6 +15,7 @@ import { migrate } from "../lib/store/migrate";
 import { SketchBuilder } from "../lib/store/sketch";
 import { createTestDatabase, type TestDatabase } from "./helpers/pg";
 import { parseCsv } from "./helpers/csv";
+import { readAll } from "./helpers/stream";
 
 // ---- the data set -------------------------------------------------------------------------------
 
@@ -429,18 +430,6 @@ async function paramError(p: Promise<unknown> | (() => unknown)): Promise<ParamE
     return err as ParamError;
   }
   throw new Error("expected a ParamError, nothing was thrown");
-}
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.getReader();
-  const dec = new TextDecoder("utf-8", { fatal: true });
-  let out = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    out += dec.decode(value, { stream: true });
-  }
-  return out + dec.decode();
 }
 
 async function exportText(qs: string, format: ExportFormat): Promise<string> {

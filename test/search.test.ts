@@ -17,6 +17,7 @@ import { qLiteral } from "../lib/query/sql";
 import { migrate } from "../lib/store/migrate";
 import { hasAll, probePositions, SketchBuilder } from "../lib/store/sketch";
 import { createTestDatabase, type TestDatabase } from "./helpers/pg";
+import { readAll } from "./helpers/stream";
 
 type Rec = Record<string, unknown>;
 
@@ -170,18 +171,6 @@ async function listAll(q: EventQuery): Promise<string[]> {
     page = await listEvents(pool, { ...q, limit: 1000, cursor: page.nextCursor });
   }
   return ids;
-}
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.getReader();
-  const dec = new TextDecoder("utf-8", { fatal: true });
-  let out = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    out += dec.decode(value, { stream: true });
-  }
-  return out + dec.decode();
 }
 
 /**

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { INGEST_FIELDS, parseEventTime, type CloudTrailRecord, type IngestContext } from "../fields";
 import { ROLLUP_FIELD_KEYS } from "../store/rollups";
-import type { Sketch } from "../store/sketch";
+import { appendSketch, type Sketch } from "../store/sketch";
 
 /** Columns in the order normalizeRecord writes them (COPY events (...) FROM STDIN). */
 export const COPY_COLUMNS = ["id", ...INGEST_FIELDS.map((f) => f.column), "record", "raw_json"];
@@ -230,7 +230,7 @@ export function appendRows(into: EventRows, from: EventRows) {
     into.ids.push(from.ids[i]);
     into.rollups.push(from.rollups[i]);
   }
-  if (whole) into.sketches.push(...from.sketches);
+  if (whole) for (const s of from.sketches) appendSketch(into.sketches, s);
 }
 
 export type NormalizeResult =

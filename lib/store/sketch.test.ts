@@ -5,7 +5,7 @@
 // (U+0130 İ, U+212A KELVIN SIGN), astral characters, NUL, quotes and backslashes.
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { BLOCK_EVENTS, hasAll, mergeSketch, packBlocks, probePositions, SKETCH_BYTES, SKETCH_FORMAT, SketchBuilder, type Sketch } from "./sketch";
+import { appendSketch, BLOCK_EVENTS, hasAll, mergeSketch, packBlocks, probePositions, SKETCH_BYTES, SKETCH_FORMAT, SketchBuilder, type Sketch } from "./sketch";
 
 // ---- helpers ------------------------------------------------------------------------------------
 
@@ -366,6 +366,27 @@ describe("SketchBuilder and packBlocks", () => {
     expectSameBits(unaligned, aligned);
     expectSameBits(aligned, blockOf([huge, "hello world"]));
     expect(hasAll(aligned, probePositions("hello world")!)).toBe(true);
+  });
+});
+
+describe("appendSketch", () => {
+  it("ORs small sketches into one bitmap per block, as packBlocks would, without touching its inputs", () => {
+    const texts = Array.from({ length: BLOCK_EVENTS + 300 }, (_, i) => `event ${i} AssumeRole arn:aws:iam::${100000000000 + i}:role/r${i % 17}`);
+    // Objects of 1 to 40 events each, some sketches sparse, some dense.
+    const pieces: Sketch[] = [];
+    for (let i = 0, n = 1; i < texts.length; i += n, n = (n * 7) % 40 + 1) pieces.push(...sketchesOf(texts.slice(i, i + n)));
+    const before = pieces.map((p) => Uint8Array.from(p.dense ?? new Uint8Array(p.sparse!.buffer)));
+    const list: Sketch[] = [];
+    for (const p of pieces) appendSketch(list, p);
+    pieces.forEach((p, i) => expect(Buffer.from(p.dense ?? new Uint8Array(p.sparse!.buffer)).equals(Buffer.from(before[i]))).toBe(true));
+    const packed = packBlocks(pieces);
+    expect(list.map((s) => s.rows)).toEqual(packed.map((b) => b.rows));
+    list.forEach((s, i) => {
+      const bits = new Uint8Array(SKETCH_BYTES);
+      mergeSketch(bits, s);
+      expectSameBits(bits, packed[i].bits);
+    });
+    expect(list.length).toBe(2);
   });
 });
 

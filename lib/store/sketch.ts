@@ -160,6 +160,30 @@ export function mergeSketch(into: Uint8Array, s: Sketch) {
   } else for (let i = 0; i < SKETCH_BYTES; i++) into[i] |= src[i];
 }
 
+/** Bitmaps appendSketch allocated: later sketches may be ORed into them in place. */
+const owned = new WeakSet<Uint8Array>();
+
+/**
+ * Appends a sketch to a batch's list, ORed into the last one while their rows fit one block: a
+ * batch of 2,000 small objects then holds a bitmap per block, not a sketch per object (up to 64 KiB
+ * each), so its memory follows its rows.
+ */
+export function appendSketch(list: Sketch[], s: Sketch) {
+  const last = list[list.length - 1];
+  if (!last || last.rows + s.rows > BLOCK_EVENTS) {
+    list.push(s);
+    return;
+  }
+  let bits = last.dense;
+  if (!bits || !owned.has(bits)) {
+    bits = new Uint8Array(SKETCH_BYTES);
+    mergeSketch(bits, last);
+    owned.add(bits);
+  }
+  mergeSketch(bits, s);
+  list[list.length - 1] = { rows: last.rows + s.rows, dense: bits };
+}
+
 /** The typed arrays of sketches, for a worker's postMessage transfer list. */
 export function sketchBuffers(sketches: Sketch[]): ArrayBuffer[] {
   return sketches.map((s) => (s.dense ?? s.sparse!).buffer as ArrayBuffer);
