@@ -381,6 +381,66 @@ describe("q: narrowed results equal full scans and the reference", () => {
   });
 });
 
+describe("time-sorted pages over many candidate blocks (read newest blocks first)", () => {
+  /** Every page of `q` at `limit`, as ids, following nextCursor. */
+  async function pages(q: EventQuery, limit: number): Promise<string[][]> {
+    const out: string[][] = [];
+    let cursor: string | undefined;
+    for (let n = 0; n < 500; n++) {
+      const page = await listEvents(pool, { ...q, limit, cursor });
+      out.push(page.events.map((e) => e.eventID as string));
+      if (!page.nextCursor) return out;
+      cursor = page.nextCursor;
+    }
+    throw new Error("too many pages");
+  }
+
+  it("block spans cover their events' times", async () => {
+    const { rows } = await pool.query(
+      `SELECT count(*)::int AS n FROM events e JOIN search_blocks b ON b.id = e.search_block
+        WHERE e.event_time < b.first_time OR e.event_time > b.last_time`,
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
+  it.each([
+    ["AssumeRole", [25, 100]],
+    ["GetObject", [25, 100]],
+    ["sts.amazonaws.com&q=kms.amazonaws.com", [100]],
+  ] as const)(
+    "q=%s, every page at limits %j, both directions, equals the unnarrowed pages",
+    async (term, limits) => {
+      for (const sort of ["eventTime:desc", "eventTime:asc"]) {
+        const q = parse(`q=${term}&sort=${sort}`);
+        // Narrowed whatever the share (lists would walk the time index for terms this common).
+        const wide = await withSearchBlocks(pool, q, 1);
+        expect(wide.searchBlocks!.length, `${term} ${sort}: candidates`).toBeGreaterThan(8);
+        for (const limit of limits) {
+          const got = await pages(wide, limit);
+          const want = await pages({ ...q, searchBlocks: null }, limit);
+          expect(got, `${term} ${sort} limit ${limit}`).toEqual(want);
+        }
+      }
+    },
+  );
+
+  it("a first page reads only the newest candidate blocks when they hold it", async () => {
+    const q = await withSearchBlocks(pool, parse("q=AssumeRole"), 1);
+    const lists: number[] = [];
+    const spy = {
+      query: (text: string, values: unknown[]) => {
+        for (const v of values) if (Array.isArray(v) && v.every(Number.isInteger)) lists.push(v.length);
+        return pool.query(text, values);
+      },
+    } as unknown as pg.Pool;
+    const page = await listEvents(spy, { ...q, limit: 5 });
+    expect(page.events).toHaveLength(5);
+    expect(page.events.map((e) => e.eventID)).toEqual((await listEvents(pool, { ...q, searchBlocks: null, limit: 5 })).events.map((e) => e.eventID));
+    expect(lists.length).toBeGreaterThan(0);
+    expect(Math.max(...lists)).toBeLessThan(q.searchBlocks!.length);
+  });
+});
+
 describe("plans", () => {
   it("a narrowed list query reads the candidate blocks through events_search_block_idx", async () => {
     const c = await pool.connect();

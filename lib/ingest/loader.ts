@@ -87,16 +87,34 @@ const COLS = [...COPY_COLUMNS, "search_block"].map((c) => `"${c}"`).join(", ");
  */
 async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null): Promise<string[]> {
   const idx = keep ?? rows.lines.map((_, i) => i);
-  const used = [...new Set(idx.map((i) => rows.block[i]).filter((b) => b >= 0))];
+  // Each used block's time span over the rows going in (a rollup entry starts with eventTime ms).
+  const spans = new Map<number, [number, number]>();
+  for (const i of idx) {
+    if (rows.block[i] < 0) continue;
+    const e = rows.rollups[i];
+    const t = Number(e.slice(1, e.indexOf(",")));
+    const s = spans.get(rows.block[i]);
+    if (!s) spans.set(rows.block[i], [t, t]);
+    else if (t < s[0]) s[0] = t;
+    else if (t > s[1]) s[1] = t;
+  }
+  const used = [...spans.keys()];
   const number = new Map<number, number>();
   if (used.length > 0) {
     const ids = await c.query(`SELECT nextval(pg_get_serial_sequence('search_blocks', 'id'))::int AS id FROM generate_series(1, $1::int)`, [used.length]);
     used.forEach((b, k) => number.set(b, ids.rows[k].id as number));
-    await c.query(`INSERT INTO search_blocks (id, format, events, bloom) SELECT i, ${SKETCH_FORMAT}, e, b FROM unnest($1::int[], $2::int[], $3::bytea[]) AS t(i, e, b)`, [
-      used.map((b) => number.get(b)),
-      used.map((b) => rows.blocks[b].rows),
-      used.map((b) => Buffer.from(rows.blocks[b].bits.buffer, rows.blocks[b].bits.byteOffset, rows.blocks[b].bits.byteLength)),
-    ]);
+    await c.query(
+      `INSERT INTO search_blocks (id, format, events, first_time, last_time, bloom)
+       SELECT i, ${SKETCH_FORMAT}, e, f, l, b FROM unnest($1::int[], $2::int[], $3::timestamptz[], $4::timestamptz[], $5::bytea[]) AS t(i, e, f, l, b)`,
+      [
+        used.map((b) => number.get(b)),
+        used.map((b) => rows.blocks[b].rows),
+        // Widened by a millisecond each way: event_time rounds sub-millisecond times, Date truncates.
+        used.map((b) => new Date(spans.get(b)![0] - 1)),
+        used.map((b) => new Date(spans.get(b)![1] + 1)),
+        used.map((b) => Buffer.from(rows.blocks[b].bits.buffer, rows.blocks[b].bits.byteOffset, rows.blocks[b].bits.byteLength)),
+      ],
+    );
   }
   // slice + concatenation make V8 ropes, flattened once by joinLines: no copy per line here.
   return idx.map((i) => rows.lines[i].slice(0, -1) + (rows.block[i] >= 0 ? `\t${number.get(rows.block[i])}\n` : "\t\\N\n"));

@@ -102,17 +102,63 @@ async function walkingTime(db: pg.Pool, sql: string, values: unknown[]): Promise
   }
 }
 
-export async function listEvents(db: pg.Pool, query: EventQuery): Promise<EventPage> {
-  const q = await withSearchBlocks(db, query, LIST_MAX_SHARE);
+/** The SQL of one page of `q` (its searchBlocks as they are). */
+function pageSql(q: EventQuery): { text: string; values: unknown[] } {
   const p = new SqlParams();
   const where = whereClauses(q, p);
   const { orderBy, after } = orderAndAfter(q, p);
   if (after) where.push(after);
-  const sql = `SELECT ${SELECT_COLUMNS} FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""} ${orderBy} LIMIT ${p.add(q.limit + 1)}`;
+  return { text: `SELECT ${SELECT_COLUMNS} FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""} ${orderBy} LIMIT ${p.add(q.limit + 1)}`, values: p.values };
+}
+
+/** Candidate blocks read in the first round of a time-sorted page; each later round doubles. */
+const FIRST_ROUND_BLOCKS = 8;
+
+/**
+ * A time-sorted page of free text over many candidate blocks, read newest blocks first (oldest
+ * for ascending): blocks hold events of a few minutes to hours, so the page's rows usually lie in
+ * the first few. Each round asks PostgreSQL for the page over all blocks read so far, so order and
+ * ties stay exactly PostgreSQL's; it stops once every block left ends before the page's last row
+ * (they cannot hold a row of the page). At worst every candidate is read, in ≈ twice the work of
+ * one query.
+ */
+async function pageByBlocks(db: pg.Pool, q: EventQuery): Promise<Record<string, unknown>[]> {
+  const desc = q.sort.dir === "desc";
+  const spans = q.searchSpans!;
+  let order = q.searchBlocks!.map((id, i) => ({ id, first: spans[i][0], last: spans[i][1] }));
+  if (q.cursor) {
+    // Blocks entirely on the far side of the cursor hold nothing after it.
+    const at = Date.parse(decodeCursor(q.cursor, q).v as string);
+    order = order.filter((b) => (desc ? b.first <= at : b.last >= at));
+  }
+  order.sort((a, b) => (desc ? b.last - a.last : a.first - b.first));
+  let read = 0;
+  for (let round = FIRST_ROUND_BLOCKS; ; round *= 2) {
+    read = Math.min(order.length, read + round);
+    const sql = pageSql({ ...q, searchBlocks: order.slice(0, read).map((b) => b.id) });
+    const { rows } = await db.query(sql.text, sql.values);
+    if (read === order.length || rows.length <= q.limit) {
+      if (read === order.length) return rows;
+      continue;
+    }
+    const edge = (rows[q.limit][q.sort.field.key] as Date).getTime();
+    const next = order[read];
+    if (desc ? next.last < edge : next.first > edge) return rows;
+  }
+}
+
+export async function listEvents(db: pg.Pool, query: EventQuery): Promise<EventPage> {
+  const q = await withSearchBlocks(db, query, LIST_MAX_SHARE);
+  const sql = pageSql(q);
   // A term the sketches place in many blocks is common: its newest matches are near the top of
   // the time index. (With filters, their own indexes know better.)
-  const common = q.searchShare !== undefined && q.searchShare > LIST_MAX_SHARE && q.filters.length === 0 && q.sort.field.kind === "time";
-  const { rows } = common ? await walkingTime(db, sql, p.values) : await db.query(sql, p.values);
+  const byTime = q.sort.field.kind === "time";
+  const common = !q.searchBlocks && q.searchShare !== undefined && q.searchShare > LIST_MAX_SHARE && q.filters.length === 0 && byTime;
+  const { rows } = common
+    ? await walkingTime(db, sql.text, sql.values)
+    : byTime && q.searchBlocks && q.searchSpans && q.searchBlocks.length > FIRST_ROUND_BLOCKS
+      ? { rows: await pageByBlocks(db, q) }
+      : await db.query(sql.text, sql.values);
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
   const last = page[page.length - 1];

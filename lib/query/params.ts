@@ -47,6 +47,8 @@ export interface EventQuery {
   searchBlocks?: number[] | null;
   /** The share of search blocks that may hold a match, when they were probed. */
   searchShare?: number;
+  /** Each candidate block's first and last eventTime (ms), as searchBlocks orders them. */
+  searchSpans?: [number, number][];
 }
 
 /** Parameters of the page's view (not filters); the API accepts and ignores them so any timeline URL works there. */

@@ -43,13 +43,18 @@ export async function withSearchBlocks(db: Queryable, q: EventQuery, maxShare = 
   // PostgreSQL stops an AND at the first unset bit: most blocks cost one or two chunk reads.
   // A block written in another format (an older release) cannot be probed: always a candidate.
   const cond = `format <> ${SKETCH_FORMAT} OR ` + perTerm.map((ps) => `(${ps!.map(probe).join(" AND ")})`).join(" OR ");
+  // The probe once per block (OFFSET 0 keeps the subquery from being flattened, which would copy
+  // the probe into every aggregate's FILTER), then the candidates with their time spans.
+  const ms = (col: string) => `coalesce(array_agg((extract(epoch FROM ${col}) * 1000)::float8 ORDER BY id) FILTER (WHERE hit), '{}')`;
   const { rows } = await db.query(
-    `SELECT count(*)::int AS total, coalesce(array_agg(id) FILTER (WHERE ${cond}), '{}') AS ids, ${FOLDS_AS_ASSUMED} AS folds
-       FROM search_blocks`,
+    `SELECT count(*)::int AS total, coalesce(array_agg(id ORDER BY id) FILTER (WHERE hit), '{}') AS ids,
+            ${ms("first_time")} AS firsts, ${ms("last_time")} AS lasts, ${FOLDS_AS_ASSUMED} AS folds
+       FROM (SELECT id, first_time, last_time, (${cond}) AS hit FROM search_blocks OFFSET 0) AS b`,
   );
-  const { total, ids, folds } = rows[0] as { total: number; ids: number[]; folds: boolean };
+  const { total, ids, firsts, lasts, folds } = rows[0] as { total: number; ids: number[]; firsts: number[]; lasts: number[]; folds: boolean };
   // No blocks at all (events loaded before the sketches, or by other means): nothing to narrow.
   if (!folds || total === 0) return { ...q, searchBlocks: null };
   const searchShare = ids.length / total;
-  return { ...q, searchBlocks: searchShare > maxShare ? null : ids, searchShare };
+  if (searchShare > maxShare) return { ...q, searchBlocks: null, searchShare };
+  return { ...q, searchBlocks: ids, searchSpans: ids.map((_, i) => [firsts[i], lasts[i]]), searchShare };
 }

@@ -6,6 +6,8 @@ CREATE TABLE "search_blocks" (
     "id" SERIAL NOT NULL,
     "format" SMALLINT NOT NULL,
     "events" INTEGER NOT NULL,
+    "first_time" TIMESTAMPTZ(3) NOT NULL,
+    "last_time" TIMESTAMPTZ(3) NOT NULL,
     "bloom" BYTEA NOT NULL,
 
     CONSTRAINT "search_blocks_pkey" PRIMARY KEY ("id")
