@@ -102,13 +102,15 @@ async function walkingTime(db: pg.Pool, sql: string, values: unknown[]): Promise
   }
 }
 
-/** The SQL of one page of `q` (its searchBlocks as they are). */
-function pageSql(q: EventQuery): { text: string; values: unknown[] } {
+/** The SQL of one page of `q` (its searchBlocks as they are), plus the rows with ids `also`. */
+function pageSql(q: EventQuery, also: string[] = []): { text: string; values: unknown[] } {
   const p = new SqlParams();
   const where = whereClauses(q, p);
   const { orderBy, after } = orderAndAfter(q, p);
   if (after) where.push(after);
-  return { text: `SELECT ${SELECT_COLUMNS} FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""} ${orderBy} LIMIT ${p.add(q.limit + 1)}`, values: p.values };
+  let cond = where.join(" AND ");
+  if (also.length) cond = `(${cond || "true"}) OR id = ANY(${p.add(also)}::text[])`;
+  return { text: `SELECT ${SELECT_COLUMNS} FROM events ${cond ? "WHERE " + cond : ""} ${orderBy} LIMIT ${p.add(q.limit + 1)}`, values: p.values };
 }
 
 /** Candidate blocks read in the first round of a time-sorted page; each later round doubles. */
@@ -117,10 +119,10 @@ const FIRST_ROUND_BLOCKS = 8;
 /**
  * A time-sorted page of free text over many candidate blocks, read newest blocks first (oldest
  * for ascending): blocks hold events of a few minutes to hours, so the page's rows usually lie in
- * the first few. Each round asks PostgreSQL for the page over all blocks read so far, so order and
- * ties stay exactly PostgreSQL's; it stops once every block left ends before the page's last row
- * (they cannot hold a row of the page). At worst every candidate is read, in ≈ twice the work of
- * one query.
+ * the first few. Each round asks PostgreSQL for the page over the round's new blocks plus the
+ * rows the page held so far (fetched by id), so order and ties stay exactly PostgreSQL's and no
+ * block is read twice; it stops once every block left ends before the page's last row (they
+ * cannot hold a row of the page). At worst every candidate is read once.
  */
 async function pageByBlocks(db: pg.Pool, q: EventQuery): Promise<Record<string, unknown>[]> {
   const desc = q.sort.dir === "desc";
@@ -133,14 +135,15 @@ async function pageByBlocks(db: pg.Pool, q: EventQuery): Promise<Record<string, 
   }
   order.sort((a, b) => (desc ? b.last - a.last : a.first - b.first));
   let read = 0;
-  for (let round = FIRST_ROUND_BLOCKS; ; round *= 2) {
-    read = Math.min(order.length, read + round);
-    const sql = pageSql({ ...q, searchBlocks: order.slice(0, read).map((b) => b.id) });
-    const { rows } = await db.query(sql.text, sql.values);
-    if (read === order.length || rows.length <= q.limit) {
-      if (read === order.length) return rows;
-      continue;
-    }
+  let rows: Record<string, unknown>[] = [];
+  for (let round = FIRST_ROUND_BLOCKS; ; round = read) {
+    const batch = order.slice(read, read + round).map((b) => b.id);
+    read += batch.length;
+    // Events no block covers are read in the first round only; later rounds carry them by id.
+    const sql = pageSql({ ...q, searchBlocks: batch, searchUnblocked: read === batch.length }, rows.map((r) => r.eventID as string));
+    rows = (await db.query(sql.text, sql.values)).rows;
+    if (read === order.length) return rows;
+    if (rows.length <= q.limit) continue;
     const edge = (rows[q.limit][q.sort.field.key] as Date).getTime();
     const next = order[read];
     if (desc ? next.last < edge : next.first > edge) return rows;

@@ -49,6 +49,8 @@ export interface EventQuery {
   searchShare?: number;
   /** Each candidate block's first and last eventTime (ms), as searchBlocks orders them. */
   searchSpans?: [number, number][];
+  /** false: leave out events no block covers (a later round of a page that read them already). */
+  searchUnblocked?: boolean;
 }
 
 /** Parameters of the page's view (not filters); the API accepts and ignores them so any timeline URL works there. */

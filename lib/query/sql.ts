@@ -89,7 +89,10 @@ export function whereClauses(q: EventQuery, p: SqlParams): string[] {
     clauses.push(terms.length === 1 ? terms[0] : `(${terms.join(" OR ")})`);
     // Where the search sketches can hold a match (lib/query/search.ts); rows no block covers are
     // always read.
-    if (q.searchBlocks) clauses.push(`(search_block = ANY(${p.add(q.searchBlocks)}::int[]) OR search_block IS NULL)`);
+    if (q.searchBlocks) {
+      const inBlocks = `search_block = ANY(${p.add(q.searchBlocks)}::int[])`;
+      clauses.push(q.searchUnblocked === false ? inBlocks : `(${inBlocks} OR search_block IS NULL)`);
+    }
   }
   return clauses;
 }
