@@ -463,6 +463,24 @@ describe("plans", () => {
       c.release();
     }
   });
+
+  it("a term without letters is matched with LIKE (the same answer, no lowercasing); others with ILIKE", async () => {
+    const sqlOf = async (qs: string) => {
+      const texts: string[] = [];
+      const spy = { query: (text: string, values?: unknown[]) => (texts.push(text), pool.query(text, values)) } as unknown as pg.Pool;
+      await countEvents(spy, parse(qs));
+      return texts[texts.length - 1];
+    };
+    for (const qs of ["q=198.51.100.7", "q=100%25", "q=408351722164", "q=198.51.*.7"]) {
+      const text = await sqlOf(qs);
+      expect(text, qs).toMatch(/ LIKE \$/);
+      expect(text, qs).not.toContain("ILIKE");
+    }
+    for (const qs of ["q=AssumeRole", "q=i", "q=2026-11-11T06", "q=%C3%A9"]) expect(await sqlOf(qs), qs).toContain("ILIKE");
+    // And the answers are the reference's (case-insensitive containment), narrowed or not.
+    await expectSame("q=198.51.100.7");
+    await expectSame("q=408351722164");
+  });
 });
 
 describe("export", () => {

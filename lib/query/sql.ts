@@ -73,6 +73,13 @@ export function qLiteral(term: string): string {
   return JSON.stringify(term).slice(1, -1);
 }
 
+/**
+ * A term of ASCII digits, punctuation and spaces only (an IP address, an account ID, a time): ILIKE
+ * and LIKE match it alike — lower() changes letters only, and no character lowercases to a
+ * non-letter — and LIKE skips lowercasing every record (about half the cost of a recheck).
+ */
+const CASELESS = /^[\x20-\x40\x5b-\x60\x7b-\x7e]*$/;
+
 /** WHERE clauses (ANDed) for the filters, time range and free text of a query. */
 export function whereClauses(q: EventQuery, p: SqlParams): string[] {
   const clauses: string[] = [];
@@ -85,7 +92,7 @@ export function whereClauses(q: EventQuery, p: SqlParams): string[] {
     // raw_json ILIKE …`, so that a trigram index on RECORD_TEXT can answer it (an opt-in index, see
     // migration 20261122000200_filter_indexes: PostgreSQL uses an expression index only for a
     // predicate on the very same expression).
-    const terms = q.q.map((t) => `${RECORD_TEXT} ILIKE ${p.add("%" + likePattern(qLiteral(t)) + "%")}`);
+    const terms = q.q.map((t) => `${RECORD_TEXT} ${CASELESS.test(qLiteral(t)) ? "LIKE" : "ILIKE"} ${p.add("%" + likePattern(qLiteral(t)) + "%")}`);
     clauses.push(terms.length === 1 ? terms[0] : `(${terms.join(" OR ")})`);
     // Where the search sketches can hold a match (lib/query/search.ts); rows no block covers are
     // always read.
