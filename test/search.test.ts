@@ -506,3 +506,37 @@ describe("export", () => {
     }
   });
 });
+
+// Last: it adds an event.
+describe("probes are reused until a block is added", () => {
+  it("a repeated q skips the probe; a new block (another commit) makes it probe again and find the new event", async () => {
+    const probesRun: string[] = [];
+    const spy = {
+      query: (text: string, values?: unknown[]) => {
+        if (text.includes("get_bit(")) probesRun.push(text);
+        return pool.query(text, values);
+      },
+    } as unknown as pg.Pool;
+    const q = parse("q=zz-late-marker-5150");
+    expect((await withSearchBlocks(spy, q)).searchBlocks).toEqual([]);
+    expect((await withSearchBlocks(spy, q)).searchBlocks).toEqual([]);
+    expect(probesRun).toHaveLength(1);
+    // Another commit adds a block holding the marker: the next probe must see it.
+    const late = special("special-late", { note: "zz-late-marker-5150" });
+    const n = normalizeRecord(late, {});
+    if (!n.ok) throw new Error(n.reason);
+    const sketch = new SketchBuilder();
+    sketch.add(n.text);
+    const loader = new Loader(pool);
+    try {
+      await loader.commit({ rows: { lines: [n.line], ids: [n.id], rollups: [n.rollup], sketches: sketch.finish() }, objects: [], cursors: [] });
+    } finally {
+      loader.close();
+    }
+    const again = await withSearchBlocks(spy, q);
+    expect(probesRun).toHaveLength(2);
+    expect(again.searchBlocks).toHaveLength(1);
+    expect((await listEvents(spy, q)).events.map((e) => e.eventID)).toEqual(["special-late"]);
+    expect(probesRun).toHaveLength(2); // listEvents reused the new probe
+  });
+});

@@ -30,6 +30,51 @@ const FOLDS_AS_ASSUMED = `(SELECT coalesce(d ->> 'datlocprovider', 'c') = 'c' AN
                                  OR d ->> 'datlocprovider' = 'b' AND d ->> 'datlocale' IN ('C', 'C.UTF-8')
                             FROM (SELECT to_jsonb(pg_database) AS d FROM pg_database WHERE datname = current_database()) AS x)`;
 
+interface Probe {
+  total: number;
+  max: number;
+  ids: number[];
+  firsts: number[];
+  lasts: number[];
+  folds: boolean;
+}
+
+/**
+ * Probes by database handle and terms. Blocks are only ever added, so a probe stays right while
+ * search_blocks holds as many rows with the same highest id (an index-only check): the /events
+ * page's list, count, facets and histogram, and every "load more", then share one probe (≈ 0.3 s
+ * warm at 10M events).
+ */
+const probes = new WeakMap<object, Map<string, Probe>>();
+const PROBES_KEPT = 64;
+
+async function probeBlocks(db: Queryable, terms: string[], perTerm: number[][]): Promise<Probe> {
+  let cache = probes.get(db);
+  if (!cache) probes.set(db, (cache = new Map()));
+  const key = JSON.stringify(terms);
+  const kept = cache.get(key);
+  if (kept) {
+    const { rows } = await db.query(`SELECT count(*)::int AS total, coalesce(max(id), 0) AS max FROM search_blocks`);
+    if (rows[0].total === kept.total && rows[0].max === kept.max) return kept;
+  }
+  // PostgreSQL stops an AND at the first unset bit: most blocks cost one or two chunk reads.
+  // A block written in another format (an older release) cannot be probed: always a candidate.
+  const cond = `format <> ${SKETCH_FORMAT} OR ` + perTerm.map((ps) => `(${ps.map(probe).join(" AND ")})`).join(" OR ");
+  // The probe once per block (OFFSET 0 keeps the subquery from being flattened, which would copy
+  // the probe into every aggregate's FILTER), then the candidates with their time spans.
+  const ms = (col: string) => `coalesce(array_agg((extract(epoch FROM ${col}) * 1000)::float8 ORDER BY id) FILTER (WHERE hit), '{}')`;
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS total, coalesce(max(id), 0) AS max, coalesce(array_agg(id ORDER BY id) FILTER (WHERE hit), '{}') AS ids,
+            ${ms("first_time")} AS firsts, ${ms("last_time")} AS lasts, ${FOLDS_AS_ASSUMED} AS folds
+       FROM (SELECT id, first_time, last_time, (${cond}) AS hit FROM search_blocks OFFSET 0) AS b`,
+  );
+  const found = rows[0] as Probe;
+  cache.delete(key);
+  cache.set(key, found);
+  if (cache.size > PROBES_KEPT) cache.delete(cache.keys().next().value!);
+  return found;
+}
+
 /**
  * The query with `searchBlocks` set: the candidate blocks, or null when the sketches cannot narrow
  * it (no `q`, a term without 4 consecutive ASCII characters, more than `maxShare` of the blocks
@@ -40,18 +85,7 @@ export async function withSearchBlocks(db: Queryable, q: EventQuery, maxShare = 
   if (q.q.length === 0) return { ...q, searchBlocks: null };
   const perTerm = q.q.map((t) => probePositions(qLiteral(t)));
   if (perTerm.some((ps) => ps === null)) return { ...q, searchBlocks: null };
-  // PostgreSQL stops an AND at the first unset bit: most blocks cost one or two chunk reads.
-  // A block written in another format (an older release) cannot be probed: always a candidate.
-  const cond = `format <> ${SKETCH_FORMAT} OR ` + perTerm.map((ps) => `(${ps!.map(probe).join(" AND ")})`).join(" OR ");
-  // The probe once per block (OFFSET 0 keeps the subquery from being flattened, which would copy
-  // the probe into every aggregate's FILTER), then the candidates with their time spans.
-  const ms = (col: string) => `coalesce(array_agg((extract(epoch FROM ${col}) * 1000)::float8 ORDER BY id) FILTER (WHERE hit), '{}')`;
-  const { rows } = await db.query(
-    `SELECT count(*)::int AS total, coalesce(array_agg(id ORDER BY id) FILTER (WHERE hit), '{}') AS ids,
-            ${ms("first_time")} AS firsts, ${ms("last_time")} AS lasts, ${FOLDS_AS_ASSUMED} AS folds
-       FROM (SELECT id, first_time, last_time, (${cond}) AS hit FROM search_blocks OFFSET 0) AS b`,
-  );
-  const { total, ids, firsts, lasts, folds } = rows[0] as { total: number; ids: number[]; firsts: number[]; lasts: number[]; folds: boolean };
+  const { total, ids, firsts, lasts, folds } = await probeBlocks(db, q.q, perTerm as number[][]);
   // No blocks at all (events loaded before the sketches, or by other means): nothing to narrow.
   if (!folds || total === 0) return { ...q, searchBlocks: null };
   const searchShare = ids.length / total;
