@@ -92,7 +92,10 @@ export function whereClauses(q: EventQuery, p: SqlParams): string[] {
     // raw_json ILIKE …`, so that a trigram index on RECORD_TEXT can answer it (an opt-in index, see
     // migration 20261122000200_filter_indexes: PostgreSQL uses an expression index only for a
     // predicate on the very same expression).
-    const terms = q.q.map((t) => `${RECORD_TEXT} ${CASELESS.test(qLiteral(t)) ? "LIKE" : "ILIKE"} ${p.add("%" + likePattern(qLiteral(t)) + "%")}`);
+    const terms = q.q.map((t) => {
+      const literal = qLiteral(t);
+      return `${RECORD_TEXT} ${CASELESS.test(literal) ? "LIKE" : "ILIKE"} ${p.add("%" + likePattern(literal) + "%")}`;
+    });
     clauses.push(terms.length === 1 ? terms[0] : `(${terms.join(" OR ")})`);
     // Where the search sketches can hold a match (lib/query/search.ts); rows no block covers are
     // always read.

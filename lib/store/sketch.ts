@@ -31,7 +31,7 @@ export const SKETCH_FORMAT = 1;
 export const BLOCK_EVENTS = 1024;
 const BITS_LOG2 = 19;
 /** Bits per filter: 2^19 for ~100k distinct grams per block (measured on the demo corpus) at k = 2 → ~10% false positives per gram. */
-export const SKETCH_BITS = 1 << BITS_LOG2;
+const SKETCH_BITS = 1 << BITS_LOG2;
 export const SKETCH_BYTES = SKETCH_BITS / 8;
 /** A small sketch keeps bit positions until they would outweigh the bitmap. */
 const SPARSE_MAX = SKETCH_BYTES / 4;
@@ -197,12 +197,19 @@ export function packBlocks(sketches: Sketch[], blockEvents = BLOCK_EVENTS): { fi
   const blocks: { first: number; rows: number; bits: Uint8Array }[] = [];
   let row = 0;
   let cur: { first: number; rows: number; bits: Uint8Array } | null = null;
+  let borrowed = false; // cur.bits is a sketch's own bitmap: copy before ORing another into it
   for (const s of sketches) {
     if (!cur || cur.rows + s.rows > blockEvents) {
-      cur = { first: row, rows: 0, bits: new Uint8Array(SKETCH_BYTES) };
+      // A block of one dense sketch (what a batch's appendSketch leaves) uses its bitmap as is.
+      borrowed = s.dense !== undefined;
+      cur = { first: row, rows: 0, bits: s.dense ?? new Uint8Array(SKETCH_BYTES) };
       blocks.push(cur);
+      if (!borrowed) mergeSketch(cur.bits, s);
+    } else {
+      if (borrowed) cur.bits = Uint8Array.from(cur.bits);
+      borrowed = false;
+      mergeSketch(cur.bits, s);
     }
-    mergeSketch(cur.bits, s);
     cur.rows += s.rows;
     row += s.rows;
   }
