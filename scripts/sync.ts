@@ -30,6 +30,7 @@ async function main(): Promise<number> {
         signal: controller.signal,
         // Tuning knob (and lets tests make a small corpus span many transactions).
         batchRows: Number(process.env.TRAILSCOPE_SYNC_BATCH_ROWS) || undefined,
+        groupBlocks: Number(process.env.TRAILSCOPE_SEARCH_GROUP_BLOCKS) || undefined,
       });
       process.stderr.write(formatSummary(summary) + "\n");
       if (!summary.ok) code = 1;

@@ -16,7 +16,8 @@ import { FINGERPRINT_SQL, writeBulkCorpus } from "./fixtures/bulk";
 import { createTestDatabase, type TestDatabase } from "./helpers/pg";
 
 const root = path.resolve(import.meta.dirname, "..");
-const quiet = { log: () => {} };
+// Search blocks grouped 4 at a time, so these ~30 blocks make groups (the default is 64).
+const quiet = { log: () => {}, groupBlocks: 4 };
 let dir: string;
 let total: number;
 let reference: Record<string, unknown>;
@@ -51,6 +52,15 @@ beforeAll(async () => {
   expect(s.eventsDuplicate).toBeGreaterThan(0);
   reference = await fingerprint(ref.url);
   expect(reference.unblocked).toBe(0); // every event in a search block (so equal counts elsewhere mean it too)
+  expect(reference.search_broken).toBe(0);
+  const groups = openDb(ref.url, { max: 1 });
+  try {
+    const g = (await groups.pool.query(`SELECT count(*)::int AS n, (SELECT count(*) FROM search_blocks WHERE group_id IS NULL)::int AS open FROM search_groups`)).rows[0];
+    expect(g.n).toBeGreaterThan(3);
+    expect(g.open).toBeLessThan(4); // the sync's last grouping left fewer than a group
+  } finally {
+    await groups.close();
+  }
 });
 
 afterAll(async () => {
@@ -61,7 +71,7 @@ afterAll(async () => {
 describe("crash safety", () => {
   it("a sync killed with SIGKILL mid-way and started again ends with the same rows", async () => {
     const t = await freshDb("ts_kill");
-    const env = { ...process.env, DATABASE_URL: t.url, TRAILSCOPE_SYNC_BATCH_ROWS: "1000" };
+    const env = { ...process.env, DATABASE_URL: t.url, TRAILSCOPE_SYNC_BATCH_ROWS: "1000", TRAILSCOPE_SEARCH_GROUP_BLOCKS: "4" };
     const child = spawn(process.execPath, ["--import", "tsx", "scripts/sync.ts", dir], { cwd: root, env, stdio: "ignore" });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_c, sig) => resolve(sig)));
     const probe = openDb(t.url, { max: 1 });
@@ -127,7 +137,9 @@ describe("crash safety", () => {
       await a.close();
       await b.close();
     }
-    expect((await fingerprint(t.url)).events_md5).toEqual(reference.events_md5);
+    const fp = await fingerprint(t.url);
+    expect(fp.events_md5).toEqual(reference.events_md5);
+    expect(fp.search_broken).toBe(0);
   });
 
   it("a database restart in the middle of a sync is waited out and the sync completes", async () => {
@@ -152,7 +164,7 @@ describe("crash safety", () => {
       await migrate(url);
       const db = openDb(url);
       const messages: string[] = [];
-      const syncing = runSync(db, parseSource(dir), { log: (m) => messages.push(m), batchRows: 1000 });
+      const syncing = runSync(db, parseSource(dir), { log: (m) => messages.push(m), batchRows: 1000, groupBlocks: 4 });
       // Restart once the first batches are in.
       const probe = openDb(url, { max: 1 });
       for (let i = 0; i < 3000; i++) {
@@ -171,6 +183,7 @@ describe("crash safety", () => {
       const fp = await fingerprint(url);
       expect(fp.events_md5).toEqual(reference.events_md5);
       expect(fp.objects_md5).toEqual(reference.objects_md5);
+      expect(fp.search_broken).toBe(0);
     } finally {
       await pgServer.stop().catch(() => {});
       await rm(dataDir, { recursive: true, force: true });

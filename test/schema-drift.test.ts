@@ -29,6 +29,11 @@ const INTENTIONAL_EXTRAS: { kind: keyof Catalog; key: string; reason: string }[]
     key: "events.events_error_code_time_idx",
     reason: "partial (WHERE error_code IS NOT NULL): ~95% of events have no errorCode and cost nothing; Prisma has no partial indexes",
   },
+  {
+    kind: "functions",
+    key: "search_group_hits(bits bytea, positions integer[], lengths integer[])",
+    reason: "the free-text probe of bit-sliced search groups (lib/query/search.ts): a PL/pgSQL loop that stops at the first all-zero word; Prisma has no functions",
+  },
 ];
 
 interface ColumnInfo {

@@ -4,6 +4,7 @@
 import type { Db } from "../store/db";
 import { createDecodePool, inlineDecoder, type DecodePool } from "./decode-pool";
 import { emptyBatch, Loader, type Batch } from "./loader";
+import { groupSearchBlocks } from "../store/search-groups";
 import { appendRows } from "./normalize";
 import { newProgress, silentRenderer, type ProgressRenderer, type ProgressState } from "./progress";
 import type { KnownObject, SourceContext, SourcePlugin } from "./source";
@@ -34,6 +35,8 @@ export interface SyncOptions {
   /** Batch thresholds; defaults suit files of a few hundred events. */
   batchRows?: number;
   batchObjects?: number;
+  /** Search blocks per group (lib/store/search-groups.ts); tests use fewer to group small data. */
+  groupBlocks?: number;
 }
 
 const MAX_FAILURES_KEPT = 100;
@@ -118,6 +121,15 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     },
   };
 
+  // Stored search blocks are bit-sliced into groups of 64 beside the commits (one grouping at a
+  // time), and once more at the end. A failure leaves blocks ungrouped, which searches still read.
+  let grouping: Promise<void> | null = null;
+  const groupBlocks = () => {
+    grouping ??= groupSearchBlocks(db.pool, { signal, groupBlocks: opts.groupBlocks })
+      .then(() => {}, (err: Error) => log(`search blocks not grouped: ${err.message} (searches still read them)`))
+      .finally(() => (grouping = null));
+  };
+
   let batch: Batch = emptyBatch();
   // Up to COMMITS_IN_FLIGHT batches commit at once on separate connections while the source reads
   // on: PostgreSQL parses one batch's JSON on one core while the next is decoded or parsed on the
@@ -133,6 +145,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     while (inFlight.length >= COMMITS_IN_FLIGHT) await Promise.race(inFlight);
     if (failure) throw failure;
     const done: Promise<void> = loader.commit(b, { signal }).then((inserted) => {
+      if (inserted > 0) groupBlocks();
       progress.eventsNew += inserted;
       progress.eventsDuplicate += b.rows.ids.length - inserted;
       for (const o of b.objects) {
@@ -177,6 +190,11 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     fatal = err as Error;
     await Promise.all(inFlight);
   } finally {
+    await grouping;
+    if (!fatal) {
+      groupBlocks();
+      await grouping;
+    }
     clearInterval(heartbeat);
     renderer.done();
     loader.close();

@@ -195,6 +195,8 @@ function copyInto(client: pg.PoolClient, sql: string, lines: string[]): Promise<
   });
 }
 
+const ignore = () => {};
+
 /** One connection of the loader; staging is created on it only when a batch needs it. */
 class Connection {
   private client: pg.PoolClient | null = null;
@@ -205,7 +207,7 @@ class Connection {
   async get(): Promise<pg.PoolClient> {
     if (this.client) return this.client;
     const c = await this.pool.connect();
-    c.on("error", () => {}); // surfaced through the failing query instead
+    c.on("error", ignore); // surfaced through the failing query instead
     this.client = c;
     this.staged = false;
     return c;
@@ -219,6 +221,8 @@ class Connection {
   }
 
   drop(broken: boolean) {
+    // Off again: the pool hands the same client to the next Connection.
+    this.client?.off("error", ignore);
     this.client?.release(broken ? new Error("discarded after error") : undefined);
     this.client = null;
   }

@@ -40,8 +40,9 @@ interface Probe {
 }
 
 /**
- * Probes by database handle and terms. Blocks are only ever added, so a probe stays right while
- * search_blocks holds as many rows with the same highest id (an index-only check): the /events
+ * Probes by database handle and terms. Blocks are only ever added (grouping moves a filter into
+ * its group without changing it), so a probe stays right while search_blocks holds as many rows
+ * with the same highest id (an index-only check): the /events
  * page's list, count, facets and histogram, and every "load more", then share one probe (≈ 0.3 s
  * warm at 10M events).
  */
@@ -57,16 +58,25 @@ async function probeBlocks(db: Queryable, terms: string[], perTerm: number[][]):
     const { rows } = await db.query(`SELECT count(*)::int AS total, coalesce(max(id), 0) AS max FROM search_blocks`);
     if (rows[0].total === kept.total && rows[0].max === kept.max) return kept;
   }
-  // PostgreSQL stops an AND at the first unset bit: most blocks cost one or two chunk reads.
-  // A block written in another format (an older release) cannot be probed: always a candidate.
+  // Blocks not grouped yet: PostgreSQL stops an AND at the first unset bit, so most cost one or two
+  // chunk reads. A block written in another format (an older release) cannot be probed: always a
+  // candidate.
   const cond = `format <> ${SKETCH_FORMAT} OR ` + perTerm.map((ps) => `(${ps.map(probe).join(" AND ")})`).join(" OR ");
-  // The probe once per block (OFFSET 0 keeps the subquery from being flattened, which would copy
-  // the probe into every aggregate's FILTER), then the candidates with their time spans.
+  // Grouped blocks: one search_group_hits call per group of 64 (its slots as a 64-bit mask).
+  // Then the probe once per block (OFFSET 0 keeps the subquery from being flattened, which would
+  // copy the probe into every aggregate's FILTER), and the candidates with their time spans.
   const ms = (col: string) => `coalesce(array_agg((extract(epoch FROM ${col}) * 1000)::float8 ORDER BY id) FILTER (WHERE hit), '{}')`;
   const { rows } = await db.query(
-    `SELECT count(*)::int AS total, coalesce(max(id), 0) AS max, coalesce(array_agg(id ORDER BY id) FILTER (WHERE hit), '{}') AS ids,
+    `WITH g AS MATERIALIZED (
+       SELECT blocks, CASE WHEN format = ${SKETCH_FORMAT} THEN search_group_hits(bits, $1::int[], $2::int[]) ELSE -1 END AS m FROM search_groups
+     ), grouped AS (
+       SELECT s.id FROM g, unnest(g.blocks) WITH ORDINALITY AS s(id, slot) WHERE g.m <> 0 AND (g.m >> (64 - s.slot::int)) & 1 = 1
+     )
+     SELECT count(*)::int AS total, coalesce(max(id), 0) AS max, coalesce(array_agg(id ORDER BY id) FILTER (WHERE hit), '{}') AS ids,
             ${ms("first_time")} AS firsts, ${ms("last_time")} AS lasts, ${FOLDS_AS_ASSUMED} AS folds
-       FROM (SELECT id, first_time, last_time, (${cond}) AS hit FROM search_blocks OFFSET 0) AS b`,
+       FROM (SELECT id, first_time, last_time, CASE WHEN group_id IS NULL THEN (${cond}) ELSE id IN (SELECT id FROM grouped) END AS hit
+               FROM search_blocks OFFSET 0) AS b`,
+    [perTerm.flat(), perTerm.map((ps) => ps.length)],
   );
   const found = rows[0] as Probe;
   cache.delete(key);

@@ -5,7 +5,23 @@
 // (U+0130 İ, U+212A KELVIN SIGN), astral characters, NUL, quotes and backslashes.
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { appendSketch, BLOCK_EVENTS, hasAll, mergeSketch, packBlocks, probePositions, SKETCH_BYTES, SKETCH_FORMAT, SketchBuilder, type Sketch } from "./sketch";
+import {
+  appendSketch,
+  BLOCK_EVENTS,
+  GROUP_BLOCKS,
+  GROUP_BYTES,
+  groupHits,
+  hasAll,
+  mergeSketch,
+  packBlocks,
+  probePositions,
+  SKETCH_BYTES,
+  SKETCH_FORMAT,
+  SketchBuilder,
+  slotHit,
+  transposeGroup,
+  type Sketch,
+} from "./sketch";
 
 // ---- helpers ------------------------------------------------------------------------------------
 
@@ -387,6 +403,79 @@ describe("appendSketch", () => {
       expectSameBits(bits, packed[i].bits);
     });
     expect(list.length).toBe(2);
+  });
+});
+
+describe("groups: bit-sliced filters", () => {
+  /** A filter with about `fill` of its bits set (seeded). */
+  function randomFilter(rng: Rng, fill: number): Uint8Array {
+    const f = new Uint8Array(SKETCH_BYTES);
+    for (let i = 0; i < SKETCH_BYTES; i++) for (let b = 0; b < 8; b++) if (rng.chance(fill)) f[i] |= 1 << b;
+    return f;
+  }
+
+  it("bit p of filter j is bit 63 - j of word p, for every bit of 64 filters", () => {
+    const rng = prng(7);
+    const filters = Array.from({ length: GROUP_BLOCKS }, (_, j) => randomFilter(rng, j === 5 ? 0 : j === 9 ? 1 : 0.3));
+    const group = transposeGroup(filters);
+    expect(group.length).toBe(GROUP_BYTES);
+    const view = new DataView(group.buffer);
+    for (let p = 0; p < SKETCH_BYTES * 8; p++) {
+      const word = view.getBigUint64(p * 8, false);
+      let expected = 0n;
+      for (let j = 0; j < GROUP_BLOCKS; j++) if (filters[j][p >>> 3] & (1 << (p & 7))) expected |= 1n << BigInt(63 - j);
+      if (word !== expected) throw new Error(`word ${p}: ${word.toString(2)} != ${expected.toString(2)}`);
+    }
+  });
+
+  it("a group's hits are exactly the slots whose own filter passes the probe, for real sketches and random terms", () => {
+    const rng = prng(21);
+    // 40 filters (a partial group) of sketched texts, one empty; terms from those texts and random ones.
+    const texts: string[][] = [];
+    const filters = Array.from({ length: 40 }, (_, j) => {
+      const b = new SketchBuilder();
+      const mine: string[] = [];
+      for (let e = 0; e < (j === 3 ? 0 : 30); e++) {
+        const t = Array.from({ length: 40 + rng.int(400) }, () => String.fromCharCode(0x20 + rng.int(95))).join("");
+        mine.push(t);
+        b.add(t);
+      }
+      texts.push(mine);
+      const [s] = b.finish();
+      const f = new Uint8Array(SKETCH_BYTES);
+      if (s) mergeSketch(f, s);
+      return f;
+    });
+    const group = transposeGroup(filters);
+    let hitsSeen = 0;
+    for (let n = 0; n < 300; n++) {
+      const terms = Array.from({ length: 1 + rng.int(3) }, () => {
+        if (rng.chance(0.5)) {
+          const mine = texts[rng.int(texts.length)];
+          const t = mine.length ? rng.pick(mine) : "nothing here";
+          const a = rng.int(t.length - 8);
+          return t.slice(a, a + 4 + rng.int(20));
+        }
+        return Array.from({ length: 4 + rng.int(12) }, () => String.fromCharCode(0x61 + rng.int(26))).join("");
+      });
+      const perTerm = terms.map((t) => probePositions(t)).filter((p): p is number[] => p !== null);
+      if (perTerm.length === 0) continue;
+      const mask = groupHits(group, perTerm);
+      for (let j = 0; j < GROUP_BLOCKS; j++) {
+        const expected = j < filters.length && perTerm.some((ps) => hasAll(filters[j], ps));
+        expect(slotHit(mask, j), `terms ${JSON.stringify(terms)}, slot ${j}`).toBe(expected);
+        if (expected) hitsSeen++;
+      }
+      // Signed, as PostgreSQL's bigint returns it: the same slots.
+      const signed = BigInt.asIntN(64, mask);
+      for (let j = 0; j < GROUP_BLOCKS; j++) expect(slotHit(signed, j)).toBe(slotHit(mask, j));
+    }
+    expect(hitsSeen).toBeGreaterThan(100);
+  });
+
+  it("refuses more than 64 filters and filters of another size", () => {
+    expect(() => transposeGroup(Array.from({ length: GROUP_BLOCKS + 1 }, () => new Uint8Array(SKETCH_BYTES)))).toThrow(/at most 64/);
+    expect(() => transposeGroup([new Uint8Array(16)])).toThrow(/bytes/);
   });
 });
 

@@ -240,3 +240,59 @@ export function probePositions(literal: string, max = 16): number[] | null {
 export function hasAll(bits: Uint8Array, ps: number[]): boolean {
   return ps.every((p) => (bits[p >>> 3] & (1 << (p & 7))) !== 0);
 }
+
+// ---- groups: bit-sliced filters -------------------------------------------------------------------
+//
+// A probe of separate filters reads one or two TOAST chunks per block: at 10M events that is ~17k
+// random chunk reads over 770 MB of filters, which do not stay cached (a cold probe took 5–7 s).
+// Once 64 blocks are stored, they are rewritten as one group: for each filter bit, one 64-bit
+// word holding that bit of each of the 64 blocks. One 8-byte read then tests a bit for 64 blocks,
+// and an AND of a term's words is usually zero after 4–6 reads, so a group costs about what one
+// block did (lib/query/search.ts; the SQL function search_group_hits).
+
+/** Blocks per group: the bits of one 64-bit word. */
+export const GROUP_BLOCKS = 64;
+/** A group's bit-sliced filter: one 8-byte word per filter bit. */
+export const GROUP_BYTES = SKETCH_BITS * 8;
+
+/**
+ * The bit-sliced filter of up to 64 block filters: bytes 8p … 8p+7 hold bit p of every filter,
+ * filter j (its slot) at byte 8p + (j >> 3), bit 7 - (j & 7). Most significant bit first, so the
+ * word read as a 64-bit string or big-endian integer lists the slots in order.
+ */
+export function transposeGroup(filters: Uint8Array[]): Uint8Array {
+  if (filters.length > GROUP_BLOCKS) throw new Error(`a group holds at most ${GROUP_BLOCKS} filters`);
+  const out = new Uint8Array(GROUP_BYTES);
+  filters.forEach((f, j) => {
+    if (f.length !== SKETCH_BYTES) throw new Error(`filter ${j}: ${f.length} bytes, expected ${SKETCH_BYTES}`);
+    const slot = j >>> 3;
+    const mask = 0x80 >>> (j & 7);
+    for (let i = 0; i < SKETCH_BYTES; i++) {
+      let v = f[i];
+      // Bit b of byte i is filter bit p = 8i + b, whose word starts at byte 8p = 64i + 8b.
+      for (let at = (i << 6) + slot; v !== 0; v >>>= 1, at += 8) if (v & 1) out[at] |= mask;
+    }
+  });
+  return out;
+}
+
+/**
+ * What search_group_hits computes in PostgreSQL (tests): the slots whose filter has every position
+ * of some term, as a 64-bit mask with slot 0 in the most significant bit.
+ */
+export function groupHits(group: Uint8Array, perTerm: number[][]): bigint {
+  const view = new DataView(group.buffer, group.byteOffset, group.byteLength);
+  let hits = 0n;
+  for (const ps of perTerm) {
+    let m = 0xffffffffffffffffn;
+    for (const p of ps) {
+      m &= view.getBigUint64(p * 8, false);
+      if (m === 0n) break;
+    }
+    hits |= m;
+  }
+  return hits;
+}
+
+/** Whether slot `j` is set in a mask of groupHits / search_group_hits (as unsigned or signed 64 bits). */
+export const slotHit = (mask: bigint, j: number) => ((BigInt.asUintN(64, mask) >> BigInt(63 - j)) & 1n) === 1n;
