@@ -12,13 +12,14 @@ import { countEvents, listEvents } from "../lib/query/events";
 import { facetCounts } from "../lib/query/facets";
 import { histogram } from "../lib/query/histogram";
 import { parseEventQuery, type EventQuery } from "../lib/query/params";
-import { withSearchBlocks } from "../lib/query/search";
+import { searchWindow, withSearchBlocks } from "../lib/query/search";
 import { qLiteral } from "../lib/query/sql";
 import { migrate } from "../lib/store/migrate";
 import { groupSearchBlocks } from "../lib/store/search-groups";
 import { hasAll, probePositions, SketchBuilder } from "../lib/store/sketch";
 import { createTestDatabase, type TestDatabase } from "./helpers/pg";
 import { readAll } from "./helpers/stream";
+import { matchCount } from "../app/events/_data/count";
 
 type Rec = Record<string, unknown>;
 
@@ -505,6 +506,68 @@ describe("export", () => {
       const ndjson = await readAll(exportStream(pool, q, "ndjson"));
       expect(ndjson.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l).eventID).sort(), qs).toEqual([...expected].sort());
     }
+  });
+});
+
+describe("free text in too many events: counts, facets and histogram search the newest events only, and say so", () => {
+  const WINDOW = 500;
+  const eventsSince = async (t: Date) => Number((await pool.query(`SELECT count(*) FROM events WHERE event_time >= $1`, [t])).rows[0].count);
+
+  it("the window starts at the minute where the newest WINDOW events begin; rare terms and no q are not windowed", async () => {
+    const common = await searchWindow(pool, await withSearchBlocks(pool, parse("q=AssumeRole")), WINDOW);
+    expect(common.searchedFrom).toBeInstanceOf(Date);
+    const cut = common.searchedFrom!;
+    expect(cut.getTime() % 60_000).toBe(0);
+    expect(common.from).toEqual(cut);
+    expect(await eventsSince(cut)).toBeGreaterThanOrEqual(WINDOW);
+    expect(await eventsSince(new Date(cut.getTime() + 60_000))).toBeLessThan(WINDOW);
+    // A term without grams is windowed too (it cannot be narrowed).
+    expect((await searchWindow(pool, await withSearchBlocks(pool, parse("q=kms")), WINDOW)).searchedFrom).toEqual(cut);
+    // A rare term reads one or two blocks: searched everywhere.
+    const rare = await searchWindow(pool, await withSearchBlocks(pool, parse("q=zq-rare-marker-7731")), WINDOW);
+    expect(rare.searchedFrom).toBeUndefined();
+    expect(rare.from).toBeUndefined();
+    // No q, or a range that holds fewer events than the window: unchanged.
+    expect((await searchWindow(pool, parse(""), WINDOW)).searchedFrom).toBeUndefined();
+    const late = parse(`q=AssumeRole&from=${new Date(cut.getTime() + 60_000).toISOString()}`);
+    expect((await searchWindow(pool, await withSearchBlocks(pool, late), WINDOW)).searchedFrom).toBeUndefined();
+    // With the default window (100,000) nothing here is windowed.
+    expect((await searchWindow(pool, await withSearchBlocks(pool, parse("q=AssumeRole")))).searchedFrom).toBeUndefined();
+  });
+
+  it("count, facets and histogram are exact over the window and carry its start; the list is not windowed", async () => {
+    const q = parse("q=AssumeRole");
+    const cut = (await searchWindow(pool, await withSearchBlocks(pool, q), WINDOW)).searchedFrom!;
+    const inWindow = parse(`q=AssumeRole&from=${cut.toISOString()}`);
+    const expectedCount = await countEvents(pool, inWindow);
+    expect(expectedCount).toBeGreaterThan(0);
+    expect(expectedCount).toBeLessThan(await countEvents(pool, q));
+
+    expect(await matchCount(pool, q, 100_000, WINDOW)).toEqual({ value: expectedCount, exact: false, searchedFrom: cut });
+    expect(await matchCount(pool, q, 100_000)).toEqual({ value: await countEvents(pool, q), exact: true });
+
+    const facets = await facetCounts(pool, q, undefined, { searchWindow: WINDOW });
+    const reference = await facetCounts(pool, inWindow);
+    expect(facets.map(({ searchedFrom, ...f }) => f)).toEqual(reference);
+    for (const f of facets) expect(f.searchedFrom).toBe(cut.toISOString());
+    expect(facets.find((f) => f.field === "eventName")!.values.length).toBeGreaterThan(0);
+    for (const f of await facetCounts(pool, q)) expect(f.searchedFrom).toBeUndefined();
+
+    const h = (await histogram(pool, q, NOW, { searchWindow: WINDOW }))!;
+    const full = (await histogram(pool, q, NOW))!;
+    expect(h.searchedFrom).toBe(cut.getTime());
+    expect(full.searchedFrom).toBeUndefined();
+    // The same axis as the full answer (from the oldest event, no q needed), zeros before the cut,
+    // the full answer's buckets from the first bucket wholly after it.
+    expect([h.from, h.to, h.stepMs]).toEqual([full.from, full.to, full.stepMs]);
+    for (const [i, b] of h.buckets.entries()) {
+      if (b.t + h.stepMs <= cut.getTime()) expect(b.total, `bucket ${i}`).toBe(0);
+      else if (b.t >= cut.getTime()) expect(b, `bucket ${i}`).toEqual(full.buckets[i]);
+    }
+    expect(h.buckets.reduce((n, b) => n + b.total, 0)).toBe(expectedCount);
+
+    // The list still searches everything.
+    expect((await listEvents(pool, { ...q, limit: 1000 })).events.length).toBe(Math.min(1000, await countEvents(pool, q)));
   });
 });
 

@@ -8,11 +8,12 @@ import { Histogram } from "../../components/timeline/Histogram";
 import { facetCounts, SAMPLE_LIMIT } from "../../lib/query/facets";
 import { histogram } from "../../lib/query/histogram";
 import { listEvents } from "../../lib/query/events";
+import { SEARCH_WINDOW_EVENTS } from "../../lib/query/search";
 import { ParamError, parseEventQuery, type EventQuery } from "../../lib/query/params";
 import { getDb } from "../../lib/store/db";
-import { isoParam } from "../../lib/view/time";
+import { formatTime, isoParam } from "../../lib/view/time";
 import { clearFilters, href, isFilterKey, setTimeRange, toParams } from "../../lib/view/url";
-import { matchCount } from "./_data/count";
+import { COUNT_CAP, matchCount } from "./_data/count";
 import { loadEventDetail } from "./_data/detail";
 
 /** "Invalid parameter from: …" naming the parameter (ParamError.param), with ways out. */
@@ -41,6 +42,20 @@ export async function MatchCountSection({ q }: { q: EventQuery }) {
   const n = await matchCount(getDb().pool, q);
   const shown = n.value.toLocaleString("en-US");
   const words = n.value === 1 ? "event matches" : "events match";
+  if (n.searchedFrom) {
+    const since = `${formatTime(n.searchedFrom, "utc", "m")} UTC`;
+    const title =
+      `Free text found in too many events to count them all quickly is counted in the newest ${SEARCH_WINDOW_EVENTS.toLocaleString("en-US")} or so ` +
+      `events of the range, since ${since}; older events were not searched for this count. The list and the CSV export search every event.`;
+    return (
+      <span className="tabular-nums" data-testid="match-count" data-searched-from={n.searchedFrom.toISOString()} title={title}>
+        <span className="font-medium">
+          {n.value < COUNT_CAP ? "at least" : "more than"} {shown} {words}
+        </span>{" "}
+        <span className="text-zinc-500">(searched since {since})</span>
+      </span>
+    );
+  }
   return (
     <span className="font-medium tabular-nums" data-testid="match-count" title={n.exact ? "Exact count" : `Counting stopped at ${shown}; the export contains every matching event`}>
       {n.exact ? `${shown} ${words}` : `more than ${shown} events match`}

@@ -6,6 +6,7 @@ import { FIELD_BY_KEY } from "../../lib/fields";
 import type { Facet } from "../../lib/query/facets";
 import { NavLink, useUrlState } from "../../lib/view/navigation";
 import { cellText, middleEllipsis, shortArn } from "../../lib/view/text";
+import { formatTime } from "../../lib/view/time";
 import { addFilter, href, removeFilter } from "../../lib/view/url";
 
 /** A missing value is filtered with `!*` ("has none") and excluded with `*` ("has one"). */
@@ -56,12 +57,19 @@ function FacetRow({ field, value, count, max }: { field: string; value: string |
 }
 
 export function FacetList({ facets, sample }: { facets: Facet[]; sample: number }) {
+  const searchedFrom = facets.find((f) => f.searchedFrom)?.searchedFrom;
   return (
     <div className="space-y-3">
-      {facets.some((f) => f.sampled) && (
-        <p className="rounded bg-amber-50 px-1.5 py-1 text-[11px] text-amber-900 dark:bg-amber-950 dark:text-amber-200">
-          Counts from the newest {sample.toLocaleString("en-US")} matching events. Narrow the time range for exact counts.
+      {searchedFrom ? (
+        <p className="rounded bg-amber-50 px-1.5 py-1 text-[11px] text-amber-900 dark:bg-amber-950 dark:text-amber-200" data-testid="facets-searched-from">
+          Counts from events since {formatTime(searchedFrom, "utc", "m")} UTC only: the text is in too many events to search them all here. Narrow the time range for exact counts.
         </p>
+      ) : (
+        facets.some((f) => f.sampled) && (
+          <p className="rounded bg-amber-50 px-1.5 py-1 text-[11px] text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+            Counts from the newest {sample.toLocaleString("en-US")} matching events. Narrow the time range for exact counts.
+          </p>
+        )
       )}
       {facets.map((f) => {
         const max = Math.max(0, ...f.values.map((v) => v.count));

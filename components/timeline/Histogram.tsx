@@ -27,6 +27,8 @@ export function Histogram({ data }: { data: HistogramData }) {
   const max = Math.max(1, ...buckets.map((b) => b.total));
   const total = buckets.reduce((n, b) => n + b.total, 0);
   const errors = buckets.reduce((n, b) => n + b.errors, 0);
+  // Free text searched only since `searchedFrom`: the part before it is shaded, not drawn as zeros.
+  const unsearched = data.searchedFrom !== undefined ? Math.min(1, Math.max(0, (data.searchedFrom - start) / span)) : 0;
   const peak = buckets.reduce((p, b) => (b.total > p.total ? b : p), buckets[0] ?? { t: start, total: 0, errors: 0 });
 
   /** Pointer x → fraction of the plot width. */
@@ -72,6 +74,11 @@ export function Histogram({ data }: { data: HistogramData }) {
         <span className="inline-flex items-center gap-1">
           <span aria-hidden className="inline-block h-2 w-2 rounded-sm bg-red-500" /> errors ({errors.toLocaleString("en-US")})
         </span>
+        {data.searchedFrom !== undefined && (
+          <span className="inline-flex items-center gap-1 text-amber-800 dark:text-amber-300" data-testid="histogram-searched-from">
+            <span aria-hidden className="inline-block h-2 w-2 rounded-sm bg-zinc-300 dark:bg-zinc-700" /> not searched before {formatTime(data.searchedFrom, tz, "m")}
+          </span>
+        )}
         <span className="hidden sm:inline">Drag across the bars to zoom in; click a bar for its {formatDuration(stepMs)}.</span>
         <button type="button" onClick={zoomOut} className="ml-auto rounded border border-zinc-300 px-1.5 py-0.5 text-zinc-700 hover:bg-zinc-100 dark:border-zinc-700 dark:text-zinc-300 dark:hover:bg-zinc-800">
           Zoom out
@@ -97,6 +104,7 @@ export function Histogram({ data }: { data: HistogramData }) {
         onPointerCancel={() => setDrag(null)}
       >
         <rect x={0} y={0} width={W} height={H} className="fill-zinc-50 dark:fill-zinc-900" />
+        {unsearched > 0 && <rect data-testid="histogram-unsearched" x={0} y={0} width={unsearched * W} height={H} className="fill-zinc-200 dark:fill-zinc-800" />}
         {buckets.map((b) => {
           const x = ((b.t - start) / span) * W;
           const w = Math.max((stepMs / span) * W - (buckets.length > 200 ? 0 : 1), 0.5);

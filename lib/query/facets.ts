@@ -7,7 +7,9 @@
 //
 // Cost is bounded: counts come from the newest SAMPLE_LIMIT matching events (read backwards along
 // the event_time index), so a facet over 10M events costs what one over 100k does. When more events
-// match, the answer says `sampled` and the UI says so; below that, counts are exact.
+// match, the answer says `sampled` and the UI says so; below that, counts are exact. Free text
+// that would examine more than SEARCH_WINDOW_EVENTS events is counted in the newest of them
+// (`searchedFrom`), which bounds the rows read, not only the matches counted.
 //
 // Without filters or free text (a time range at most), counts are exact instead: whole days come
 // from the event_facet_days rollup, whole hours of the partial days from event_facet_hours, the
@@ -17,7 +19,7 @@ import type pg from "pg";
 import { FACET_FIELDS, FIELD_BY_KEY, type FieldDef } from "../fields";
 import { DAY_MS, edgesSql, HOUR_MS, type Interval, intervalsSql, isRolledUp, type LevelSplit, splitLevels, unpivotSql } from "../store/rollups";
 import { type EventQuery } from "./params";
-import { withSearchBlocks } from "./search";
+import { searchWindow, withSearchBlocks } from "./search";
 import { likePattern, SqlParams, whereClauses } from "./sql";
 
 export interface FacetValue {
@@ -31,6 +33,11 @@ export interface Facet {
   values: FacetValue[];
   /** Counted over the newest `SAMPLE_LIMIT` matching events only (more match). */
   sampled: boolean;
+  /**
+   * Free text counted only in the events since this instant (ISO; lib/query/search.ts
+   * searchWindow): older events were not searched for these counts.
+   */
+  searchedFrom?: string;
 }
 
 export interface FacetOptions {
@@ -42,6 +49,8 @@ export interface FacetOptions {
   sample?: number;
   /** false: never use the rollups (tests compare both paths). */
   rollups?: boolean;
+  /** Events free text is searched in at most (default SEARCH_WINDOW_EVENTS). */
+  searchWindow?: number;
 }
 
 export const DEFAULT_FACET_LIMIT = 10;
@@ -191,7 +200,7 @@ async function countFromRollups(db: pg.Pool, split: LevelSplit, fields: FieldDef
  * Defaults to the catalog's facet fields.
  */
 export async function facetCounts(db: pg.Pool, query: EventQuery, fields: FieldDef[] = FACET_FIELDS, opts: FacetOptions = {}): Promise<Facet[]> {
-  const q = await withSearchBlocks(db, query);
+  const q = await searchWindow(db, await withSearchBlocks(db, query), opts.searchWindow);
   const limit = Math.min(Math.max(1, opts.limit ?? DEFAULT_FACET_LIMIT), MAX_FACET_LIMIT);
   const sample = Math.max(1, opts.sample ?? SAMPLE_LIMIT);
   if (opts.rollups !== false && fields.length > 0 && q.filters.length === 0 && q.q.length === 0 && fields.every(isRolledUp)) {
@@ -206,5 +215,6 @@ export async function facetCounts(db: pg.Pool, query: EventQuery, fields: FieldD
     ...own.map((f) => countTogether(db, withoutOwnFilter(q, f), [f], { ...opts, limit, sample })),
   ]);
   const byField = new Map(results.flat().map((r) => [r.field, r]));
-  return fields.map((f) => byField.get(f.key) ?? { field: f.key, values: [], sampled: false });
+  const searchedFrom = q.searchedFrom?.toISOString();
+  return fields.map((f) => ({ ...(byField.get(f.key) ?? { field: f.key, values: [], sampled: false }), ...(searchedFrom ? { searchedFrom } : {}) }));
 }

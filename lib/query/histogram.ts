@@ -3,7 +3,7 @@
 import type pg from "pg";
 import { edgesSql, intervalSql, splitRange } from "../store/rollups";
 import type { EventQuery } from "./params";
-import { withSearchBlocks } from "./search";
+import { searchWindow, withSearchBlocks } from "./search";
 import { SqlParams, whereClauses } from "./sql";
 
 /** Bucket sizes on offer, smallest first; each is a whole number of seconds for date_bin. */
@@ -49,6 +49,11 @@ export interface Histogram {
   stepMs: number;
   /** Every bucket from `from` to `to`, empty ones included (zeros are information too). */
   buckets: Bucket[];
+  /**
+   * Free text counted only since this instant (epoch ms; lib/query/search.ts searchWindow): the
+   * buckets before it were not searched and read 0, which the chart shades as such.
+   */
+  searchedFrom?: number;
 }
 
 /** Fills the gaps between the buckets the database returned. */
@@ -100,10 +105,21 @@ async function fromRollups(db: pg.Pool, q: EventQuery, stepMs: number): Promise<
   return rows.map((r) => ({ t: (r.b as Date).getTime(), total: Number(r.total), errors: Number(r.errors) }));
 }
 
-/** `opts.rollups: false` always scans `events` (tests compare both paths). */
-export async function histogram(db: pg.Pool, query: EventQuery, now = new Date(), opts: { rollups?: boolean } = {}): Promise<Histogram | null> {
-  const q = await withSearchBlocks(db, query);
-  const range = await extent(db, q, now);
+/**
+ * `opts.rollups: false` always scans `events` (tests compare both paths); `opts.searchWindow`: the
+ * events free text is searched in at most (default SEARCH_WINDOW_EVENTS).
+ */
+export async function histogram(
+  db: pg.Pool,
+  query: EventQuery,
+  now = new Date(),
+  opts: { rollups?: boolean; searchWindow?: number } = {},
+): Promise<Histogram | null> {
+  const all = await withSearchBlocks(db, query);
+  const q = await searchWindow(db, all, opts.searchWindow);
+  // Searched in part: the chart still spans the whole range (without a `from`, from the oldest
+  // event under the filters alone: the oldest match would take the scan the window avoids).
+  const range = q.searchedFrom ? await extent(db, { ...all, q: [], searchBlocks: null }, now) : await extent(db, q, now);
   if (!range) return null;
   const stepMs = chooseBucket(range.to - range.from);
   if (opts.rollups !== false && q.filters.length === 0 && q.q.length === 0 && stepMs % 60_000 === 0) {
@@ -121,5 +137,6 @@ export async function histogram(db: pg.Pool, query: EventQuery, now = new Date()
     p.values,
   );
   const found: Bucket[] = rows.map((r) => ({ t: (r.b as Date).getTime(), total: Number(r.total), errors: Number(r.errors) }));
-  return { from: range.from, to: range.to, stepMs, buckets: fillBuckets(range.from, range.to, stepMs, found) };
+  const searchedFrom = q.searchedFrom ? { searchedFrom: q.searchedFrom.getTime() } : {};
+  return { from: range.from, to: range.to, stepMs, buckets: fillBuckets(range.from, range.to, stepMs, found), ...searchedFrom };
 }

@@ -49,8 +49,15 @@ export interface EventQuery {
   searchShare?: number;
   /** Each candidate block's first and last eventTime (ms), as searchBlocks orders them. */
   searchSpans?: [number, number][];
+  /** Each candidate block's events, as searchBlocks orders them. */
+  searchBlockEvents?: number[];
   /** false: leave out events no block covers (a later round of a page that read them already). */
   searchUnblocked?: boolean;
+  /**
+   * Set by searchWindow for counts, facets and the histogram of free text that would examine too
+   * many events: `from` was moved here, and older events were not searched for that answer.
+   */
+  searchedFrom?: Date;
 }
 
 /** Parameters of the page's view (not filters); the API accepts and ignores them so any timeline URL works there. */

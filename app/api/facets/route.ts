@@ -2,7 +2,8 @@
 // Top values with counts per field, under the filters (each field's own filter left out, as in the
 // timeline's sidebar). Without `field`, the catalog's facet fields. Answers
 // { "facets": [{ "field": "eventName", "values": [{ "value": "ListUsers", "count": 32 }, …] }, …] };
-// a null value counts events without one.
+// a null value counts events without one. "sampled": true when counted over the newest matches
+// only; "searchedFrom" (ISO) when free text was searched only in events since then.
 import type { NextRequest } from "next/server";
 import { handleError, jsonError } from "../../../lib/api/respond";
 import { FACET_FIELDS, type FieldDef } from "../../../lib/fields";

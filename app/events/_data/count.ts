@@ -1,10 +1,11 @@
 // "N events match", bounded at any size. Without filters or free text the count is exact from the
 // event_minutes rollup (plus the partial minutes at the range's edges). With filters, matches are
 // counted up to COUNT_CAP and no further: the count then says it is a lower bound ("more than N"),
-// which the UI shows as such.
+// which the UI shows as such. Free text that would examine more than SEARCH_WINDOW_EVENTS events is
+// counted in the newest of them only, and says from when ("at least N").
 import type pg from "pg";
 import type { EventQuery } from "../../../lib/query/params";
-import { withSearchBlocks } from "../../../lib/query/search";
+import { SEARCH_WINDOW_EVENTS, searchWindow, withSearchBlocks } from "../../../lib/query/search";
 import { SqlParams, whereClauses } from "../../../lib/query/sql";
 import { countInRange } from "../../../lib/store/rollups";
 
@@ -12,14 +13,19 @@ export interface MatchCount {
   value: number;
   /** false: a lower bound — more than `value` events match (shown as "more than N"). */
   exact: boolean;
+  /**
+   * Free text counted only in the events since this instant (lib/query/search.ts searchWindow):
+   * `value` of them match, older ones were not searched (shown as "at least N").
+   */
+  searchedFrom?: Date;
 }
 
 /** Matches counted at most for a filtered query: about as many rows as the sampled facets read. */
 export const COUNT_CAP = 100_000;
 
-export async function matchCount(db: pg.Pool, query: EventQuery, cap = COUNT_CAP): Promise<MatchCount> {
+export async function matchCount(db: pg.Pool, query: EventQuery, cap = COUNT_CAP, window = SEARCH_WINDOW_EVENTS): Promise<MatchCount> {
   if (query.filters.length === 0 && query.q.length === 0) return { value: await countInRange(db, query.from, query.to), exact: true };
-  const q = await withSearchBlocks(db, query);
+  const q = await searchWindow(db, await withSearchBlocks(db, query), window);
   const p = new SqlParams();
   const where = whereClauses(q, p);
   const { rows } = await db.query(
@@ -27,5 +33,6 @@ export async function matchCount(db: pg.Pool, query: EventQuery, cap = COUNT_CAP
     p.values,
   );
   const n = Number(rows[0].n);
-  return n > cap ? { value: cap, exact: false } : { value: n, exact: true };
+  if (n > cap) return { value: cap, exact: false, searchedFrom: q.searchedFrom };
+  return q.searchedFrom ? { value: n, exact: false, searchedFrom: q.searchedFrom } : { value: n, exact: true };
 }
