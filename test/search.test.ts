@@ -226,7 +226,7 @@ describe("stored blocks", () => {
     expect(perBlock.rows.map((r) => r.stored)).toEqual([...Array(10).fill(100), 3, ...Array(9).fill(90), 93, 100, 100, 100, 100, 99, 100, 100, 4]);
   });
 
-  it("the sketched text is the text q searches, and every 4-gram of it is in its block's filter", async () => {
+  it("the sketched text is the text q searches, and every gram of it is in its block's filter", async () => {
     const { rows } = await pool.query(`SELECT id, search_block, coalesce(raw_json, record::text) AS text FROM events`);
     const blooms = new Map<number, Uint8Array>();
     for (const b of (await pool.query(`SELECT id, bloom FROM search_blocks`)).rows) blooms.set(b.id as number, new Uint8Array(b.bloom as Buffer));
@@ -700,9 +700,9 @@ describe("grouped blocks (bit-sliced filters) give the candidates their own filt
     }
   });
 
-  it("the probe reads a group's words, not the whole 4 MiB value", async () => {
+  it("the probe reads a group's words, not the whole 8 MiB value", async () => {
     // Each word read is one TOAST chunk: a rare term's probe reads a few per group, far below the
-    // ~2,100 chunks a group's value has.
+    // ~4,200 chunks a group's value has.
     const toastPages = async () =>
       Number((await pool.query(`SELECT coalesce(toast_blks_read, 0) + coalesce(toast_blks_hit, 0) AS n FROM pg_statio_all_tables WHERE relname = 'search_groups'`)).rows[0].n);
     const before = await toastPages();

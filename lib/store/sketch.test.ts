@@ -71,7 +71,7 @@ function ilikeContains(text: string, literal: string, loweredText = pgLower(text
   return re.test(loweredText);
 }
 
-/** Whether two bitmaps are equal (toEqual on 64 KiB arrays is slow and prints them whole). */
+/** Whether two bitmaps are equal (toEqual on 128 KiB arrays is slow and prints them whole). */
 function expectSameBits(a: Uint8Array | undefined, b: Uint8Array | undefined) {
   expect(a?.length).toBe(SKETCH_BYTES);
   expect(b?.length).toBe(SKETCH_BYTES);
@@ -296,6 +296,30 @@ describe("probePositions", () => {
   });
 });
 
+describe("8-grams", () => {
+  it("pin the combination: a block holding every 4-gram of an IP but not the IP is rejected", () => {
+    const ip = "10.0.191.142";
+    // 10.0 0.0. .0.1 0.19 | 0.19 .191 191. 91.1 1.14 | 91.1 1.14 .142: all nine 4-grams, never the IP.
+    const decoy = blockOf(['{"a":"10.0.19","b":"0.191.14","c":"91.142"}']);
+    const holder = blockOf([`{"sourceIPAddress":"${ip}"}`]);
+    const fourGrams = (t: string) => probePositions(t.slice(0, 7))!.concat(probePositions(t.slice(3, 10))!, probePositions(t.slice(5))!);
+    expect(hasAll(decoy, fourGrams(ip))).toBe(true); // what format 1 probed: a candidate
+    expect(hasAll(decoy, probePositions(ip)!)).toBe(false);
+    expect(hasAll(holder, probePositions(ip)!)).toBe(true);
+  });
+
+  it("a run of 8 or more is probed by its 8-grams, a shorter one by its 4-grams, runs split by other characters apart", () => {
+    const asSet = (ps: number[] | null) => new Set(ps);
+    expect(probePositions("abcdefg")!.length).toBe(8); // 4 4-grams
+    expect(probePositions("abcdefgh")!.length).toBe(2); // one 8-gram
+    expect(probePositions("abcdefghij")!.length).toBe(6); // three 8-grams
+    // "Grüße aus Köln": runs "Gr" (none), "e aus K" (4-grams), "ln" (none).
+    expect(asSet(probePositions("Grüße aus Köln"))).toEqual(asSet(probePositions("e aus K")));
+    expect(hasAll(blockOf(['{"note":"Grüße aus Köln"}']), probePositions("AUS KÖLN")!)).toBe(true);
+    expect(hasAll(blockOf(['{"note":"Grüße aus Köln"}']), probePositions("Grüße aus Köln")!)).toBe(true);
+  });
+});
+
 // ---- rejection ----------------------------------------------------------------------------------
 
 describe("a clearly absent term is rejected", () => {
@@ -371,7 +395,7 @@ describe("SketchBuilder and packBlocks", () => {
     expect(dense.dense).toBeDefined();
     const [small] = sketchesOf(["hello world"]);
     expect(small.sparse).toBeDefined();
-    expect(small.sparse!.length).toBe(16); // 8 grams × 2 positions
+    expect(small.sparse!.length).toBe(24); // (8 4-grams + 4 8-grams) × 2 positions
     // mergeSketch on a bitmap at an unaligned offset (the byte-by-byte path) gives the same result.
     const aligned = new Uint8Array(SKETCH_BYTES);
     const unaligned = new Uint8Array(SKETCH_BYTES + 1).subarray(1);
@@ -486,6 +510,7 @@ describe("SKETCH_FORMAT", () => {
   // fails, bump SKETCH_FORMAT and add the new fingerprint (never edit an old one).
   const FINGERPRINTS: Record<number, string> = {
     1: "0944fd3905ca9faf",
+    2: "09084aefc073819b",
   };
   it("writes exactly what its fingerprint says", () => {
     const b = new SketchBuilder();

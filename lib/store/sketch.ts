@@ -1,14 +1,19 @@
 // Search sketches: what lets free text (`q`) skip most of the table without an index per row.
 //
-// Every block of up to BLOCK_EVENTS stored events gets a Bloom filter of the 4-grams of their
-// record text (the text q matches: lib/query/sql.ts RECORD_TEXT), and each event row carries its
-// block's number. A query term's 4-grams must all be in a block's filter for any event of the block
+// Every block of up to BLOCK_EVENTS stored events gets a Bloom filter of the 4-grams and 8-grams
+// of their record text (the text q matches: lib/query/sql.ts RECORD_TEXT), and each event row carries its
+// block's number. A query term's grams must all be in a block's filter for any event of the block
 // to contain the term, so q reads only candidate blocks and rechecks them with the exact ILIKE:
 // answers stay exact, the filter only decides where to look.
 //
+// Why 8-grams too (format 2): the 4-grams of an IP address or an ID ("10.0", ".191", "91.1", …)
+// each occur in most blocks, so a block holds all of them without holding the term: a rare
+// private IP had 245 candidate blocks of 1,180 at 1M events with 4-grams alone. A term with a run
+// of 8 or more ASCII characters is probed by its 8-grams, which pin the combination.
+//
 // Why not a trigram index (pg_trgm GIN): it costs about 25× per row at ingest (bench/INDEXES.md),
 // because every row adds ~1,500 entries. A block's filter is built in the decode workers and
-// written as one 64 KiB value per 1,024 events (64 bytes per event, no index maintenance).
+// written as one 128 KiB value per 1,024 events (128 bytes per event, no index maintenance).
 //
 // Case: PostgreSQL's ILIKE compares lower() of both sides. Grams are taken over characters whose
 // lowercase is ASCII (A–Z folded; U+0130 İ and U+212A KELVIN SIGN lowercase to ASCII too); any
@@ -21,7 +26,7 @@
  * block of another format is always a candidate, so changing any of these without bumping it would
  * silently lose matches (lib/store/sketch.test.ts pins a fingerprint per format).
  */
-export const SKETCH_FORMAT = 1;
+export const SKETCH_FORMAT = 2;
 
 /**
  * Events per block: what a candidate block costs to recheck (~1.5 MB of record text, ≈ 30 ms at
@@ -29,8 +34,12 @@ export const SKETCH_FORMAT = 1;
  * (one or two chunk reads each, ≈ 8 µs apiece): 1,024 balances the two at 10M events.
  */
 export const BLOCK_EVENTS = 1024;
-const BITS_LOG2 = 19;
-/** Bits per filter: 2^19 for ~100k distinct grams per block (measured on the demo corpus) at k = 2 → ~10% false positives per gram. */
+const BITS_LOG2 = 20;
+/**
+ * Bits per filter: 2^20 for the 4-grams and 8-grams of a block at k = 2. Measured on the bench
+ * corpus: 38% of the bits set per block of 1,024 (so ~14% false positives per gram); 4-grams alone
+ * in 2^19 bits were 31%.
+ */
 const SKETCH_BITS = 1 << BITS_LOG2;
 export const SKETCH_BYTES = SKETCH_BITS / 8;
 /** A small sketch keeps bit positions until they would outweigh the bitmap. */
@@ -50,6 +59,10 @@ export interface Sketch {
 // nearly independent positions; cheap enough for the per-character loop.
 const first = (g: number) => Math.imul(g, 0x9e3779b1) >>> (32 - BITS_LOG2);
 const second = (g: number) => Math.imul(g, 0x85ebca77) >>> (32 - BITS_LOG2);
+/** An 8-gram from its two 4-gram halves (28 bits each) as 32 bits, hashed with constants of its own. */
+const long = (a: number, b: number) => Math.imul(a, 0xc2b2ae3d) ^ b;
+const first8 = (h: number) => Math.imul(h, 0x27d4eb2f) >>> (32 - BITS_LOG2);
+const second8 = (h: number) => Math.imul(h, 0x165667b1) >>> (32 - BITS_LOG2);
 
 /** The case-folded 7-bit code of a character, or -1 when its lowercase is not ASCII. */
 function fold(c: number): number {
@@ -61,19 +74,27 @@ function fold(c: number): number {
 
 const FOLD = Int8Array.from({ length: 0x80 }, (_, c) => fold(c));
 
-/** Calls `each` with every 4-gram of `text` (possibly repeated). */
-function grams(text: string, each: (g: number) => void) {
+/**
+ * The runs of consecutive characters whose lowercase is ASCII in `text`, each as the 4-grams
+ * ending at each of its characters from the fourth on (a run shorter than 4 has none).
+ */
+function runs(text: string): number[][] {
+  const out: number[][] = [];
+  let cur: number[] = [];
   let g = 0;
   let run = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = fold(text.charCodeAt(i));
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? fold(text.charCodeAt(i)) : -1;
     if (c < 0) {
+      if (cur.length) out.push(cur);
+      cur = [];
       run = 0;
       continue;
     }
     g = ((g << 7) | c) & 0xfffffff;
-    if (++run >= 4) each(g);
+    if (++run >= 4) cur.push(g);
   }
+  return out;
 }
 
 /** Builds the sketches of a run of events, one per BLOCK_EVENTS of them, in order. */
@@ -81,6 +102,8 @@ export class SketchBuilder {
   /** `blockEvents` smaller than BLOCK_EVENTS: tests that need many blocks from few events. */
   constructor(private readonly blockEvents = BLOCK_EVENTS) {}
   private readonly done: Sketch[] = [];
+  /** The last four 4-grams, by character index mod 4: an 8-gram is the one 4 back and the current one. */
+  private readonly ring = new Int32Array(4);
   private rows = 0;
   private dense: Uint8Array | null = null;
   private sparse = new Uint32Array(1024);
@@ -92,6 +115,7 @@ export class SketchBuilder {
     this.rows++;
     // The hot loop of the sketches (every character of every record): grams() inlined, no
     // allocation per gram.
+    const ring = this.ring;
     let g = 0;
     let run = 0;
     for (let i = 0; i < text.length; i++) {
@@ -103,14 +127,21 @@ export class SketchBuilder {
       }
       g = ((g << 7) | c) & 0xfffffff;
       if (++run < 4) continue;
-      const a = first(g);
-      const b = second(g);
-      const dense = this.dense;
-      if (dense) {
-        dense[a >>> 3] |= 1 << (a & 7);
-        dense[b >>> 3] |= 1 << (b & 7);
-      } else this.push(a, b);
+      this.set(first(g), second(g));
+      if (run >= 8) {
+        const h = long(ring[i & 3], g);
+        this.set(first8(h), second8(h));
+      }
+      ring[i & 3] = g;
     }
+  }
+
+  private set(a: number, b: number) {
+    const dense = this.dense;
+    if (dense) {
+      dense[a >>> 3] |= 1 << (a & 7);
+      dense[b >>> 3] |= 1 << (b & 7);
+    } else this.push(a, b);
   }
 
   private push(a: number, b: number) {
@@ -165,7 +196,7 @@ const owned = new WeakSet<Uint8Array>();
 
 /**
  * Appends a sketch to a batch's list, ORed into the last one while their rows fit one block: a
- * batch of 2,000 small objects then holds a bitmap per block, not a sketch per object (up to 64 KiB
+ * batch of 2,000 small objects then holds a bitmap per block, not a sketch per object (up to 128 KiB
  * each), so its memory follows its rows.
  */
 export function appendSketch(list: Sketch[], s: Sketch) {
@@ -223,15 +254,26 @@ export function packBlocks(sketches: Sketch[], blockEvents = BLOCK_EVENTS): { fi
  * `max` grams, spread over the term: more would add little selectivity and only lengthen the probe.
  */
 export function probePositions(literal: string, max = 16): number[] | null {
-  const gs: number[] = [];
-  for (const part of literal.split("*")) grams(part, (g) => gs.push(g));
-  if (gs.length === 0) return null;
-  const unique = [...new Set(gs)];
+  // Each gram as its two positions: a run of 8 or more characters by its 8-grams (they imply its
+  // 4-grams), a shorter one by its 4-grams.
+  const pairs = new Map<string, [number, number]>();
+  for (const part of literal.split("*")) {
+    for (const gs of runs(part)) {
+      if (gs.length >= 5) {
+        for (let j = 4; j < gs.length; j++) {
+          const h = long(gs[j - 4], gs[j]);
+          pairs.set(`8:${h}`, [first8(h), second8(h)]);
+        }
+      } else for (const g of gs) pairs.set(`4:${g}`, [first(g), second(g)]);
+    }
+  }
+  if (pairs.size === 0) return null;
+  const unique = [...pairs.values()];
   const step = Math.max(1, unique.length / max);
   const out = new Set<number>();
   for (let i = 0; i < unique.length && out.size < 2 * max; i += step) {
-    const g = unique[Math.floor(i)];
-    out.add(first(g)).add(second(g));
+    const [a, b] = unique[Math.floor(i)];
+    out.add(a).add(b);
   }
   return [...out];
 }

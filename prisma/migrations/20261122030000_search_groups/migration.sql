@@ -11,7 +11,7 @@ CREATE TABLE "search_groups" (
     CONSTRAINT "search_groups_pkey" PRIMARY KEY ("id")
 );
 
--- 4 MiB per group, read 8 bytes at a time: uncompressed and out of line, so substring() fetches
+-- 8 MiB per group (a word per filter bit), read 8 bytes at a time: uncompressed and out of line, so substring() fetches
 -- one TOAST chunk (as for search_blocks.bloom).
 ALTER TABLE "search_groups" ALTER COLUMN "bits" SET STORAGE EXTERNAL;
 
