@@ -15,6 +15,7 @@ import { parseEventQuery, type EventQuery } from "../lib/query/params";
 import { searchWindow, withSearchBlocks } from "../lib/query/search";
 import { qLiteral } from "../lib/query/sql";
 import { migrate } from "../lib/store/migrate";
+import { resketchBlocks } from "../lib/store/resketch";
 import { groupSearchBlocks } from "../lib/store/search-groups";
 import { hasAll, probePositions, SketchBuilder } from "../lib/store/sketch";
 import { createTestDatabase, type TestDatabase } from "./helpers/pg";
@@ -718,5 +719,49 @@ describe("grouped blocks (bit-sliced filters) give the candidates their own filt
     const pages = (await toastPages()) - before;
     expect(pages).toBeGreaterThan(0);
     expect(pages).toBeLessThan(6 * 32);
+  });
+});
+
+// Last: it rewrites the groups of the test above.
+describe("filters of an older format are rebuilt from the stored text", () => {
+  it("an old group is dissolved, its blocks rebuilt to the same candidates, then grouped again", async () => {
+    const terms = ["q=zq-rare-marker-7731", "q=istanbul-gate-9", `q=${GENERATED[1234].requestID as string}`, `q=${GENERATED[2999].sourceIPAddress as string}`, "q=AssumeRole"];
+    const probeAll = async () => {
+      const p = new pg.Pool({ connectionString: tdb.url, max: 2 });
+      p.on("error", () => {});
+      try {
+        const out: Record<string, number[] | null> = {};
+        for (const qs of terms) out[qs] = (await withSearchBlocks(p, parse(qs), 1)).searchBlocks ?? null;
+        return out;
+      } finally {
+        await p.end();
+      }
+    };
+    const expected = await probeAll();
+    // As an older release would have left them: one group and its blocks in format 1.
+    const old = (await pool.query(`SELECT id, blocks FROM search_groups ORDER BY id LIMIT 1`)).rows[0] as { id: number; blocks: number[] };
+    await pool.query(`UPDATE search_groups SET format = 1 WHERE id = $1`, [old.id]);
+    await pool.query(`UPDATE search_blocks SET format = 1 WHERE group_id = $1`, [old.id]);
+    const damaged = await probeAll();
+    for (const qs of terms.slice(0, 4)) expect(damaged[qs], qs).toEqual(expect.arrayContaining(old.blocks));
+
+    const messages: string[] = [];
+    expect(await resketchBlocks(pool, { log: (m) => messages.push(m) })).toBe(old.blocks.length);
+    expect(messages.join("\n")).toMatch(/rebuilding 8 search filters/);
+    expect(await resketchBlocks(pool)).toBe(0);
+    const state = (
+      await pool.query(
+        `SELECT (SELECT count(*)::int FROM search_groups WHERE id = $1) AS group_left,
+                count(*) FILTER (WHERE format <> 2)::int AS old, count(*) FILTER (WHERE group_id IS NULL AND bloom IS NOT NULL)::int AS open
+           FROM search_blocks`,
+        [old.id],
+      )
+    ).rows[0];
+    expect(state).toEqual({ group_left: 0, old: 0, open: old.blocks.length });
+    expect(await probeAll()).toEqual(expected);
+
+    // And the rebuilt blocks group again, still with the same candidates.
+    expect(await groupSearchBlocks(pool, { groupBlocks: 8 })).toBe(1);
+    expect(await probeAll()).toEqual(expected);
   });
 });

@@ -4,6 +4,7 @@
 import type { Db } from "../store/db";
 import { createDecodePool, inlineDecoder, type DecodePool } from "./decode-pool";
 import { emptyBatch, Loader, type Batch } from "./loader";
+import { resketchBlocks } from "../store/resketch";
 import { groupSearchBlocks } from "../store/search-groups";
 import { appendRows } from "./normalize";
 import { newProgress, silentRenderer, type ProgressRenderer, type ProgressState } from "./progress";
@@ -192,6 +193,8 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
   } finally {
     await grouping;
     if (!fatal) {
+      // Filters of an older release rebuilt once (then grouped with the rest).
+      await resketchBlocks(db.pool, { signal, log }).catch((err: Error) => log(`search filters not rebuilt: ${err.message} (searches still read those blocks)`));
       groupBlocks();
       await grouping;
     }
