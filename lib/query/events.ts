@@ -2,6 +2,7 @@
 // (not OFFSET) paging keeps page 500 as fast as page 1 and stable while new events arrive.
 import type pg from "pg";
 import { FIELDS, type FieldDef } from "../fields";
+import { queryWithSettings } from "../store/settings";
 import { ParamError, type EventQuery } from "./params";
 import { LIST_MAX_SHARE, withSearchBlocks } from "./search";
 import { orderSql, SqlParams, whereClauses } from "./sql";
@@ -86,20 +87,8 @@ export interface EventPage {
  * the page's last match. For free text alone it cannot know that a term is common (it estimates
  * an ILIKE to match almost nothing) and otherwise scans and sorts the whole table for the page.
  */
-async function walkingTime(db: pg.Pool, sql: string, values: unknown[]): Promise<pg.QueryResult> {
-  const c = await db.connect();
-  try {
-    await c.query("BEGIN READ ONLY");
-    await c.query("SET LOCAL enable_sort = off");
-    const r = await c.query(sql, values);
-    await c.query("COMMIT");
-    return r;
-  } catch (err) {
-    await c.query("ROLLBACK").catch(() => {});
-    throw err;
-  } finally {
-    c.release();
-  }
+function walkingTime(db: pg.Pool, sql: string, values: unknown[]): Promise<pg.QueryResult> {
+  return queryWithSettings(db, { enable_sort: "off" }, sql, values);
 }
 
 /** The SQL of one page of `q` (its searchBlocks as they are), plus the rows with ids `also`. */

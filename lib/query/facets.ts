@@ -17,6 +17,7 @@
 // MAX_ROLLUP_ROWS rollup rows.
 import type pg from "pg";
 import { FACET_FIELDS, FIELD_BY_KEY, type FieldDef } from "../fields";
+import { queryWithSettings } from "../store/settings";
 import { DAY_MS, edgesSql, HOUR_MS, type Interval, intervalsSql, isRolledUp, type LevelSplit, splitLevels, unpivotSql } from "../store/rollups";
 import { type EventQuery } from "./params";
 import { searchWindow, withSearchBlocks } from "./search";
@@ -153,23 +154,6 @@ async function rollupRowsRead(db: pg.Pool, split: LevelSplit): Promise<number> {
  */
 const ROLLUP_WORK_MEM = "64MB";
 
-/** Runs `run` on one connection in a transaction whose work_mem is `mem`. */
-async function withWorkMem(db: pg.Pool, mem: string, run: (c: pg.PoolClient) => Promise<pg.QueryResult>): Promise<pg.QueryResult["rows"]> {
-  const c = await db.connect();
-  try {
-    await c.query("BEGIN");
-    await c.query(`SET LOCAL work_mem = '${mem}'`);
-    const { rows } = await run(c);
-    await c.query("COMMIT");
-    return rows;
-  } catch (err) {
-    await c.query("ROLLBACK").catch(() => {});
-    throw err;
-  } finally {
-    c.release();
-  }
-}
-
 /**
  * Exact counts without filters: the rollups' whole days and hours plus the events at the range's
  * edges. Missing values are not stored; each event in the range has exactly one value per text
@@ -214,7 +198,7 @@ async function countFromRollups(db: pg.Pool, split: LevelSplit, fields: FieldDef
         WHERE k.f = ANY(${p(nullable)}::text[]) AND missing.n > 0
        ORDER BY n DESC, v NULLS LAST LIMIT ${p(opts.limit)}
      ) AS top`;
-  const rows = await withWorkMem(db, ROLLUP_WORK_MEM, (c) => c.query(sql, values));
+  const { rows } = await queryWithSettings(db, { work_mem: ROLLUP_WORK_MEM }, sql, values);
   const byField = new Map<string, FacetValue[]>(fields.map((f) => [f.key, []]));
   for (const r of rows) byField.get(r.f as string)?.push({ value: (r.v as string | null) ?? null, count: Number(r.n) });
   return fields.map((f) => ({ field: f.key, values: byField.get(f.key) ?? [], sampled: false }));
