@@ -4,6 +4,9 @@
 import { defineConfig } from "@playwright/test";
 
 const port = Number(process.env.E2E_PORT ?? 3217);
+/** A second server on the same database whose free-text counts search only the newest 10 events (e2e/window.spec.ts). */
+export const WINDOW_PORT = port + 1;
+const serverEnv = { DATABASE_URL: process.env.E2E_DATABASE_URL ?? "", NEXT_TELEMETRY_DISABLED: "1" };
 
 export default defineConfig({
   testDir: "e2e",
@@ -28,11 +31,20 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${port}`,
-    url: `http://127.0.0.1:${port}/api/sync`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    env: { DATABASE_URL: process.env.E2E_DATABASE_URL ?? "", NEXT_TELEMETRY_DISABLED: "1" },
-  },
+  webServer: [
+    {
+      command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${port}`,
+      url: `http://127.0.0.1:${port}/api/sync`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      env: serverEnv,
+    },
+    {
+      command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${WINDOW_PORT}`,
+      url: `http://127.0.0.1:${WINDOW_PORT}/api/sync`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      env: { ...serverEnv, TRAILSCOPE_SEARCH_WINDOW_EVENTS: "10" },
+    },
+  ],
 });

@@ -105,6 +105,27 @@ describe("crash safety", () => {
     }
   });
 
+  it("a sync in a pool of two connections (one holds the sync lock) still commits, groups and finishes", async () => {
+    const t = await freshDb("ts_small_pool");
+    const db = openDb(t.url, { max: 2 });
+    try {
+      const s = await runSync(db, parseSource(dir), { ...quiet, batchRows: 2000 });
+      expect(s.ok).toBe(true);
+      expect(s.eventsNew).toBe(total);
+    } finally {
+      await db.close();
+    }
+    const fp = await fingerprint(t.url);
+    expect(fp.events_md5).toEqual(reference.events_md5);
+    expect(fp.search_broken).toBe(0);
+    const check = openDb(t.url, { max: 1 });
+    try {
+      expect((await check.pool.query(`SELECT count(*)::int AS n FROM search_blocks WHERE group_id IS NULL`)).rows[0].n).toBeLessThan(4);
+    } finally {
+      await check.close();
+    }
+  }, 60_000);
+
   it("two syncs of the same source at once take turns and store everything once", async () => {
     const t = await freshDb("ts_twice");
     const a = openDb(t.url);

@@ -71,11 +71,7 @@ beforeAll(async () => {
     rollups.push(n.rollup);
   }
   const loader = new Loader(pool);
-  try {
-    expect(await loader.commit({ rows: { lines, ids, rollups, sketches: [] }, objects: [], cursors: [] })).toBe(N);
-  } finally {
-    loader.close();
-  }
+  expect(await loader.commit({ rows: { lines, ids, rollups, sketches: [] }, objects: [], cursors: [] })).toBe(N);
   await pool.query("ANALYZE events");
 });
 

@@ -372,12 +372,8 @@ beforeAll(async () => {
     rollups.push(n.rollup);
   }
   const loader = new Loader(pool, () => {}, { blockEvents: 7 });
-  try {
-    const inserted = await loader.commit({ rows: { lines, ids, rollups, sketches: sketch.finish() }, objects: [], cursors: [] });
-    expect(inserted).toBe(RECORDS.length);
-  } finally {
-    loader.close();
-  }
+  const inserted = await loader.commit({ rows: { lines, ids, rollups, sketches: sketch.finish() }, objects: [], cursors: [] });
+  expect(inserted).toBe(RECORDS.length);
 });
 
 afterAll(async () => {

@@ -164,7 +164,6 @@ describe("rollups stay exact under ingest", () => {
       }
       await other.query("COMMIT");
       expect(await ours).toBe(records.length - theirs.ids.length);
-      loader.close();
       expect((await db.pool.query(`SELECT count(*)::int AS n FROM events`)).rows[0].n).toBe(records.length);
       await expectExact(db);
     } finally {

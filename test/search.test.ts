@@ -125,33 +125,29 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: tdb.url, max: 4 });
   pool.on("error", () => {}); // a connection closed by afterAll's DROP DATABASE
   const loader = new Loader(pool, () => {}, { blockEvents: BLOCK });
-  try {
-    for (const c of COMMITS) {
-      const rows: EventRows = { lines: [], ids: [], rollups: [], sketches: [] };
-      const builder = c.sketch === "builder100" ? new SketchBuilder(BLOCK) : c.sketch === "builder30" ? new SketchBuilder(30) : null;
-      for (const r of c.records) {
-        const n = normalizeRecord(r, {});
-        if (!n.ok) throw new Error(`record ${String(r.eventID)} rejected: ${n.reason}`);
-        rows.lines.push(n.line);
-        rows.ids.push(n.id);
-        rows.rollups.push(n.rollup);
-        builder?.add(n.text);
-        if (c.sketch === "perEvent") {
-          const one = new SketchBuilder();
-          one.add(n.text);
-          rows.sketches.push(...one.finish());
-        }
-        if (!TEXT.has(n.id)) {
-          TEXT.set(n.id, n.text);
-          LOWER.set(n.id, pgLower(n.text));
-        }
+  for (const c of COMMITS) {
+    const rows: EventRows = { lines: [], ids: [], rollups: [], sketches: [] };
+    const builder = c.sketch === "builder100" ? new SketchBuilder(BLOCK) : c.sketch === "builder30" ? new SketchBuilder(30) : null;
+    for (const r of c.records) {
+      const n = normalizeRecord(r, {});
+      if (!n.ok) throw new Error(`record ${String(r.eventID)} rejected: ${n.reason}`);
+      rows.lines.push(n.line);
+      rows.ids.push(n.id);
+      rows.rollups.push(n.rollup);
+      builder?.add(n.text);
+      if (c.sketch === "perEvent") {
+        const one = new SketchBuilder();
+        one.add(n.text);
+        rows.sketches.push(...one.finish());
       }
-      if (builder) rows.sketches = builder.finish();
-      const inserted = await loader.commit({ rows, objects: [], cursors: [] });
-      expect(inserted).toBe(c.sketch === "perEvent" ? c.records.length - 1 : c.records.length);
+      if (!TEXT.has(n.id)) {
+        TEXT.set(n.id, n.text);
+        LOWER.set(n.id, pgLower(n.text));
+      }
     }
-  } finally {
-    loader.close();
+    if (builder) rows.sketches = builder.finish();
+    const inserted = await loader.commit({ rows, objects: [], cursors: [] });
+    expect(inserted).toBe(c.sketch === "perEvent" ? c.records.length - 1 : c.records.length);
   }
   const { rows } = await pool.query(`SELECT id, search_block FROM events`);
   for (const r of rows) BLOCK_OF.set(r.id as string, r.search_block as number | null);
@@ -592,12 +588,7 @@ describe("probes are reused until a block is added", () => {
     if (!n.ok) throw new Error(n.reason);
     const sketch = new SketchBuilder();
     sketch.add(n.text);
-    const loader = new Loader(pool);
-    try {
-      await loader.commit({ rows: { lines: [n.line], ids: [n.id], rollups: [n.rollup], sketches: sketch.finish() }, objects: [], cursors: [] });
-    } finally {
-      loader.close();
-    }
+    await new Loader(pool).commit({ rows: { lines: [n.line], ids: [n.id], rollups: [n.rollup], sketches: sketch.finish() }, objects: [], cursors: [] });
     const again = await withSearchBlocks(spy, q);
     expect(probesRun).toHaveLength(2);
     expect(again.searchBlocks).toHaveLength(1);

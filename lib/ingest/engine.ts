@@ -208,7 +208,6 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     }
     clearInterval(heartbeat);
     renderer.done();
-    loader.close();
     await pool.close();
   }
 

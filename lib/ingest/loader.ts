@@ -197,10 +197,16 @@ function copyInto(client: pg.PoolClient, sql: string, lines: string[]): Promise<
 
 const ignore = () => {};
 
-/** One connection of the loader; staging is created on it only when a batch needs it. */
+/** Pool clients whose session already has the staging table (temp tables live as long as the session). */
+const staged = new WeakSet<pg.ClientBase>();
+
+/**
+ * The connection of one commit, taken from the pool for it and given back after: a loader that
+ * kept idle connections between commits starved a small pool (2 connections, one holding the
+ * sync lock: the second commit in flight, or the grouping after it, waited forever).
+ */
 class Connection {
   private client: pg.PoolClient | null = null;
-  private staged = false;
 
   constructor(private readonly pool: pg.Pool) {}
 
@@ -209,19 +215,18 @@ class Connection {
     const c = await this.pool.connect();
     c.on("error", ignore); // surfaced through the failing query instead
     this.client = c;
-    this.staged = false;
     return c;
   }
 
   async stage(c: pg.PoolClient) {
-    if (this.staged) return;
+    if (staged.has(c)) return;
     // Without indexes or WAL; emptied at every commit.
     await c.query(`CREATE TEMP TABLE IF NOT EXISTS events_stage (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
-    this.staged = true;
+    staged.add(c);
   }
 
   drop(broken: boolean) {
-    // Off again: the pool hands the same client to the next Connection.
+    // Off again: the pool hands the same client to others.
     this.client?.off("error", ignore);
     this.client?.release(broken ? new Error("discarded after error") : undefined);
     this.client = null;
@@ -231,8 +236,6 @@ class Connection {
 const UNIQUE_VIOLATION = "23505";
 
 export class Loader {
-  private readonly idle: Connection[] = [];
-
   constructor(
     private readonly pool: pg.Pool,
     private readonly log: (m: string) => void = () => {},
@@ -246,10 +249,10 @@ export class Loader {
     const rows = uniqueRows(batch.rows, this.opts.blockEvents);
     let direct = true;
     for (let attempt = 0; ; attempt++) {
-      const conn = this.idle.pop() ?? new Connection(this.pool);
+      const conn = new Connection(this.pool);
       try {
         const inserted = await this.commitOnce(conn, rows, batch, direct);
-        this.idle.push(conn);
+        conn.drop(false);
         return inserted;
       } catch (err) {
         conn.drop(isTransient(err));
@@ -337,7 +340,4 @@ export class Loader {
     );
   }
 
-  close() {
-    for (const c of this.idle.splice(0)) c.drop(false);
-  }
 }
