@@ -5,6 +5,8 @@
 import type pg from "pg";
 import { GROUP_BLOCKS, SKETCH_FORMAT, transposeGroup } from "./sketch";
 
+const ignore = () => {};
+
 /** One grouping at a time, across processes: a second caller finds the lock taken and leaves. */
 const LOCK = "trailscope-search-groups";
 
@@ -19,6 +21,9 @@ export async function groupSearchBlocks(pool: pg.Pool, opts: { groupBlocks?: num
   let made = 0;
   while (!opts.signal?.aborted) {
     const c = await pool.connect();
+    // A checked-out client has no pool listener: a server restart between two queries would
+    // otherwise be an unhandled 'error' event. The failing query reports it.
+    c.on("error", ignore);
     let release: Error | boolean = false;
     try {
       await c.query("BEGIN");
@@ -50,6 +55,7 @@ export async function groupSearchBlocks(pool: pg.Pool, opts: { groupBlocks?: num
       release = err as Error;
       throw err;
     } finally {
+      c.off("error", ignore);
       c.release(release);
     }
   }

@@ -1,6 +1,8 @@
 // Queries that need planner or memory settings of their own, without changing the pool's.
 import type pg from "pg";
 
+const ignore = () => {};
+
 /**
  * Runs one query in a read-only transaction with planner or memory settings of its own
  * (`SET LOCAL`, so they end with it): a first page that must walk an index, a sum that needs more
@@ -8,6 +10,8 @@ import type pg from "pg";
  */
 export async function queryWithSettings(db: pg.Pool, settings: Record<string, string>, sql: string, values: unknown[]): Promise<pg.QueryResult> {
   const c = await db.connect();
+  // Checked out, a client has no pool listener: a lost server would be an unhandled 'error'.
+  c.on("error", ignore);
   try {
     await c.query("BEGIN READ ONLY");
     for (const [name, value] of Object.entries(settings)) await c.query(`SET LOCAL ${name} = '${value}'`);
@@ -18,6 +22,7 @@ export async function queryWithSettings(db: pg.Pool, settings: Record<string, st
     await c.query("ROLLBACK").catch(() => {});
     throw err;
   } finally {
+    c.off("error", ignore);
     c.release();
   }
 }
