@@ -13,8 +13,9 @@ import { BLOCK_EVENTS, mergeSketch, SKETCH_BYTES, SKETCH_FORMAT, SketchBuilder }
 const ROUND = 32;
 
 export async function resketchBlocks(pool: pg.Pool, opts: { signal?: AbortSignal; log?: (m: string) => void } = {}): Promise<number> {
-  // Groups of another format are dissolved first (one statement: a block is never without both a
-  // group and its own format's "always a candidate"); their blocks are rebuilt below.
+  // Groups of another format are dissolved first, in one statement, so a block is never left
+  // without a group while a probe could still skip it: its own old format keeps it a candidate
+  // until it is rebuilt below.
   await pool.query(
     `WITH old AS (DELETE FROM search_groups WHERE format <> $1 RETURNING blocks)
      UPDATE search_blocks SET group_id = NULL WHERE id IN (SELECT unnest(blocks) FROM old)`,
