@@ -4,6 +4,7 @@
 import type { Db } from "../store/db";
 import { createDecodePool, inlineDecoder, type DecodePool } from "./decode-pool";
 import { emptyBatch, Loader, type Batch } from "./loader";
+import { checkOut, giveBack } from "../store/checkout";
 import { resketchBlocks } from "../store/resketch";
 import { groupSearchBlocks } from "../store/search-groups";
 import { appendRows } from "./normalize";
@@ -54,8 +55,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
   let unreadable = 0;
 
   // One sync per source at a time, across processes. A second one waits, then finds the work done.
-  const lockClient = await db.pool.connect();
-  lockClient.on("error", () => {});
+  const lockClient = await checkOut(db.pool);
   const lockKey = `trailscope-sync:${plugin.id}`;
   const got = await lockClient.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [lockKey]);
   if (!got.rows[0].ok) {
@@ -235,7 +235,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     progress: `${progress.done} units`,
   });
   await lockClient.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [lockKey]).catch(() => {});
-  lockClient.release();
+  giveBack(lockClient);
   return summary;
 }
 

@@ -13,6 +13,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { COPY_COLUMNS, noRows, type EventRows } from "./normalize";
 import type { ObjectKind, ObjectStatus } from "./decode";
 import { addEntriesToRollups } from "../store/rollups";
+import { checkOut, giveBack } from "../store/checkout";
 import { packBlocks, SKETCH_FORMAT } from "../store/sketch";
 
 export interface ObjectRecord {
@@ -195,8 +196,6 @@ function copyInto(client: pg.PoolClient, sql: string, lines: string[]): Promise<
   });
 }
 
-const ignore = () => {};
-
 /** Pool clients whose session already has the staging table (temp tables live as long as the session). */
 const staged = new WeakSet<pg.ClientBase>();
 
@@ -212,8 +211,7 @@ class Connection {
 
   async get(): Promise<pg.PoolClient> {
     if (this.client) return this.client;
-    const c = await this.pool.connect();
-    c.on("error", ignore); // surfaced through the failing query instead
+    const c = await checkOut(this.pool);
     this.client = c;
     return c;
   }
@@ -226,9 +224,7 @@ class Connection {
   }
 
   drop(broken: boolean) {
-    // Off again: the pool hands the same client to others.
-    this.client?.off("error", ignore);
-    this.client?.release(broken ? new Error("discarded after error") : undefined);
+    if (this.client) giveBack(this.client, broken ? new Error("discarded after error") : undefined);
     this.client = null;
   }
 }

@@ -181,7 +181,7 @@ async function countFromRollups(db: pg.Pool, split: LevelSplit, fields: FieldDef
     total AS MATERIALIZED (
       SELECT (SELECT coalesce(sum(events), 0) FROM event_minutes WHERE ${minuteWhere}) + (SELECT count(*) FROM edge) AS n
     )
-    SELECT k.f, top.v, top.n FROM ${fields.length === 1 ? `(SELECT ${p(fields[0].key)}::text AS f) AS k` : `unnest(${p(fields.map((f) => f.key))}::text[]) AS k(f)`}
+    SELECT k.f, top.v, top.n FROM unnest(${p(fields.map((f) => f.key))}::text[]) AS k(f)
      CROSS JOIN LATERAL (
        WITH agg AS (
          SELECT v, sum(n)::bigint AS n FROM (

@@ -3,9 +3,8 @@
 // filters are dropped. Each group is one transaction, so a crash leaves every block either in a
 // group or with its own filter; the probe reads both kinds. Runs after a sync's commits.
 import type pg from "pg";
+import { checkOut, giveBack } from "./checkout";
 import { GROUP_BLOCKS, SKETCH_FORMAT, transposeGroup } from "./sketch";
-
-const ignore = () => {};
 
 /** One grouping at a time, across processes: a second caller finds the lock taken and leaves. */
 const LOCK = "trailscope-search-groups";
@@ -20,10 +19,7 @@ export async function groupSearchBlocks(pool: pg.Pool, opts: { groupBlocks?: num
   if (!(size >= 1 && size <= GROUP_BLOCKS)) throw new Error(`groupBlocks: 1..${GROUP_BLOCKS}`);
   let made = 0;
   while (!opts.signal?.aborted) {
-    const c = await pool.connect();
-    // A checked-out client has no pool listener: a server restart between two queries would
-    // otherwise be an unhandled 'error' event. The failing query reports it.
-    c.on("error", ignore);
+    const c = await checkOut(pool);
     let release: Error | boolean = false;
     try {
       await c.query("BEGIN");
@@ -55,8 +51,7 @@ export async function groupSearchBlocks(pool: pg.Pool, opts: { groupBlocks?: num
       release = err as Error;
       throw err;
     } finally {
-      c.off("error", ignore);
-      c.release(release);
+      giveBack(c, release);
     }
   }
   return made;

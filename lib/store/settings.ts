@@ -1,7 +1,6 @@
 // Queries that need planner or memory settings of their own, without changing the pool's.
 import type pg from "pg";
-
-const ignore = () => {};
+import { checkOut, giveBack } from "./checkout";
 
 /**
  * Runs one query in a read-only transaction with planner or memory settings of its own
@@ -9,9 +8,7 @@ const ignore = () => {};
  * work_mem than the server's default. Setting names and values are code constants, not input.
  */
 export async function queryWithSettings(db: pg.Pool, settings: Record<string, string>, sql: string, values: unknown[]): Promise<pg.QueryResult> {
-  const c = await db.connect();
-  // Checked out, a client has no pool listener: a lost server would be an unhandled 'error'.
-  c.on("error", ignore);
+  const c = await checkOut(db);
   try {
     await c.query("BEGIN READ ONLY");
     for (const [name, value] of Object.entries(settings)) await c.query(`SET LOCAL ${name} = '${value}'`);
@@ -22,7 +19,6 @@ export async function queryWithSettings(db: pg.Pool, settings: Record<string, st
     await c.query("ROLLBACK").catch(() => {});
     throw err;
   } finally {
-    c.off("error", ignore);
-    c.release();
+    giveBack(c);
   }
 }
