@@ -8,6 +8,7 @@ import { checkOut, giveBack } from "./checkout";
  * work_mem than the server's default. Setting names and values are code constants, not input.
  */
 export async function queryWithSettings(db: pg.Pool, settings: Record<string, string>, sql: string, values: unknown[]): Promise<pg.QueryResult> {
+  if (Object.keys(settings).length === 0) return db.query(sql, values);
   const c = await checkOut(db);
   try {
     await c.query("BEGIN READ ONLY");

@@ -5,7 +5,8 @@
 // counted in the newest of them only, and says from when ("at least N").
 import type pg from "pg";
 import type { EventQuery } from "../../../lib/query/params";
-import { SEARCH_WINDOW_EVENTS, searchWindow, withSearchBlocks } from "../../../lib/query/search";
+import { SEARCH_WINDOW_EVENTS, searchWindow, windowSettings, withSearchBlocks } from "../../../lib/query/search";
+import { queryWithSettings } from "../../../lib/store/settings";
 import { SqlParams, whereClauses } from "../../../lib/query/sql";
 import { countInRange } from "../../../lib/store/rollups";
 
@@ -28,7 +29,9 @@ export async function matchCount(db: pg.Pool, query: EventQuery, cap = COUNT_CAP
   const q = await searchWindow(db, await withSearchBlocks(db, query), window);
   const p = new SqlParams();
   const where = whereClauses(q, p);
-  const { rows } = await db.query(
+  const { rows } = await queryWithSettings(
+    db,
+    windowSettings(q),
     `SELECT count(*)::bigint AS n FROM (SELECT 1 FROM events WHERE ${where.join(" AND ")} LIMIT ${p.add(cap + 1)}) AS m`,
     p.values,
   );
