@@ -31,7 +31,7 @@ const INTENTIONAL_EXTRAS: { kind: keyof Catalog; key: string; reason: string }[]
   },
   {
     kind: "functions",
-    key: "search_group_hits(bits bytea, positions integer[], lengths integer[])",
+    key: "search_group_slots(bits bytea, word integer, positions integer[], lengths integer[])",
     reason: "the free-text probe of bit-sliced search groups (lib/query/search.ts): a PL/pgSQL loop that stops at the first all-zero word; Prisma has no functions",
   },
 ];

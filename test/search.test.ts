@@ -17,7 +17,7 @@ import { qLiteral } from "../lib/query/sql";
 import { migrate } from "../lib/store/migrate";
 import { resketchBlocks } from "../lib/store/resketch";
 import { groupSearchBlocks } from "../lib/store/search-groups";
-import { hasAll, probePositions, SketchBuilder } from "../lib/store/sketch";
+import { BLOCK_EVENTS, hasAll, probePositions, SKETCH_FORMAT, SketchBuilder } from "../lib/store/sketch";
 import { createTestDatabase, type TestDatabase } from "./helpers/pg";
 import { readAll } from "./helpers/stream";
 import { matchCount } from "../app/events/_data/count";
@@ -692,9 +692,9 @@ describe("grouped blocks (bit-sliced filters) give the candidates their own filt
     }
   });
 
-  it("the probe reads a group's words, not the whole 8 MiB value", async () => {
+  it("the probe reads a group's words, not the whole 32 MiB value", async () => {
     // Each word read is one TOAST chunk: a rare term's probe reads a few per group, far below the
-    // ~4,200 chunks a group's value has. Counted by this backend's own transaction counters, so no
+    // ~16,800 chunks a group's value has. Counted by this backend's own transaction counters, so no
     // other connection's reads (or their statistics arriving late) are in the figure.
     const c = await pool.connect();
     try {
@@ -747,9 +747,9 @@ describe("filters of an older format are rebuilt from the stored text", () => {
     const state = (
       await pool.query(
         `SELECT (SELECT count(*)::int FROM search_groups WHERE id = $1) AS group_left,
-                count(*) FILTER (WHERE format <> 2)::int AS old, count(*) FILTER (WHERE group_id IS NULL AND bloom IS NOT NULL)::int AS open
+                count(*) FILTER (WHERE format <> $2)::int AS old, count(*) FILTER (WHERE group_id IS NULL AND bloom IS NOT NULL)::int AS open
            FROM search_blocks`,
-        [old.id],
+        [old.id, SKETCH_FORMAT],
       )
     ).rows[0];
     expect(state).toEqual({ group_left: 0, old: 0, open: old.blocks.length });
@@ -758,5 +758,77 @@ describe("filters of an older format are rebuilt from the stored text", () => {
     // And the rebuilt blocks group again, still with the same candidates.
     expect(await groupSearchBlocks(pool, { groupBlocks: 8 })).toBe(1);
     expect(await probeAll()).toEqual(expected);
+  });
+
+  it("a block of more events than a block now holds is split in time order; a query probed before the split still finds the moved events", async () => {
+    // Four blocks of 100 merged into one block of 400 in an older format, as format 2 (1,024 a
+    // block) left them; BLOCK_EVENTS is now smaller.
+    expect(BLOCK_EVENTS).toBeLessThan(400);
+    const first = (await pool.query(`SELECT id FROM search_blocks WHERE events = ${BLOCK} ORDER BY id`)).rows.map((r) => r.id as number);
+    const at = Math.min(first.indexOf(BLOCK_OF.get(id(S.rare))!), first.length - 4);
+    expect(at).toBeGreaterThanOrEqual(0);
+    const merged = first.slice(at, at + 4);
+    const [keep, ...gone] = merged;
+    await pool.query(`UPDATE events SET search_block = $1 WHERE search_block = ANY($2::int[])`, [keep, gone]);
+    await pool.query(`DELETE FROM search_blocks WHERE id = ANY($1::int[])`, [gone]);
+    await pool.query(
+      `UPDATE search_groups SET format = 2 WHERE id IN (SELECT group_id FROM search_blocks WHERE id = $1);
+       UPDATE search_blocks SET format = 2 WHERE group_id IN (SELECT group_id FROM search_blocks WHERE id = $1) OR id = $1;`.replace(/\$1/g, String(keep)),
+    );
+    await pool.query(
+      `UPDATE search_blocks SET events = 400, first_time = t.lo, last_time = t.hi
+         FROM (SELECT min(event_time) AS lo, max(event_time) AS hi FROM events WHERE search_block = $1) AS t WHERE id = $1`,
+      [keep],
+    );
+    const movedIds = (await pool.query(`SELECT id FROM events WHERE search_block = $1`, [keep])).rows.map((r) => r.id as string);
+    expect(movedIds).toHaveLength(400);
+    expect(movedIds).toContain(id(S.rare));
+
+    // Probed now, run after the split: its candidates name the old block, whose events move.
+    const before = new pg.Pool({ connectionString: tdb.url, max: 2 });
+    before.on("error", () => {});
+    const stale = await withSearchBlocks(before, parse("q=zq-rare-marker-7731"), 1);
+    await before.end();
+    expect(stale.searchBlocks).toContain(keep);
+
+    expect(await resketchBlocks(pool)).toBeGreaterThan(0);
+    const parts = (
+      await pool.query(
+        `SELECT b.id, b.events, b.format, b.first_time, b.last_time, count(e.id)::int AS stored, min(e.event_time) AS lo, max(e.event_time) AS hi
+           FROM search_blocks b JOIN events e ON e.search_block = b.id WHERE e.id = ANY($1::text[]) GROUP BY b.id ORDER BY b.id`,
+        [movedIds],
+      )
+    ).rows;
+    expect(await pool.query(`SELECT 1 FROM search_blocks WHERE id = $1`, [keep]).then((r) => r.rowCount)).toBe(0);
+    expect(parts.map((p) => [p.events, p.stored, p.format])).toEqual([
+      [BLOCK_EVENTS, BLOCK_EVENTS, SKETCH_FORMAT],
+      [400 - BLOCK_EVENTS, 400 - BLOCK_EVENTS, SKETCH_FORMAT],
+    ]);
+    expect(parts[0].id).toBeGreaterThan(stale.searchMax!);
+    // In time order, and each span covers its events.
+    expect(parts[0].hi.getTime()).toBeLessThanOrEqual(parts[1].lo.getTime());
+    for (const p of parts) expect(p.first_time <= p.lo && p.hi <= p.last_time, `span of block ${p.id}`).toBe(true);
+    expect(Number((await pool.query(`SELECT count(*) AS n FROM search_blocks WHERE format <> $1`, [SKETCH_FORMAT])).rows[0].n)).toBe(0);
+
+    // The query probed before the split: its old candidate is empty now, the moved events are
+    // in blocks above its probe, and it still finds the match.
+    expect((await listEvents(pool, stale)).events.map((e) => e.eventID)).toEqual([id(S.rare)]);
+    expect(await countEvents(pool, stale)).toBe(1);
+
+    // Probed afresh, narrowed answers equal full scans and the reference; the new blocks are candidates.
+    const { rows } = await pool.query(`SELECT id, search_block FROM events`);
+    for (const r of rows) BLOCK_OF.set(r.id as string, r.search_block as number | null);
+    for (const qs of ["q=zq-rare-marker-7731", "q=UPPERCASE-MARKER-QX93", `q=${GENERATED[at * BLOCK + 150].requestID as string}`, "q=AssumeRole"]) {
+      const fresh = new pg.Pool({ connectionString: tdb.url, max: 2 });
+      fresh.on("error", () => {});
+      const shared = pool;
+      pool = fresh;
+      try {
+        await expectSame(qs);
+      } finally {
+        pool = shared;
+        await fresh.end();
+      }
+    }
   });
 });

@@ -51,6 +51,11 @@ export interface EventQuery {
   searchSpans?: [number, number][];
   /** Each candidate block's events, as searchBlocks orders them. */
   searchBlockEvents?: number[];
+  /**
+   * The highest block id the probe saw. Events of later blocks (stored since, or moved there by
+   * lib/store/resketch.ts splitting an older block) are read like events no block covers.
+   */
+  searchMax?: number;
   /** false: leave out events no block covers (a later round of a page that read them already). */
   searchUnblocked?: boolean;
   /**

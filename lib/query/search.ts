@@ -3,7 +3,7 @@
 // query then reads only their events (plus events no block covers). The ILIKE still decides: this
 // only chooses where to look, so results are exactly those of a full scan.
 import type pg from "pg";
-import { BLOCK_EVENTS, probePositions, SKETCH_FORMAT } from "../store/sketch";
+import { BLOCK_EVENTS, GROUP_WORD_BYTES, probePositions, SKETCH_FORMAT } from "../store/sketch";
 import type { EventQuery } from "./params";
 import { qLiteral } from "./sql";
 
@@ -63,15 +63,16 @@ async function probeBlocks(db: Queryable, terms: string[], perTerm: number[][]):
   // chunk reads. A block written in another format (an older release) cannot be probed: always a
   // candidate.
   const cond = `format <> ${SKETCH_FORMAT} OR ` + perTerm.map((ps) => `(${ps.map(probe).join(" AND ")})`).join(" OR ");
-  // Grouped blocks: one search_group_hits call per group of 64 (its slots as a 64-bit mask).
-  // Then the probe once per block (OFFSET 0 keeps the subquery from being flattened, which would
+  // Grouped blocks: one search_group_slots call per group of 512 (its slots as a bit string; a
+  // group of another format: NULL, all candidates). Then the probe once per block (OFFSET 0 keeps the subquery from being flattened, which would
   // copy the probe into every aggregate's FILTER), and the candidates with their time spans.
   const ms = (col: string) => `coalesce(array_agg((extract(epoch FROM ${col}) * 1000)::float8 ORDER BY id) FILTER (WHERE hit), '{}')`;
   const { rows } = await db.query(
     `WITH g AS MATERIALIZED (
-       SELECT blocks, CASE WHEN format = ${SKETCH_FORMAT} THEN search_group_hits(bits, $1::int[], $2::int[]) ELSE -1 END AS m FROM search_groups
+       SELECT blocks, CASE WHEN format = ${SKETCH_FORMAT} THEN search_group_slots(bits, ${GROUP_WORD_BYTES}, $1::int[], $2::int[]) END AS m FROM search_groups
      ), grouped AS (
-       SELECT s.id FROM g, unnest(g.blocks) WITH ORDINALITY AS s(id, slot) WHERE g.m <> 0 AND (g.m >> (64 - s.slot::int)) & 1 = 1
+       SELECT s.id FROM g, unnest(g.blocks) WITH ORDINALITY AS s(id, slot)
+        WHERE g.m IS NULL OR position(B'1' IN g.m) > 0 AND get_bit(g.m, s.slot::int - 1) = 1
      )
      SELECT count(*)::int AS total, coalesce(max(id), 0) AS max, coalesce(array_agg(id ORDER BY id) FILTER (WHERE hit), '{}') AS ids,
             ${ms("first_time")} AS firsts, ${ms("last_time")} AS lasts, coalesce(array_agg(events ORDER BY id) FILTER (WHERE hit), '{}') AS events,
@@ -97,12 +98,12 @@ export async function withSearchBlocks(db: Queryable, q: EventQuery, maxShare = 
   if (q.q.length === 0) return { ...q, searchBlocks: null };
   const perTerm = q.q.map((t) => probePositions(qLiteral(t)));
   if (perTerm.some((ps) => ps === null)) return { ...q, searchBlocks: null };
-  const { total, ids, firsts, lasts, events, folds } = await probeBlocks(db, q.q, perTerm as number[][]);
+  const { total, max, ids, firsts, lasts, events, folds } = await probeBlocks(db, q.q, perTerm as number[][]);
   // No blocks at all (events loaded before the sketches, or by other means): nothing to narrow.
   if (!folds || total === 0) return { ...q, searchBlocks: null };
   const searchShare = ids.length / total;
   if (searchShare > maxShare) return { ...q, searchBlocks: null, searchShare };
-  return { ...q, searchBlocks: ids, searchSpans: ids.map((_, i) => [firsts[i], lasts[i]]), searchBlockEvents: events, searchShare };
+  return { ...q, searchBlocks: ids, searchSpans: ids.map((_, i) => [firsts[i], lasts[i]]), searchBlockEvents: events, searchMax: max, searchShare };
 }
 
 /**

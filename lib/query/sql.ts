@@ -97,11 +97,15 @@ export function whereClauses(q: EventQuery, p: SqlParams): string[] {
       return `${RECORD_TEXT} ${CASELESS.test(literal) ? "LIKE" : "ILIKE"} ${p.add("%" + likePattern(literal) + "%")}`;
     });
     clauses.push(terms.length === 1 ? terms[0] : `(${terms.join(" OR ")})`);
-    // Where the search sketches can hold a match (lib/query/search.ts); rows no block covers are
-    // always read.
+    // Where the search sketches can hold a match (lib/query/search.ts); rows no probed block
+    // covers are always read.
     if (q.searchBlocks) {
       const inBlocks = `search_block = ANY(${p.add(q.searchBlocks)}::int[])`;
-      clauses.push(q.searchUnblocked === false ? inBlocks : `(${inBlocks} OR search_block IS NULL)`);
+      if (q.searchUnblocked === false) clauses.push(inBlocks);
+      else {
+        const later = q.searchMax !== undefined ? ` OR search_block > ${p.add(q.searchMax)}::int` : "";
+        clauses.push(`(${inBlocks} OR search_block IS NULL${later})`);
+      }
     }
   }
   return clauses;

@@ -10,6 +10,7 @@ import {
   BLOCK_EVENTS,
   GROUP_BLOCKS,
   GROUP_BYTES,
+  GROUP_WORD_BYTES,
   groupHits,
   hasAll,
   mergeSketch,
@@ -382,7 +383,8 @@ describe("SketchBuilder and packBlocks", () => {
     expect(packed.map((b) => [b.first, b.rows])).toEqual(sizes.map((n, i) => [i * BLOCK_EVENTS, n]));
     packed.forEach((b, i) => expectSameBits(b.bits, whole[i].dense));
     // Mid-sized sketches (some sparse, some dense) packed together: the same bitmap again.
-    const mixed = [...sketchesOf(texts.slice(0, 7)), ...sketchesOf(texts.slice(7, 700)), ...sketchesOf(texts.slice(700, BLOCK_EVENTS))];
+    const mid = Math.floor(BLOCK_EVENTS * 0.7);
+    const mixed = [...sketchesOf(texts.slice(0, 7)), ...sketchesOf(texts.slice(7, mid)), ...sketchesOf(texts.slice(mid, BLOCK_EVENTS))];
     expect(mixed.some((s) => s.sparse) && mixed.some((s) => s.dense)).toBe(true);
     const one = packBlocks(mixed);
     expect(one).toHaveLength(1);
@@ -411,7 +413,7 @@ describe("SketchBuilder and packBlocks", () => {
 
 describe("appendSketch", () => {
   it("ORs small sketches into one bitmap per block, as packBlocks would, without touching its inputs", () => {
-    const texts = Array.from({ length: BLOCK_EVENTS + 300 }, (_, i) => `event ${i} AssumeRole arn:aws:iam::${100000000000 + i}:role/r${i % 17}`);
+    const texts = Array.from({ length: BLOCK_EVENTS * 1.25 }, (_, i) => `event ${i} AssumeRole arn:aws:iam::${100000000000 + i}:role/r${i % 17}`);
     // Objects of 1 to 40 events each, some sketches sparse, some dense.
     const pieces: Sketch[] = [];
     for (let i = 0, n = 1; i < texts.length; i += n, n = (n * 7) % 40 + 1) pieces.push(...sketchesOf(texts.slice(i, i + n)));
@@ -438,18 +440,29 @@ describe("groups: bit-sliced filters", () => {
     return f;
   }
 
-  it("bit p of filter j is bit 63 - j of word p, for every bit of 64 filters", () => {
+  it("bit p of filter j is bit j (from the left) of word p, for 512 filters", () => {
     const rng = prng(7);
-    const filters = Array.from({ length: GROUP_BLOCKS }, (_, j) => randomFilter(rng, j === 5 ? 0 : j === 9 ? 1 : 0.3));
+    // Random bytes (about a quarter of the bits set), slot 5 empty, slot 9 full.
+    const filters = Array.from({ length: GROUP_BLOCKS }, (_, j) =>
+      j === 5 ? new Uint8Array(SKETCH_BYTES) : j === 9 ? new Uint8Array(SKETCH_BYTES).fill(0xff) : Uint8Array.from({ length: SKETCH_BYTES }, () => rng.int(256) & rng.int(256)),
+    );
     const group = transposeGroup(filters);
     expect(group.length).toBe(GROUP_BYTES);
-    const view = new DataView(group.buffer);
-    for (let p = 0; p < SKETCH_BYTES * 8; p++) {
-      const word = view.getBigUint64(p * 8, false);
-      let expected = 0n;
-      for (let j = 0; j < GROUP_BLOCKS; j++) if (filters[j][p >>> 3] & (1 << (p & 7))) expected |= 1n << BigInt(63 - j);
-      if (word !== expected) throw new Error(`word ${p}: ${word.toString(2)} != ${expected.toString(2)}`);
+    expect(GROUP_WORD_BYTES * 8).toBe(GROUP_BLOCKS);
+    // Every slot of the first 4,096 words, of the last, and of 4,096 spread over the rest.
+    const bits = SKETCH_BYTES * 8;
+    const ps = [...Array.from({ length: 4096 }, (_, i) => i), bits - 1, ...Array.from({ length: 4096 }, () => rng.int(bits))];
+    for (const p of ps) {
+      for (let j = 0; j < GROUP_BLOCKS; j++) {
+        const want = (filters[j][p >>> 3] & (1 << (p & 7))) !== 0;
+        const got = (group[p * GROUP_WORD_BYTES + (j >>> 3)] & (0x80 >>> (j & 7))) !== 0;
+        if (want !== got) throw new Error(`word ${p}, slot ${j}: ${got}, expected ${want}`);
+      }
     }
+    // And the whole group holds no bit the filters do not: the counts of set bits agree.
+    const POP = Uint8Array.from({ length: 256 }, (_, v) => v.toString(2).replace(/0/g, "").length);
+    const ones = (a: Uint8Array) => a.reduce((n, v) => n + POP[v], 0);
+    expect(ones(group)).toBe(filters.reduce((n, f) => n + ones(f), 0));
   });
 
   it("a group's hits are exactly the slots whose own filter passes the probe, for real sketches and random terms", () => {
@@ -490,15 +503,16 @@ describe("groups: bit-sliced filters", () => {
         expect(slotHit(mask, j), `terms ${JSON.stringify(terms)}, slot ${j}`).toBe(expected);
         if (expected) hitsSeen++;
       }
-      // Signed, as PostgreSQL's bigint returns it: the same slots.
-      const signed = BigInt.asIntN(64, mask);
-      for (let j = 0; j < GROUP_BLOCKS; j++) expect(slotHit(signed, j)).toBe(slotHit(mask, j));
+      // As PostgreSQL's bit string returns it (text, slot 0 first): the same slots.
+      const text = Array.from(mask, (v) => v.toString(2).padStart(8, "0")).join("");
+      expect(text.length).toBe(GROUP_BLOCKS);
+      for (let j = 0; j < GROUP_BLOCKS; j++) expect(slotHit(text, j)).toBe(slotHit(mask, j));
     }
     expect(hitsSeen).toBeGreaterThan(100);
   });
 
-  it("refuses more than 64 filters and filters of another size", () => {
-    expect(() => transposeGroup(Array.from({ length: GROUP_BLOCKS + 1 }, () => new Uint8Array(SKETCH_BYTES)))).toThrow(/at most 64/);
+  it("refuses more than 512 filters and filters of another size", () => {
+    expect(() => transposeGroup(Array.from({ length: GROUP_BLOCKS + 1 }, () => new Uint8Array(SKETCH_BYTES)))).toThrow(/at most 512/);
     expect(() => transposeGroup([new Uint8Array(16)])).toThrow(/bytes/);
   });
 });
@@ -511,6 +525,7 @@ describe("SKETCH_FORMAT", () => {
   const FINGERPRINTS: Record<number, string> = {
     1: "0944fd3905ca9faf",
     2: "09084aefc073819b",
+    3: "2e6e795245fd496e",
   };
   it("writes exactly what its fingerprint says", () => {
     const b = new SketchBuilder();

@@ -13,7 +13,7 @@
 //
 // Why not a trigram index (pg_trgm GIN): it costs about 25× per row at ingest (bench/INDEXES.md),
 // because every row adds ~1,500 entries. A block's filter is built in the decode workers and
-// written as one 128 KiB value per 1,024 events (128 bytes per event, no index maintenance).
+// written as one 64 KiB value per 256 events (256 bytes per event, no index maintenance).
 //
 // Case: PostgreSQL's ILIKE compares lower() of both sides. Grams are taken over characters whose
 // lowercase is ASCII (A–Z folded; U+0130 İ and U+212A KELVIN SIGN lowercase to ASCII too); any
@@ -26,19 +26,23 @@
  * block of another format is always a candidate, so changing any of these without bumping it would
  * silently lose matches (lib/store/sketch.test.ts pins a fingerprint per format).
  */
-export const SKETCH_FORMAT = 2;
+export const SKETCH_FORMAT = 3;
 
 /**
- * Events per block: what a candidate block costs to recheck (~1.5 MB of record text, ≈ 30 ms at
- * ~30 µs per row for detoasting and ILIKE), against the number of filters every q must probe
- * (one or two chunk reads each, ≈ 8 µs apiece): 1,024 balances the two at 10M events.
+ * Events per block: what a candidate block costs to recheck (its rows read and matched by ILIKE),
+ * against the filters every q must probe. Format 2 had 1,024: at 10M events a rare IP then had
+ * 31 candidate blocks, 7 of them holding it, and the recheck of ~32k rows (read cold) was most of
+ * the query. Four times smaller blocks read a quarter of the rows per candidate, and fewer blocks
+ * hold a term's 8-grams in unrelated events; groups of 512 (below) keep the probe's reads as few.
  */
-export const BLOCK_EVENTS = 1024;
-const BITS_LOG2 = 20;
+export const BLOCK_EVENTS = 256;
+const BITS_LOG2 = 19;
 /**
- * Bits per filter: 2^20 for the 4-grams and 8-grams of a block at k = 2. Measured on the bench
- * corpus: 38% of the bits set per block of 1,024 (so ~14% false positives per gram); 4-grams alone
- * in 2^19 bits were 31%.
+ * Bits per filter: 2^19 for the 4-grams and 8-grams of a block of 256 at k = 2. Measured on the
+ * bench corpus: a block of 256 holds ~87k distinct grams (a block of 1,024 ~251k: IDs and times
+ * are unique per event), so 28% of the bits are set (~8% false positives per gram; an 11-character
+ * IP's four 8-grams all pass in 1 block of 26,000). 2^18 would be 49% (1 in 300). 256 bytes per
+ * event, twice format 2's.
  */
 const SKETCH_BITS = 1 << BITS_LOG2;
 export const SKETCH_BYTES = SKETCH_BITS / 8;
@@ -196,7 +200,7 @@ const owned = new WeakSet<Uint8Array>();
 
 /**
  * Appends a sketch to a batch's list, ORed into the last one while their rows fit one block: a
- * batch of 2,000 small objects then holds a bitmap per block, not a sketch per object (up to 128 KiB
+ * batch of 2,000 small objects then holds a bitmap per block, not a sketch per object (up to 64 KiB
  * each), so its memory follows its rows.
  */
 export function appendSketch(list: Sketch[], s: Sketch) {
@@ -285,56 +289,88 @@ export function hasAll(bits: Uint8Array, ps: number[]): boolean {
 
 // ---- groups: bit-sliced filters -------------------------------------------------------------------
 //
-// A probe of separate filters reads one or two TOAST chunks per block: at 10M events that is ~17k
-// random chunk reads over 770 MB of filters, which do not stay cached (a cold probe took 5–7 s).
-// Once 64 blocks are stored, they are rewritten as one group: for each filter bit, one 64-bit
-// word holding that bit of each of the 64 blocks. One 8-byte read then tests a bit for 64 blocks,
-// and an AND of a term's words is usually zero after 4–6 reads, so a group costs about what one
-// block did (lib/query/search.ts; the SQL function search_group_hits).
+// A probe of separate filters reads one or two TOAST chunks per block: at 10M events that is tens
+// of thousands of random chunk reads over gigabytes of filters, which do not stay cached (a cold
+// probe took 5–7 s). Once 512 blocks are stored, they are rewritten as one group: for each filter
+// bit, one 64-byte word holding that bit of each of the 512 blocks. One 64-byte read then tests a
+// bit for 512 blocks, and an AND of a term's words is usually zero after 6–8 reads, so a group
+// costs about what one block did (lib/query/search.ts; the SQL function search_group_slots).
 
-/** Blocks per group: the bits of one 64-bit word. */
-export const GROUP_BLOCKS = 64;
-/** A group's bit-sliced filter: one 8-byte word per filter bit. */
-export const GROUP_BYTES = SKETCH_BITS * 8;
+/** Blocks per group: the bits of one word. */
+export const GROUP_BLOCKS = 512;
+/** Bytes of one word: one bit per slot. */
+export const GROUP_WORD_BYTES = GROUP_BLOCKS / 8;
+/** A group's bit-sliced filter: one word per filter bit. */
+export const GROUP_BYTES = SKETCH_BITS * GROUP_WORD_BYTES;
 
 /**
- * The bit-sliced filter of up to 64 block filters: bytes 8p … 8p+7 hold bit p of every filter,
- * filter j (its slot) at byte 8p + (j >> 3), bit 7 - (j & 7). Most significant bit first, so the
- * word read as a 64-bit string or big-endian integer lists the slots in order.
+ * The bit-sliced filter of up to GROUP_BLOCKS block filters: the word of filter bit p is bytes
+ * 64p … 64p+63, and holds filter j (its slot) at byte 64p + (j >> 3), bit 7 - (j & 7). Most
+ * significant bit first, so the word read as a bit string lists the slots in order (PostgreSQL's
+ * get_bit(varbit, j) is slot j).
  */
 export function transposeGroup(filters: Uint8Array[]): Uint8Array {
   if (filters.length > GROUP_BLOCKS) throw new Error(`a group holds at most ${GROUP_BLOCKS} filters`);
-  const out = new Uint8Array(GROUP_BYTES);
   filters.forEach((f, j) => {
     if (f.length !== SKETCH_BYTES) throw new Error(`filter ${j}: ${f.length} bytes, expected ${SKETCH_BYTES}`);
-    const slot = j >>> 3;
-    const mask = 0x80 >>> (j & 7);
-    for (let i = 0; i < SKETCH_BYTES; i++) {
-      let v = f[i];
-      // Bit b of byte i is filter bit p = 8i + b, whose word starts at byte 8p = 64i + 8b.
-      for (let at = (i << 6) + slot; v !== 0; v >>>= 1, at += 8) if (v & 1) out[at] |= mask;
-    }
   });
+  const out = new Uint8Array(GROUP_BYTES);
+  const none = new Uint8Array(SKETCH_BYTES);
+  const f = Array.from({ length: GROUP_BLOCKS }, (_, j) => filters[j] ?? none);
+  // Byte i of 8 filters at a time is an 8×8 bit matrix; transposed (Hacker's Delight,
+  // transpose8rS32), its column for bit b is the byte of those 8 slots in word 8i + b. Byte i of
+  // every filter before the next byte keeps the 512 output bytes in cache. (Bit by bit, filter by
+  // filter, swept the 32 MiB output 512 times: 5 s a group; this is ~30× faster.)
+  for (let i = 0; i < SKETCH_BYTES; i++) {
+    const base = i * 8 * GROUP_WORD_BYTES;
+    for (let s = 0, j = 0; s < GROUP_WORD_BYTES; s++, j += 8) {
+      let x = (f[j][i] << 24) | (f[j + 1][i] << 16) | (f[j + 2][i] << 8) | f[j + 3][i];
+      let y = (f[j + 4][i] << 24) | (f[j + 5][i] << 16) | (f[j + 6][i] << 8) | f[j + 7][i];
+      if ((x | y) === 0) continue;
+      let t = (x ^ (x >>> 7)) & 0x00aa00aa;
+      x = x ^ t ^ (t << 7);
+      t = (y ^ (y >>> 7)) & 0x00aa00aa;
+      y = y ^ t ^ (t << 7);
+      t = (x ^ (x >>> 14)) & 0x0000cccc;
+      x = x ^ t ^ (t << 14);
+      t = (y ^ (y >>> 14)) & 0x0000cccc;
+      y = y ^ t ^ (t << 14);
+      t = (x & 0xf0f0f0f0) | ((y >>> 4) & 0x0f0f0f0f);
+      y = ((x << 4) & 0xf0f0f0f0) | (y & 0x0f0f0f0f);
+      x = t;
+      // Row c of the result is the filters' bit 7 - c: word 8i + 7 - c.
+      const at = base + s;
+      out[at + 7 * GROUP_WORD_BYTES] = x >>> 24;
+      out[at + 6 * GROUP_WORD_BYTES] = x >>> 16;
+      out[at + 5 * GROUP_WORD_BYTES] = x >>> 8;
+      out[at + 4 * GROUP_WORD_BYTES] = x;
+      out[at + 3 * GROUP_WORD_BYTES] = y >>> 24;
+      out[at + 2 * GROUP_WORD_BYTES] = y >>> 16;
+      out[at + GROUP_WORD_BYTES] = y >>> 8;
+      out[at] = y;
+    }
+  }
   return out;
 }
 
 /**
- * What search_group_hits computes in PostgreSQL (tests): the slots whose filter has every position
- * of some term, as a 64-bit mask with slot 0 in the most significant bit.
+ * What search_group_slots computes in PostgreSQL (tests): the slots whose filter has every
+ * position of some term, as a word (slot j at byte j >> 3, bit 7 - (j & 7)).
  */
-export function groupHits(group: Uint8Array, perTerm: number[][]): bigint {
-  const view = new DataView(group.buffer, group.byteOffset, group.byteLength);
-  let hits = 0n;
+export function groupHits(group: Uint8Array, perTerm: number[][]): Uint8Array {
+  const hits = new Uint8Array(GROUP_WORD_BYTES);
   for (const ps of perTerm) {
-    let m = 0xffffffffffffffffn;
+    const m = new Uint8Array(GROUP_WORD_BYTES).fill(0xff);
     for (const p of ps) {
-      m &= view.getBigUint64(p * 8, false);
-      if (m === 0n) break;
+      let any = 0;
+      for (let i = 0; i < GROUP_WORD_BYTES; i++) any |= m[i] &= group[p * GROUP_WORD_BYTES + i];
+      if (any === 0) break;
     }
-    hits |= m;
+    for (let i = 0; i < GROUP_WORD_BYTES; i++) hits[i] |= m[i];
   }
   return hits;
 }
 
-/** Whether slot `j` is set in a mask of groupHits / search_group_hits (as unsigned or signed 64 bits). */
-export const slotHit = (mask: bigint, j: number) => ((BigInt.asUintN(64, mask) >> BigInt(63 - j)) & 1n) === 1n;
+/** Whether slot `j` is set in a word of groupHits, or in search_group_slots' bit string as text. */
+export const slotHit = (mask: Uint8Array | string, j: number) =>
+  typeof mask === "string" ? mask[j] === "1" : (mask[j >>> 3] & (0x80 >>> (j & 7))) !== 0;
