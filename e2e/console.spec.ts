@@ -97,6 +97,23 @@ test("a chip flips between include and exclude, and removing it widens the set",
   await expectCount(page, 55);
 });
 
+test("a stored value holding * filters exactly that value, escaped in the URL, not every value", async ({ page }) => {
+  // e2e-xss-0001's userAgent is "*": unescaped, userAgent=* would mean "has a user agent".
+  await open(page, "/events?columns=eventTime,eventName,userAgent");
+  await expectCount(page, 55);
+  const cell = page.locator(`tbody tr[data-event-id="${XSS_EVENT_ID}"] td`).nth(3);
+  await cell.hover();
+  await cell.getByRole("button", { name: "Filter in userAgent *" }).click();
+  await expectParams(page, [["userAgent", "\\*"]]);
+  await expectCount(page, 1);
+  expect(await rowIds(page, 1)).toEqual([XSS_EVENT_ID]);
+  await expect(page.getByTestId("filter-chip")).toHaveText(/User agent = \\\*/);
+  // The API answers the same URL the same way; an unescaped * is every event with a user agent.
+  const api = async (v: string) => ((await (await page.request.get(`/api/events?limit=1000&userAgent=${encodeURIComponent(v)}`)).json()) as { events: unknown[] }).events.length;
+  expect(await api("\\*")).toBe(1);
+  expect(await api("*")).toBeGreaterThan(1);
+});
+
 test("cell values filter in and out; a row pivots to its source IP", async ({ page }) => {
   await open(page, "/events");
   const cell = page.locator("tbody tr", { hasText: "PutBucketPolicy" }).first().locator("td").nth(2);

@@ -33,6 +33,8 @@ export async function seedE2eDatabase(url: string): Promise<void> {
               recipientAccountId: "111122223333",
               userIdentity: { type: "IAMUser", userName: "=HYPERLINK(\"http://x\",\"y\")", arn: "arn:aws:iam::111122223333:user/x" },
               sourceIPAddress: "198.51.100.1",
+              // A value that reads as "any value" unless escaped (the console links it as \*).
+              userAgent: "*",
               errorCode: "AccessDenied",
             },
           ],

@@ -10,6 +10,7 @@ import { CrlfWriter, sqlLiteral } from "../lib/export/copy-csv";
 import { Loader } from "../lib/ingest/loader";
 import { normalizeRecord } from "../lib/ingest/normalize";
 import { countEvents, getEventJson, listEvents } from "../lib/query/events";
+import { exactValue } from "../lib/query/filter-value";
 import { ParamError, parseEventQuery, type EventQuery } from "../lib/query/params";
 import { migrate } from "../lib/store/migrate";
 import { SketchBuilder } from "../lib/store/sketch";
@@ -222,6 +223,10 @@ function specials(): Rec[] {
       additionalEventData: { MFAUsed: "Yes", LoginTo: "https://console.aws.amazon.com/" },
       eventTime: iso(NOW.getTime() - 8 * DAY),
     }),
+    // Values holding `*` and a leading `!`: filtered exactly only through the escapes.
+    base(113, { userAgent: "glob*agent", resources: [{ type: "AWS::S3::Object", ARN: "arn:aws:s3:::logs/*" }] }),
+    base(114, { userAgent: "!bang-agent", resources: [{ type: "AWS::S3::Object", ARN: "arn:aws:s3:::logs/2026" }] }),
+    base(115, { userAgent: "glob-x-agent" }),
   ];
 }
 
@@ -261,10 +266,19 @@ const REF_FIELDS: Record<string, (r: Rec) => Value> = {
   resourceType: (r) => (Array.isArray(r.resources) ? r.resources.map((x: Rec) => x.type) : []),
 };
 
+/** A value as written: `*` any run; a backslash before `*`, `!` or `\\` makes it literal, before anything else is itself literal. */
 function glob(pattern: string, value: string): boolean {
-  if (!pattern.includes("*")) return value === pattern;
-  const re = "^" + pattern.split("*").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$";
-  return new RegExp(re, "s").test(value);
+  let re = "^";
+  for (let i = 0; i < pattern.length; i++) {
+    let c = pattern[i];
+    if (c === "\\" && ["*", "!", "\\"].includes(pattern[i + 1])) c = pattern[++i];
+    else if (c === "*") {
+      re += ".*";
+      continue;
+    }
+    re += c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(re + "$", "s").test(value);
 }
 
 function valueMatches(v: Value, pattern: string): boolean {
@@ -553,12 +567,34 @@ describe("filters: wildcards", () => {
     await expectQuery("q=" + encodeURIComponent("100_d"), ["evt-0106"]);
   });
 
-  it("a backslash is literal, with or without *", async () => {
+  it("a backslash is literal, except before *, ! or another backslash, which it makes literal", async () => {
     await expectQuery("userAgent=" + encodeURIComponent("C:\\Tools\\agent.exe"), ["evt-0107"]);
-    await expectQuery("userAgent=" + encodeURIComponent("C:\\*"), ["evt-0107"]);
+    await expectQuery("userAgent=" + encodeURIComponent("C:\\\\*"), ["evt-0107"]);
     await expectQuery("userAgent=" + encodeURIComponent("*\\agent.exe"), ["evt-0107"]);
-    await expectQuery("userAgent=" + encodeURIComponent("C:\\\\*"), []);
+    await expectQuery("userAgent=" + encodeURIComponent("C:\\*"), []);
+    await expectQuery("userAgent=" + encodeURIComponent("C:\\\\Tools*"), ["evt-0107"]);
+    await expectQuery("userAgent=" + encodeURIComponent("C:\\\\\\\\Tools*"), []);
     await expectQuery("userAgent=" + encodeURIComponent("C:Tools*"), []);
+  });
+
+  it("\\* is a literal star and a leading \\! a literal !, included or excluded, in text and array fields", async () => {
+    await expectQuery("userAgent=" + encodeURIComponent("glob*agent"), ["evt-0113", "evt-0115"]);
+    await expectQuery("userAgent=" + encodeURIComponent("glob\\*agent"), ["evt-0113"]);
+    await expectQuery("userAgent=" + encodeURIComponent("*\\**"), ["evt-0113"]);
+    await expectQuery("userAgent=" + encodeURIComponent("!glob\\*agent"));
+    await expectQuery("userAgent=" + encodeURIComponent("\\!bang-agent"), ["evt-0114"]);
+    await expectQuery("userAgent=" + encodeURIComponent("\\!bang*"), ["evt-0114"]);
+    await expectQuery("userAgent=" + encodeURIComponent("!\\!bang-agent"));
+    expect(refIds("userAgent=" + encodeURIComponent("!\\!bang-agent"))).not.toContain("evt-0114");
+    // Without the escape, a leading ! excludes: "bang-agent" is no one's, so nothing is excluded.
+    expect(await expectQuery("userAgent=" + encodeURIComponent("!bang-agent"))).toContain("evt-0114");
+    await expectQuery("resourceName=" + encodeURIComponent("arn:aws:s3:::logs/*"), ["evt-0113", "evt-0114"]);
+    await expectQuery("resourceName=" + encodeURIComponent("arn:aws:s3:::logs/\\*"), ["evt-0113"]);
+    await expectQuery("resourceName=" + encodeURIComponent("!arn:aws:s3:::logs/\\*"));
+    // What the console's links write for a stored value (exactValue) finds exactly that value.
+    for (const [key, value, id] of [["userAgent", "glob*agent", "evt-0113"], ["userAgent", "!bang-agent", "evt-0114"], ["resourceName", "arn:aws:s3:::logs/*", "evt-0113"], ["userAgent", "C:\\Tools\\agent.exe", "evt-0107"]]) {
+      await expectQuery(`${key}=${encodeURIComponent(exactValue(value))}`, [id]);
+    }
   });
 });
 

@@ -11,7 +11,7 @@ import { formatTime } from "../../lib/view/time";
 import { href, pivot } from "../../lib/view/url";
 import { CopyButton } from "../ui/CopyButton";
 import { JsonTree } from "./JsonTree";
-import { at, literal, parseRecord, Section, str, type Ctx, type Rec } from "./parts";
+import { at, parseRecord, present, Section, str, type Ctx, type Rec } from "./parts";
 import { RelatedEvents } from "./RelatedEvents";
 import { FromWhere, Resources, What, When, Where, Who } from "./Sections";
 import type { EventDetailData } from "./types";
@@ -35,7 +35,7 @@ function Pivots({ ctx, event, variant }: { ctx: Ctx; event: Rec; variant: "page"
   const links = pivots
     .map((p) => {
       const v = event[p.key];
-      const values = (Array.isArray(v) ? v : [v]).map(str).filter(literal);
+      const values = (Array.isArray(v) ? v : [v]).map(str).filter(present);
       return values.length ? { ...p, to: href("/events", pivot(ctx.base, p.key, values)), values } : null;
     })
     .filter((x) => x !== null);

@@ -1,5 +1,6 @@
 // The who / what / where / when / from where / resources sections of the event detail, read from
 // the record itself (CloudTrail's field names), with filter links where a field is a filter.
+import { exactValue } from "../../lib/query/filter-value";
 import { NavLink } from "../../lib/view/navigation";
 import { visibleText } from "../../lib/view/text";
 import { formatTime } from "../../lib/view/time";
@@ -14,13 +15,13 @@ export function Who({ r, ctx, username }: { r: Rec; ctx: Ctx; username: string |
   const issuer = str(at(id, "sessionContext.sessionIssuer.arn"));
   const mfa = str(at(id, "sessionContext.attributes.mfaAuthenticated"));
   // All sessions of an assumed role: its ARN up to the session name, as a wildcard filter.
-  const roleSessions = type === "AssumedRole" && arn && arn.includes("/") ? arn.slice(0, arn.lastIndexOf("/") + 1) + "*" : null;
+  const roleSessions = type === "AssumedRole" && arn && arn.includes("/") ? exactValue(arn.slice(0, arn.lastIndexOf("/") + 1)) + "*" : null;
   return (
     <Section title="Who">
       <dl className="text-xs">
         <Item ctx={ctx} label="Identity type" value={type} filter="identityType" />
         <Item ctx={ctx} label="Principal" value={arn} filter="principalArn" mono />
-        {roleSessions && !roleSessions.slice(0, -1).includes("*") && (
+        {roleSessions && (
           <div className="grid grid-cols-[8.5rem_1fr] gap-2 py-0.5">
             <dt className="text-zinc-500 dark:text-zinc-400" />
             <dd>

@@ -1,5 +1,6 @@
 // Building blocks of the event detail: record access, definition rows with filter links, sections.
 // No hooks: rendered on the server (detail page) and in the browser (side panel) alike.
+import { exactValue } from "../../lib/query/filter-value";
 import { NavLink } from "../../lib/view/navigation";
 import { visibleText } from "../../lib/view/text";
 import { addFilter, href } from "../../lib/view/url";
@@ -12,8 +13,8 @@ export function at(r: unknown, path: string): unknown {
   return v;
 }
 export const str = (v: unknown): string | null => (v === null || v === undefined || v === "" ? null : typeof v === "object" ? JSON.stringify(v) : String(v));
-/** Literal filter values only: the contract has no escape for `*` or a leading `!`. */
-export const literal = (v: string | null): v is string => !!v && !v.includes("*") && !v.startsWith("!");
+/** A value a filter can name (filters match it exactly through exactValue). */
+export const present = (v: string | null): v is string => !!v;
 
 export function parseRecord(json: string): Rec | null {
   try {
@@ -30,14 +31,14 @@ export interface Ctx {
 }
 
 export function FilterLinks({ ctx, fieldKey, value }: { ctx: Ctx; fieldKey: string; value: string }) {
-  if (!literal(value)) return null;
+  if (!present(value)) return null;
   const cls = "rounded px-1 text-[11px] leading-4 text-zinc-500 hover:bg-zinc-200 hover:text-zinc-900 dark:hover:bg-zinc-800 dark:hover:text-white";
   return (
     <span className="ml-1 inline-flex gap-px align-middle opacity-60 group-hover/row:opacity-100 group-focus-within/row:opacity-100">
-      <NavLink className={cls} href={href("/events", addFilter(ctx.base, fieldKey, value))} aria-label={`Filter in ${fieldKey} ${value}`} title="Only events with this value">
+      <NavLink className={cls} href={href("/events", addFilter(ctx.base, fieldKey, exactValue(value)))} aria-label={`Filter in ${fieldKey} ${value}`} title="Only events with this value">
         +
       </NavLink>
-      <NavLink className={cls} href={href("/events", addFilter(ctx.base, fieldKey, value, true))} aria-label={`Filter out ${fieldKey} ${value}`} title="Hide events with this value">
+      <NavLink className={cls} href={href("/events", addFilter(ctx.base, fieldKey, exactValue(value), true))} aria-label={`Filter out ${fieldKey} ${value}`} title="Hide events with this value">
         −
       </NavLink>
     </span>

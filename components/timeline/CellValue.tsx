@@ -58,9 +58,7 @@ export function CellValue({ field, value, tz, onFilter, className = "" }: { fiel
   const cls = KIND_CLASS[field.render] ?? "";
   if (field.render === "time") return <TimeText iso={String(value)} tz={tz} className={cls} />;
   const values = Array.isArray(value) ? value.map(String) : [typeof value === "boolean" ? String(value) : String(value)];
-  // A value holding `*` or starting with `!` cannot be written as a literal filter (the contract
-  // has no escape): offer no filter buttons for it rather than a filter that means something else.
-  const filterable = (v: string) => field.filter && !v.includes("*") && !v.startsWith("!");
+  const filterable = (v: string) => field.filter && v !== "";
   return (
     <span className={`inline-flex items-center gap-2 ${className}`}>
       {values.map((v, i) => (

@@ -16,6 +16,7 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { FIELD_BY_KEY, FIELDS } from "../../lib/fields";
 import type { ApiEvent, EventPage } from "../../lib/query/events";
+import { exactValue } from "../../lib/query/filter-value";
 import { useUrlState } from "../../lib/view/navigation";
 import { addFilter, DEFAULT_SORT, pivot, setParam, setSort } from "../../lib/view/url";
 import { parseColumns, type TimeZoneMode } from "../../lib/view/viewParams";
@@ -142,7 +143,7 @@ export function EventsTable({
     close: () => openId !== null && closePanel(),
   });
 
-  const onFilter = useCallback((key: string, value: string, negate: boolean) => navigate(addFilter(params, key, value, negate)), [navigate, params]);
+  const onFilter = useCallback((key: string, value: string, negate: boolean) => navigate(addFilter(params, key, exactValue(value), negate)), [navigate, params]);
   const onPivot = useCallback((key: string, values: string[]) => navigate(pivot(params, key, values)), [navigate, params]);
 
   const headers = table.getHeaderGroups()[0]?.headers ?? [];

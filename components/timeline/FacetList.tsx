@@ -7,11 +7,12 @@ import type { Facet } from "../../lib/query/facets";
 import { NavLink, useUrlState } from "../../lib/view/navigation";
 import { cellText, middleEllipsis, shortArn } from "../../lib/view/text";
 import { formatTime } from "../../lib/view/time";
+import { exactValue } from "../../lib/query/filter-value";
 import { addFilter, href, removeFilter } from "../../lib/view/url";
 
-/** A missing value is filtered with `!*` ("has none") and excluded with `*` ("has one"). */
+/** A missing value is filtered with `!*` ("has none") and excluded with `*` ("has one"); a value exactly. */
 function rawFor(value: string | null, negate: boolean): { value: string; negate: boolean } {
-  return value === null ? { value: "*", negate: !negate } : { value, negate };
+  return value === null ? { value: "*", negate: !negate } : { value: exactValue(value), negate };
 }
 
 function FacetRow({ field, value, count, max }: { field: string; value: string | null; count: number; max: number }) {

@@ -4,6 +4,7 @@
 // other current filters (GET /api/facets, the sidebar's own query).
 import { useEffect, useId, useState } from "react";
 import { FIELD_BY_KEY } from "../../lib/fields";
+import { exactValue } from "../../lib/query/filter-value";
 import { useUrlState } from "../../lib/view/navigation";
 import { cellText } from "../../lib/view/text";
 import { addFilter, clearFilters, filterChips, FILTER_FIELDS, invertFilter, removeFilter, setParam } from "../../lib/view/url";
@@ -106,7 +107,7 @@ function AddFilter({ onDone }: { onDone(): void }) {
               <li key={s.value ?? "\u0000none"}>
                 <button
                   type="button"
-                  onClick={() => (s.value === null ? add("*", !negate) : add(s.value))}
+                  onClick={() => (s.value === null ? add("*", !negate) : add(exactValue(s.value)))}
                   className="flex w-full items-center gap-2 px-2 py-0.5 text-left hover:bg-sky-50 dark:hover:bg-sky-950"
                 >
                   <span className="truncate font-mono">{s.value === null ? "(no value)" : cellText(s.value)}</span>

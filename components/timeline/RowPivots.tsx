@@ -10,11 +10,11 @@ const PIVOTS: { key: string; label: string; title: string }[] = [
   { key: "resourceName", label: "resource", title: "Everything touching these resources" },
 ];
 
-/** Values usable as literal filters (the contract has no escape for `*` or a leading `!`). */
+/** The row's values of a pivot field (pivot() matches each exactly). */
 export function pivotValues(e: ApiEvent, key: string): string[] {
   const v = e[key];
   const list = Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
-  return list.filter((s) => s !== "" && !s.includes("*") && !s.startsWith("!"));
+  return list.filter((s) => s !== "");
 }
 
 export function RowPivots({ event, onPivot, visible }: { event: ApiEvent; onPivot: (key: string, values: string[]) => void; visible: boolean }) {

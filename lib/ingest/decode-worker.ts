@@ -18,7 +18,7 @@ parentPort!.on("message", (req: DecodeRequest) => {
   try {
     const bytes = req.bytes ?? readFileSync(req.path!);
     const result = decodeObject(req.key, bytes, { metadata: req.metadata });
-    // The sketches' bitmaps (up to 128 KiB each) move to the main thread instead of being copied.
+    // The sketches' bitmaps (up to 64 KiB each) move to the main thread instead of being copied.
     parentPort!.postMessage({ id: req.id, result }, sketchBuffers(result.rows.sketches));
   } catch (err) {
     parentPort!.postMessage({ id: req.id, error: (err as Error).message });

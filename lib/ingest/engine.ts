@@ -122,7 +122,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     },
   };
 
-  // Stored search blocks are bit-sliced into groups of 64 beside the commits (one grouping at a
+  // Stored search blocks are bit-sliced into groups of 512 beside the commits (one grouping at a
   // time), and once more at the end. A failure leaves blocks ungrouped, which searches still read.
   let grouping: Promise<void> | null = null;
   const groupBlocks = () => {

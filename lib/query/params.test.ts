@@ -2,6 +2,7 @@
 // include/exclude/wildcard parsing, sort and paging parameters.
 import { describe, expect, it } from "vitest";
 import { CSV_FIELDS, FIELD_BY_KEY } from "../fields";
+import { exactValue } from "./filter-value";
 import { DEFAULT_LIMIT, MAX_LIMIT, ParamError, parseEventQuery, parseInstant, type EventQuery } from "./params";
 
 const NOW = new Date("2026-11-20T12:00:00.000Z");
@@ -140,7 +141,7 @@ describe("parseEventQuery: filters", () => {
     expect(en.field).toBe(FIELD_BY_KEY.get("eventName"));
     expect(en.include).toEqual([
       { value: "CreateUser", wildcard: false },
-      { value: "Delete*", wildcard: true },
+      { value: "Delete*", wildcard: true, like: "Delete%" },
     ]);
     expect(en.exclude).toEqual([{ value: "ConsoleLogin", wildcard: false }]);
     const region = q.filters.find((f) => f.field.key === "awsRegion")!;
@@ -156,6 +157,39 @@ describe("parseEventQuery: filters", () => {
   it("keeps % and _ as plain characters (only * is a wildcard)", () => {
     const q = parse("userAgent=" + encodeURIComponent("100%_done"));
     expect(q.filters[0].include).toEqual([{ value: "100%_done", wildcard: false }]);
+    expect(parse("userAgent=" + encodeURIComponent("*100%_d")).filters[0].include).toEqual([{ value: "*100%_d", wildcard: true, like: "%100\\%\\_d" }]);
+  });
+
+  it("a backslash makes *, ! and \\ literal; before anything else it is itself literal", () => {
+    const one = (raw: string) => {
+      const f = parse("userAgent=" + encodeURIComponent(raw)).filters[0];
+      return f.include.length ? { include: f.include[0] } : { exclude: f.exclude[0] };
+    };
+    expect(one("a\\*b")).toEqual({ include: { value: "a*b", wildcard: false } });
+    expect(one("\\!x")).toEqual({ include: { value: "!x", wildcard: false } });
+    expect(one("!\\!x")).toEqual({ exclude: { value: "!x", wildcard: false } });
+    expect(one("x\\!")).toEqual({ include: { value: "x!", wildcard: false } });
+    expect(one("C:\\\\x")).toEqual({ include: { value: "C:\\x", wildcard: false } });
+    expect(one("C:\\Tools")).toEqual({ include: { value: "C:\\Tools", wildcard: false } });
+    expect(one("trailing\\")).toEqual({ include: { value: "trailing\\", wildcard: false } });
+    expect(one("a\\**")).toEqual({ include: { value: "a\\**", wildcard: true, like: "a*%" } });
+    expect(one("C:\\\\*")).toEqual({ include: { value: "C:\\\\*", wildcard: true, like: "C:\\\\%" } });
+    // Only the first character can negate; an escaped star alone is a value, not "any".
+    expect(one("\\*")).toEqual({ include: { value: "*", wildcard: false } });
+    expect(one("!*")).toEqual({ exclude: { value: "*", wildcard: true, like: "%" } });
+  });
+
+  it("exactValue writes any stored value so that it parses back to exactly that value", () => {
+    const values = ["plain", "a*b", "*", "**", "!x", "!", "!!", "x!", "\\", "C:\\Tools\\*", "\\*", "\\!", "100%_done", "ends\\", "😀*日本"];
+    for (const v of values) {
+      const inc = parse("userAgent=" + encodeURIComponent(exactValue(v))).filters[0];
+      expect(inc.include, v).toEqual([{ value: v, wildcard: false }]);
+      const exc = parse("userAgent=" + encodeURIComponent("!" + exactValue(v))).filters[0];
+      expect(exc.exclude, v).toEqual([{ value: v, wildcard: false }]);
+    }
+    expect(exactValue("plain")).toBe("plain");
+    expect(exactValue("logs/*")).toBe("logs/\\*");
+    expect(exactValue("!x")).toBe("\\!x");
   });
 
   it("accepts readOnly=true|false|!true|!false", () => {

@@ -1,6 +1,7 @@
 // The one parser of view state: the timeline page, /api/events and /api/export all read their
 // URL parameters through parseEventQuery, so a link shows and exports exactly the same set.
 import { FIELD_BY_KEY, type FieldDef } from "../fields";
+import { parseFilterValue } from "./filter-value";
 
 export class ParamError extends Error {
   constructor(
@@ -14,9 +15,12 @@ export class ParamError extends Error {
 }
 
 export interface ValueMatch {
+  /** The value (escapes resolved); for a pattern, as written. */
   value: string;
-  /** `*` in the value: matched as a pattern (`*` = any run of characters). */
+  /** An unescaped `*` in the value: matched as a pattern (`*` = any run of characters). */
   wildcard: boolean;
+  /** The pattern as LIKE takes it (lib/query/filter-value.ts). */
+  like?: string;
 }
 
 export interface FieldFilter {
@@ -102,19 +106,19 @@ export function parseInstant(param: string, raw: string, now: Date): Date {
 }
 
 function parseValue(field: FieldDef, raw: string): { negate: boolean; match: ValueMatch } {
-  const negate = raw.startsWith("!");
-  const value = negate ? raw.slice(1) : raw;
+  const v = parseFilterValue(raw);
+  const negate = v.negate;
   if (field.kind === "bool") {
-    if (value !== "true" && value !== "false") {
+    if (v.written !== "true" && v.written !== "false") {
       throw new ParamError(field.key, `must be true or false (optionally negated with !), not "${raw}"`);
     }
-    return { negate, match: { value, wildcard: false } };
+    return { negate, match: { value: v.written, wildcard: false } };
   }
-  if (value === "") throw new ParamError(field.key, "empty value");
+  if (v.written === "") throw new ParamError(field.key, "empty value");
   // Stored text never holds U+0000 (the loader replaces it), and PostgreSQL rejects it in a query
   // value: say so here rather than fail in the database (mid-response, for a streamed export).
-  if (value.includes("\u0000")) throw new ParamError(field.key, "must not contain U+0000 (%00)");
-  return { negate, match: { value, wildcard: value.includes("*") } };
+  if (v.written.includes("\u0000")) throw new ParamError(field.key, "must not contain U+0000 (%00)");
+  return { negate, match: v.like !== null ? { value: v.written, wildcard: true, like: v.like } : { value: v.exact!, wildcard: false } };
 }
 
 export interface ParseOptions {

@@ -1,5 +1,6 @@
 // EventQuery → SQL. Every user-supplied value reaches PostgreSQL as a bound parameter ($n); only
 // column names from the field catalog are spliced into the text.
+import { matchesAny } from "./filter-value";
 import type { FieldFilter, EventQuery, ValueMatch } from "./params";
 
 export class SqlParams {
@@ -16,12 +17,12 @@ export function likePattern(value: string): string {
 }
 
 /** `*` alone: "has any value". */
-const isAny = (m: ValueMatch) => m.wildcard && m.value.replace(/\*/g, "") === "";
+const isAny = (m: ValueMatch) => m.wildcard && matchesAny(m.like!);
 
 function matchText(col: string, m: ValueMatch, p: SqlParams): string {
   if (m.wildcard) {
     if (isAny(m)) return `${col} IS NOT NULL`;
-    return `${col} LIKE ${p.add(likePattern(m.value))}`;
+    return `${col} LIKE ${p.add(m.like)}`;
   }
   return `${col} = ${p.add(m.value)}`;
 }
@@ -29,7 +30,7 @@ function matchText(col: string, m: ValueMatch, p: SqlParams): string {
 function matchArray(col: string, m: ValueMatch, p: SqlParams): string {
   if (m.wildcard) {
     if (isAny(m)) return `cardinality(${col}) > 0`;
-    return `EXISTS (SELECT 1 FROM unnest(${col}) AS v WHERE v LIKE ${p.add(likePattern(m.value))})`;
+    return `EXISTS (SELECT 1 FROM unnest(${col}) AS v WHERE v LIKE ${p.add(m.like)})`;
   }
   return `${col} @> ARRAY[${p.add(m.value)}]::text[]`;
 }

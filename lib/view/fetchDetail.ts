@@ -3,6 +3,7 @@
 // rows with j/k fetches in parallel and never waits behind a page navigation.
 import type { EventDetailData } from "../../components/detail/types";
 import type { ApiEvent } from "../query/events";
+import { exactValue } from "../query/filter-value";
 import { mergeRelatedPages, relatedPageQueries, relatedQueries, subjectOf } from "./related";
 
 interface ListAnswer {
@@ -18,10 +19,9 @@ async function list(params: URLSearchParams, limit: number, signal: AbortSignal)
 }
 
 export async function fetchEventDetail(id: string, signal: AbortSignal): Promise<EventDetailData | null> {
-  const literal = !id.includes("*") && !id.startsWith("!");
   const [raw, row] = await Promise.all([
     fetch(`/api/events/${encodeURIComponent(id)}`, { signal, cache: "no-store" }),
-    literal ? list(new URLSearchParams({ eventID: id }), 1, signal) : Promise.resolve(null),
+    list(new URLSearchParams({ eventID: exactValue(id) }), 1, signal),
   ]);
   if (raw.status === 404) return null;
   if (!raw.ok) throw new Error(`GET /api/events/${id} answered ${raw.status}`);

@@ -1,5 +1,6 @@
 // Which events count as related to one event, as timeline queries. Pure, so the server (detail
 // page) and the browser (side panel, through /api/events) build exactly the same groups.
+import { exactValue } from "../query/filter-value";
 import { isoParam } from "./time";
 
 export const RELATED_WINDOW_MS = 15 * 60e3;
@@ -25,17 +26,16 @@ function around(t: number): { from: string; to: string } {
   return { from: isoParam(t - RELATED_WINDOW_MS), to: isoParam(t + RELATED_WINDOW_MS) };
 }
 
-/** A value used as a filter must not read as a pattern or a negation (the contract has no escape). */
-const literal = (v: string | null): v is string => !!v && !v.includes("*") && !v.startsWith("!");
+const present = (v: string | null): v is string => !!v;
 
 export function relatedQueries(e: RelatedSubject): RelatedQuery[] {
   const out: RelatedQuery[] = [];
   const t = e.eventTime ? Date.parse(e.eventTime) : NaN;
-  if (literal(e.requestID)) out.push({ id: "request", title: "Same request ID", params: new URLSearchParams({ requestID: e.requestID }).toString() });
-  if (literal(e.sharedEventID)) out.push({ id: "shared", title: "Same shared event ID", params: new URLSearchParams({ sharedEventID: e.sharedEventID }).toString() });
+  if (present(e.requestID)) out.push({ id: "request", title: "Same request ID", params: new URLSearchParams({ requestID: exactValue(e.requestID) }).toString() });
+  if (present(e.sharedEventID)) out.push({ id: "shared", title: "Same shared event ID", params: new URLSearchParams({ sharedEventID: exactValue(e.sharedEventID) }).toString() });
   if (!Number.isNaN(t)) {
-    if (literal(e.accessKeyId)) out.push({ id: "accessKey", title: "Same access key, ±15 min", params: new URLSearchParams({ accessKeyId: e.accessKeyId, ...around(t) }).toString() });
-    if (literal(e.principalArn)) out.push({ id: "session", title: "Same principal (session), ±15 min", params: new URLSearchParams({ principalArn: e.principalArn, ...around(t) }).toString() });
+    if (present(e.accessKeyId)) out.push({ id: "accessKey", title: "Same access key, ±15 min", params: new URLSearchParams({ accessKeyId: exactValue(e.accessKeyId), ...around(t) }).toString() });
+    if (present(e.principalArn)) out.push({ id: "session", title: "Same principal (session), ±15 min", params: new URLSearchParams({ principalArn: exactValue(e.principalArn), ...around(t) }).toString() });
   }
   return out;
 }
@@ -43,7 +43,7 @@ export function relatedQueries(e: RelatedSubject): RelatedQuery[] {
 /** The list query of a group: its parameters minus the event itself. */
 export function relatedListParams(g: RelatedQuery, eventID: string): URLSearchParams {
   const sp = new URLSearchParams(g.params);
-  if (literal(eventID)) sp.append("eventID", "!" + eventID);
+  if (present(eventID)) sp.append("eventID", "!" + exactValue(eventID));
   return sp;
 }
 

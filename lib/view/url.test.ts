@@ -41,6 +41,11 @@ describe("URL state helpers", () => {
     expect(qs(sp)).toBe("from=now-7d&resourceName=arn:1&resourceName=arn:2");
   });
 
+  it("pivots to stored values exactly, escaping * and a leading !", () => {
+    const sp = pivot("", "resourceName", ["arn:aws:s3:::logs/*", "!odd"]);
+    expect(sp.getAll("resourceName")).toEqual(["arn:aws:s3:::logs/\\*", "\\!odd"]);
+  });
+
   it("leaves the default sort out of the URL", () => {
     expect(setSort("sort=eventName:asc", "eventTime", "desc").has("sort")).toBe(false);
     expect(setSort("", "eventName", "asc").get("sort")).toBe("eventName:asc");
@@ -61,6 +66,9 @@ describe("URL state helpers", () => {
     expect(describeValue("errorCode", "*").label).toBe("Error: any");
     expect(describeValue("errorCode", "!*").label).toBe("Error: none");
     expect(describeValue("eventName", "!ConsoleLogin").label).toBe("Event name ≠ ConsoleLogin");
+    // An escaped star is a value, not "any"; an escaped ! does not negate.
+    expect(describeValue("resourceName", "\\*").label).toMatch(/= \\\*$/);
+    expect(describeValue("userAgent", "\\!x")).toMatchObject({ negate: false });
     expect(filterChips("q=x&eventName=A&from=now-1h&columns=a").map((c) => c.raw)).toEqual(["A"]);
   });
 

@@ -2,6 +2,7 @@
 // the next for every UI gesture (add a filter, negate it, pivot, zoom, sort…). Server components
 // use them to build plain links and client components to navigate, so both produce the same URLs.
 import { FIELD_BY_KEY, FIELDS, type FieldDef } from "../fields";
+import { exactValue, matchesAny, parseFilterValue } from "../query/filter-value";
 
 /** URLSearchParams, Next's ReadonlyURLSearchParams, a query string or a page's searchParams object. */
 export type ReadableParams = { getAll(name: string): string[]; toString(): string } | string | Record<string, string | string[] | undefined>;
@@ -55,7 +56,7 @@ function replaceValues(sp: URLSearchParams, key: string, values: string[]): URLS
   return out;
 }
 
-/** The raw parameter value for one value: `!` in front excludes. */
+/** The raw parameter value for one value as written (a pattern, or exactValue's): `!` in front excludes. */
 export function rawValue(value: string, negate: boolean): string {
   return (negate ? "!" : "") + value;
 }
@@ -63,6 +64,7 @@ export function rawValue(value: string, negate: boolean): string {
 /**
  * Adds one value to a field's filter, dropping the same value with the other polarity (including
  * `x` while `!x` is set must not leave a contradiction). Boolean fields hold one value at most.
+ * `value` is as written: `*` is a wildcard, so a stored value goes through exactValue first.
  */
 export function addFilter(p: ReadableParams, key: string, value: string, negate = false): URLSearchParams {
   const sp = toParams(p);
@@ -113,12 +115,13 @@ export function clearFilters(p: ReadableParams): URLSearchParams {
 
 /**
  * A pivot starts a new line of investigation around one entity: only that entity's filter, with the
- * time range, sort and view settings kept. Several values (an event's resources) are ORed.
+ * time range, sort and view settings kept. Several values (an event's resources) are ORed, each
+ * matched exactly.
  */
 export function pivot(p: ReadableParams, key: string, values: string[]): URLSearchParams {
   const sp = clearFilters(p);
   sp.delete("event");
-  for (const v of values) sp.append(key, v);
+  for (const v of values) sp.append(key, exactValue(v));
   return sp;
 }
 
@@ -168,11 +171,10 @@ export interface FilterChip {
 }
 
 export function describeValue(key: string, raw: string): { value: string; negate: boolean; label: string } {
-  const negate = raw.startsWith("!");
-  const value = negate ? raw.slice(1) : raw;
+  const { negate, written: value, like } = parseFilterValue(raw);
   const field = FIELD_BY_KEY.get(key);
   const name = field?.label ?? key;
-  if (value.replace(/\*/g, "") === "" && value !== "") {
+  if (matchesAny(like)) {
     return { value, negate, label: `${name}: ${negate ? "none" : "any"}` };
   }
   return { value, negate, label: `${name} ${negate ? "≠" : "="} ${value}` };

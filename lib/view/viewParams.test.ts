@@ -3,7 +3,7 @@ import { DEFAULT_COLUMNS } from "../fields";
 import { ParamError } from "../query/params";
 import { parseViewParams, serializeColumns } from "./viewParams";
 import { middleEllipsis, shortArn, visibleText } from "./text";
-import { mergeRelatedPages, relatedPageQueries, relatedQueries } from "./related";
+import { mergeRelatedPages, relatedListParams, relatedPageQueries, relatedQueries } from "./related";
 
 describe("view parameters", () => {
   it("defaults and validates columns, tz and event", () => {
@@ -67,7 +67,11 @@ describe("related event queries", () => {
     ]);
     expect(merged).toEqual({ events: ["a2", "a1", "b1", "b2"], more: true });
   });
-  it("skips values that would read as patterns", () => {
-    expect(relatedQueries({ eventID: "e", eventTime: null, requestID: "a*b", sharedEventID: "!x", accessKeyId: null, principalArn: null })).toEqual([]);
+  it("writes values that would read as patterns or negations escaped, so they match exactly", () => {
+    expect(relatedQueries({ eventID: "e", eventTime: null, requestID: "a*b", sharedEventID: "!x", accessKeyId: null, principalArn: null })).toEqual([
+      { id: "request", title: "Same request ID", params: new URLSearchParams({ requestID: "a\\*b" }).toString() },
+      { id: "shared", title: "Same shared event ID", params: new URLSearchParams({ sharedEventID: "\\!x" }).toString() },
+    ]);
+    expect(relatedListParams({ id: "request", title: "", params: "requestID=r" }, "!e*").getAll("eventID")).toEqual(["!\\!e\\*"]);
   });
 });
