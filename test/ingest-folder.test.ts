@@ -57,6 +57,15 @@ describe("folder sync of a hostile corpus", () => {
     expect(stored.size).toBe(rows.length);
     for (const id of corpus.events.keys()) expect(stored.has(id), id).toBe(true);
     expect([...stored].filter((id) => id.startsWith("v1-"))).toHaveLength(V1_EVENTS);
+    // The sync left the planner statistics of the columns queries use (lib/store/analyze.ts), not
+    // of the record text.
+    const stats = await db.pool.query(
+      `SELECT (SELECT reltuples FROM pg_class WHERE oid = 'events'::regclass) AS tuples,
+              array_agg(attname::text ORDER BY attname) AS columns FROM pg_stats WHERE schemaname = 'public' AND tablename = 'events'`,
+    );
+    expect(Number(stats.rows[0].tuples)).toBe(rows.length);
+    expect(stats.rows[0].columns).toEqual(expect.arrayContaining(["event_name", "event_time", "search_block", "source_ip_address"]));
+    expect(stats.rows[0].columns).not.toContain("record");
 
     const objects = await db.prisma.ingestedObject.findMany();
     expect(objects).toHaveLength(corpus.files.length);

@@ -809,6 +809,11 @@ describe("filters of an older format are rebuilt from the stored text", () => {
     expect(parts[0].hi.getTime()).toBeLessThanOrEqual(parts[1].lo.getTime());
     for (const p of parts) expect(p.first_time <= p.lo && p.hi <= p.last_time, `span of block ${p.id}`).toBe(true);
     expect(Number((await pool.query(`SELECT count(*) AS n FROM search_blocks WHERE format <> $1`, [SKETCH_FORMAT])).rows[0].n)).toBe(0);
+    // With no older block left, no split can happen: a new probe adds no range of later blocks.
+    const after = new pg.Pool({ connectionString: tdb.url, max: 2 });
+    after.on("error", () => {});
+    expect((await withSearchBlocks(after, parse("q=zq-rare-marker-7731"), 1)).searchMax).toBeUndefined();
+    await after.end();
 
     // The query probed before the split: its old candidate is empty now, the moved events are
     // in blocks above its probe, and it still finds the match.

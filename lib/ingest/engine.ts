@@ -5,6 +5,7 @@ import type { Db } from "../store/db";
 import { createDecodePool, inlineDecoder, type DecodePool } from "./decode-pool";
 import { emptyBatch, Loader, type Batch } from "./loader";
 import { checkOut, giveBack } from "../store/checkout";
+import { analyzeAfterSync } from "../store/analyze";
 import { resketchBlocks } from "../store/resketch";
 import { groupSearchBlocks } from "../store/search-groups";
 import { appendRows } from "./normalize";
@@ -197,13 +198,10 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
       await resketchBlocks(db.pool, { signal, log }).catch((err: Error) => log(`search filters not rebuilt: ${err.message} (searches still read those blocks)`));
       groupBlocks();
       await grouping;
-      // Fresh statistics for the rollups a large sync grew: the planner sized a facet's hash table
-      // from a stale count (16 rows for 187k) and sorted on disk instead, and the facets choose
+      // Fresh statistics for what the sync grew (lib/store/analyze.ts); the facets also choose
       // between rollups and sampling from pg_class.reltuples.
       if (progress.eventsNew > 0) {
-        await db.pool
-          .query(`ANALYZE event_minutes, event_facet_hours, event_facet_days, search_blocks`)
-          .catch((err: Error) => log(`could not analyze the rollups: ${err.message}`));
+        await analyzeAfterSync(db.pool).catch((err: Error) => log(`could not update the planner's statistics: ${err.message}`));
       }
     }
     clearInterval(heartbeat);

@@ -56,8 +56,9 @@ export interface EventQuery {
   /** Each candidate block's events, as searchBlocks orders them. */
   searchBlockEvents?: number[];
   /**
-   * The highest block id the probe saw. Events of later blocks (stored since, or moved there by
-   * lib/store/resketch.ts splitting an older block) are read like events no block covers.
+   * Set while blocks of an older format remain: the highest block id the probe saw. Events of later
+   * blocks (moved there by lib/store/resketch.ts splitting an older block, or stored since) are
+   * read like events no block covers.
    */
   searchMax?: number;
   /** false: leave out events no block covers (a later round of a page that read them already). */

@@ -38,6 +38,8 @@ interface Probe {
   lasts: number[];
   events: number[];
   folds: boolean;
+  /** Some block is of another format: an upgrade's resketch may split blocks while this probe is used. */
+  stale: boolean;
 }
 
 /**
@@ -64,8 +66,9 @@ async function probeBlocks(db: Queryable, terms: string[], perTerm: number[][]):
   // candidate.
   const cond = `format <> ${SKETCH_FORMAT} OR ` + perTerm.map((ps) => `(${ps.map(probe).join(" AND ")})`).join(" OR ");
   // Grouped blocks: one search_group_slots call per group of 512 (its slots as a bit string; a
-  // group of another format: NULL, all candidates). Then the probe once per block (OFFSET 0 keeps the subquery from being flattened, which would
-  // copy the probe into every aggregate's FILTER), and the candidates with their time spans.
+  // group of another format: NULL, all candidates). Then the probe once per block (OFFSET 0 keeps
+  // the subquery from being flattened, which would copy the probe into every aggregate's FILTER),
+  // and the candidates with their time spans.
   const ms = (col: string) => `coalesce(array_agg((extract(epoch FROM ${col}) * 1000)::float8 ORDER BY id) FILTER (WHERE hit), '{}')`;
   const { rows } = await db.query(
     `WITH g AS MATERIALIZED (
@@ -76,8 +79,8 @@ async function probeBlocks(db: Queryable, terms: string[], perTerm: number[][]):
      )
      SELECT count(*)::int AS total, coalesce(max(id), 0) AS max, coalesce(array_agg(id ORDER BY id) FILTER (WHERE hit), '{}') AS ids,
             ${ms("first_time")} AS firsts, ${ms("last_time")} AS lasts, coalesce(array_agg(events ORDER BY id) FILTER (WHERE hit), '{}') AS events,
-            ${FOLDS_AS_ASSUMED} AS folds
-       FROM (SELECT id, first_time, last_time, events, CASE WHEN group_id IS NULL THEN (${cond}) ELSE id IN (SELECT id FROM grouped) END AS hit
+            ${FOLDS_AS_ASSUMED} AS folds, coalesce(bool_or(format <> ${SKETCH_FORMAT}), false) AS stale
+       FROM (SELECT id, format, first_time, last_time, events, CASE WHEN group_id IS NULL THEN (${cond}) ELSE id IN (SELECT id FROM grouped) END AS hit
                FROM search_blocks OFFSET 0) AS b`,
     [perTerm.flat(), perTerm.map((ps) => ps.length)],
   );
@@ -98,12 +101,15 @@ export async function withSearchBlocks(db: Queryable, q: EventQuery, maxShare = 
   if (q.q.length === 0) return { ...q, searchBlocks: null };
   const perTerm = q.q.map((t) => probePositions(qLiteral(t)));
   if (perTerm.some((ps) => ps === null)) return { ...q, searchBlocks: null };
-  const { total, max, ids, firsts, lasts, events, folds } = await probeBlocks(db, q.q, perTerm as number[][]);
+  const { total, max, ids, firsts, lasts, events, folds, stale } = await probeBlocks(db, q.q, perTerm as number[][]);
   // No blocks at all (events loaded before the sketches, or by other means): nothing to narrow.
   if (!folds || total === 0) return { ...q, searchBlocks: null };
   const searchShare = ids.length / total;
   if (searchShare > maxShare) return { ...q, searchBlocks: null, searchShare };
-  return { ...q, searchBlocks: ids, searchSpans: ids.map((_, i) => [firsts[i], lasts[i]]), searchBlockEvents: events, searchMax: max, searchShare };
+  // While older blocks remain, resketch may split one and move its events to blocks above `max`:
+  // the query reads those too (only then: an extra range the planner must estimate).
+  const searchMax = stale ? max : undefined;
+  return { ...q, searchBlocks: ids, searchSpans: ids.map((_, i) => [firsts[i], lasts[i]]), searchBlockEvents: events, searchMax, searchShare };
 }
 
 /**
