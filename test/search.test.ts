@@ -635,8 +635,13 @@ describe("grouped blocks (bit-sliced filters) give the candidates their own filt
     expect(expected["q=no-such-thing-anywhere-qqzz"]).toEqual([]);
 
     // 30 blocks: 3 groups of 8, and 6 left with their own filters.
+    const vacuums = async () => Number((await pool.query(`SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'search_blocks'`)).rows[0].vacuum_count);
+    const vacuumed = await vacuums();
     expect(await groupSearchBlocks(pool, { groupBlocks: 8 })).toBe(3);
+    // The grouped blocks' own filters are dead rows now: vacuumed, so the next filters reuse the space.
+    expect(await vacuums()).toBe(vacuumed + 1);
     expect(await groupSearchBlocks(pool, { groupBlocks: 8 })).toBe(0);
+    expect(await vacuums()).toBe(vacuumed + 1);
     const state = async () =>
       (
         await pool.query(

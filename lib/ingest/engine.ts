@@ -127,7 +127,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
   // time), and once more at the end. A failure leaves blocks ungrouped, which searches still read.
   let grouping: Promise<void> | null = null;
   const groupBlocks = () => {
-    grouping ??= groupSearchBlocks(db.pool, { signal, groupBlocks: opts.groupBlocks })
+    grouping ??= groupSearchBlocks(db.pool, { signal, groupBlocks: opts.groupBlocks, log })
       .then(() => {}, (err: Error) => log(`search blocks not grouped: ${err.message} (searches still read them)`))
       .finally(() => (grouping = null));
   };
