@@ -101,7 +101,7 @@ test("a stored value holding * filters exactly that value, escaped in the URL, n
   // e2e-xss-0001's userAgent is "*": unescaped, userAgent=* would mean "has a user agent".
   await open(page, "/events?columns=eventTime,eventName,userAgent");
   await expectCount(page, 55);
-  const cell = page.locator(`tbody tr[data-event-id="${XSS_EVENT_ID}"] td`).nth(3);
+  const cell = page.locator(`tbody tr[data-event-id="${XSS_EVENT_ID}"] td`).nth(2);
   await cell.hover();
   await cell.getByRole("button", { name: "Filter in userAgent *" }).click();
   await expectParams(page, [["userAgent", "\\*"]]);

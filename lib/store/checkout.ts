@@ -16,3 +16,20 @@ export function giveBack(c: pg.PoolClient, broken?: Error | boolean) {
   c.off("error", ignore);
   c.release(broken);
 }
+
+/**
+ * Runs `work` on a checked-out client. On an error the open transaction, if any, is rolled back
+ * and the client discarded (its session may hold state the next user must not inherit).
+ */
+export async function withClient<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await checkOut(pool);
+  try {
+    const result = await work(c);
+    giveBack(c);
+    return result;
+  } catch (err) {
+    await c.query("ROLLBACK").catch(() => {});
+    giveBack(c, err as Error);
+    throw err;
+  }
+}

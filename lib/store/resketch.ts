@@ -10,7 +10,7 @@
 // most. Runs after a sync's commits, before grouping; an interrupted run continues where it stopped.
 import type pg from "pg";
 import { RECORD_TEXT } from "../query/sql";
-import { checkOut, giveBack } from "./checkout";
+import { withClient } from "./checkout";
 import { BLOCK_EVENTS, mergeSketch, SKETCH_BYTES, SKETCH_FORMAT, SketchBuilder } from "./sketch";
 
 /** Blocks fetched per round; each is then read, sketched and written on its own. */
@@ -78,17 +78,7 @@ export async function resketchBlocks(pool: pg.Pool, opts: { signal?: AbortSignal
     for (const { id } of rows) {
       if (opts.signal?.aborted) break;
       below = id;
-      const c = await checkOut(pool);
-      let broken: Error | boolean = false;
-      try {
-        if (await rebuild(c, id)) done++;
-      } catch (err) {
-        await c.query("ROLLBACK").catch(() => {});
-        broken = err as Error;
-        throw err;
-      } finally {
-        giveBack(c, broken);
-      }
+      if (await withClient(pool, (c) => rebuild(c, id))) done++;
     }
   }
   return done;

@@ -3,7 +3,7 @@
 // filters are dropped. Each group is one transaction, so a crash leaves every block either in a
 // group or with its own filter; the probe reads both kinds. Runs after a sync's commits.
 import type pg from "pg";
-import { checkOut, giveBack } from "./checkout";
+import { withClient } from "./checkout";
 import { GROUP_BLOCKS, SKETCH_FORMAT, transposeGroup } from "./sketch";
 
 /** One grouping at a time, across processes: a second caller finds the lock taken and leaves. */
@@ -18,44 +18,40 @@ export async function groupSearchBlocks(pool: pg.Pool, opts: { groupBlocks?: num
   const size = opts.groupBlocks ?? GROUP_BLOCKS;
   if (!(size >= 1 && size <= GROUP_BLOCKS)) throw new Error(`groupBlocks: 1..${GROUP_BLOCKS}`);
   let made = 0;
-  grouping: while (!opts.signal?.aborted) {
-    const c = await checkOut(pool);
-    let release: Error | boolean = false;
-    try {
-      await c.query("BEGIN");
-      const lock = await c.query(`SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok`, [LOCK]);
-      if (!lock.rows[0].ok) {
-        await c.query("ROLLBACK");
-        break grouping;
-      }
-      const { rows } = await c.query<{ id: number; bloom: Buffer }>(
-        `SELECT id, bloom FROM search_blocks WHERE group_id IS NULL AND format = $1 ORDER BY id LIMIT $2`,
-        [SKETCH_FORMAT, size],
-      );
-      if (rows.length < size) {
-        await c.query("ROLLBACK");
-        break grouping;
-      }
-      const bits = transposeGroup(rows.map((r) => new Uint8Array(r.bloom.buffer, r.bloom.byteOffset, r.bloom.byteLength)));
-      const ids = rows.map((r) => r.id);
-      const g = await c.query(`INSERT INTO search_groups (format, blocks, bits) VALUES ($1, $2::int[], $3) RETURNING id`, [
-        SKETCH_FORMAT,
-        ids,
-        Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength),
-      ]);
-      await c.query(`UPDATE search_blocks SET group_id = $1, bloom = NULL WHERE id = ANY($2::int[])`, [g.rows[0].id, ids]);
-      await c.query("COMMIT");
-      made++;
-    } catch (err) {
-      await c.query("ROLLBACK").catch(() => {});
-      release = err as Error;
-      throw err;
-    } finally {
-      giveBack(c, release);
-    }
-  }
+  while (!opts.signal?.aborted && (await withClient(pool, (c) => groupOnce(c, size)))) made++;
   if (made > 0) await reclaimFilters(pool).catch((err: Error) => opts.log?.(`search filters grouped, their old space not reclaimed: ${err.message}`));
   return made;
+}
+
+/**
+ * One group of the oldest `size` ungrouped blocks, in one transaction; false when there are too few
+ * or another process is grouping.
+ */
+async function groupOnce(c: pg.PoolClient, size: number): Promise<boolean> {
+  await c.query("BEGIN");
+  const lock = await c.query(`SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok`, [LOCK]);
+  if (!lock.rows[0].ok) {
+    await c.query("ROLLBACK");
+    return false;
+  }
+  const { rows } = await c.query<{ id: number; bloom: Buffer }>(
+    `SELECT id, bloom FROM search_blocks WHERE group_id IS NULL AND format = $1 ORDER BY id LIMIT $2`,
+    [SKETCH_FORMAT, size],
+  );
+  if (rows.length < size) {
+    await c.query("ROLLBACK");
+    return false;
+  }
+  const bits = transposeGroup(rows.map((r) => new Uint8Array(r.bloom.buffer, r.bloom.byteOffset, r.bloom.byteLength)));
+  const ids = rows.map((r) => r.id);
+  const g = await c.query(`INSERT INTO search_groups (format, blocks, bits) VALUES ($1, $2::int[], $3) RETURNING id`, [
+    SKETCH_FORMAT,
+    ids,
+    Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength),
+  ]);
+  await c.query(`UPDATE search_blocks SET group_id = $1, bloom = NULL WHERE id = ANY($2::int[])`, [g.rows[0].id, ids]);
+  await c.query("COMMIT");
+  return true;
 }
 
 /**

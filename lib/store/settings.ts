@@ -1,6 +1,6 @@
 // Queries that need planner or memory settings of their own, without changing the pool's.
 import type pg from "pg";
-import { checkOut, giveBack } from "./checkout";
+import { withClient } from "./checkout";
 
 /**
  * Runs one query in a read-only transaction with planner or memory settings of its own
@@ -9,17 +9,11 @@ import { checkOut, giveBack } from "./checkout";
  */
 export async function queryWithSettings(db: pg.Pool, settings: Record<string, string>, sql: string, values: unknown[]): Promise<pg.QueryResult> {
   if (Object.keys(settings).length === 0) return db.query(sql, values);
-  const c = await checkOut(db);
-  try {
+  return withClient(db, async (c) => {
     await c.query("BEGIN READ ONLY");
     for (const [name, value] of Object.entries(settings)) await c.query(`SET LOCAL ${name} = '${value}'`);
     const r = await c.query(sql, values);
     await c.query("COMMIT");
     return r;
-  } catch (err) {
-    await c.query("ROLLBACK").catch(() => {});
-    throw err;
-  } finally {
-    giveBack(c);
-  }
+  });
 }
