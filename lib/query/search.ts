@@ -44,10 +44,11 @@ interface Probe {
 
 /**
  * Probes by database handle and terms. Blocks are only ever added (grouping moves a filter into
- * its group without changing it), so a probe stays right while search_blocks holds as many rows
- * with the same highest id (an index-only check): the /events page's list, count, facets and
- * histogram, and every "load more", then share one probe (20–50 ms warm at 10M events with the
- * blocks grouped; seconds when the groups' pages must come from a busy disk).
+ * its group without changing it; a resketch rebuilds an older block, a candidate already, in
+ * place, or splits it into new blocks with higher ids), so a probe stays right while search_blocks
+ * holds as many rows with the same highest id (an index-only check): the /events page's list,
+ * count, facets and histogram, and every "load more", then share one probe (tens of ms warm at 10M
+ * events with the blocks grouped; up to ~2 s when the groups' pages must come from a busy disk).
  */
 const probes = new WeakMap<object, Map<string, Probe>>();
 const PROBES_KEPT = 64;
