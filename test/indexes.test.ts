@@ -9,7 +9,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Loader } from "../lib/ingest/loader";
-import { normalizeRecord } from "../lib/ingest/normalize";
+import { encodeLine, normalizeRecord } from "../lib/ingest/normalize";
 import { listEvents } from "../lib/query/events";
 import { parseEventQuery } from "../lib/query/params";
 import { migrate } from "../lib/store/migrate";
@@ -60,13 +60,13 @@ beforeAll(async () => {
   // A connection the pool's idle timer is still closing when afterAll drops the database gets
   // "terminating connection": without a listener, an uncaught error (as in query.test.ts).
   pool.on("error", () => {});
-  const lines: string[] = [];
+  const lines: Uint8Array[] = [];
   const ids: string[] = [];
   const rollups: string[] = [];
   for (let i = 0; i < N; i++) {
     const n = normalizeRecord(record(i), {});
     if (!n.ok) throw new Error(n.reason);
-    lines.push(n.line);
+    lines.push(encodeLine(n.line));
     ids.push(n.id);
     rollups.push(n.rollup);
   }

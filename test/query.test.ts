@@ -8,7 +8,7 @@ import { CSV_FIELDS } from "../lib/fields";
 import { exportStream, type ExportFormat } from "../lib/export/stream";
 import { CrlfWriter, sqlLiteral } from "../lib/export/copy-csv";
 import { Loader } from "../lib/ingest/loader";
-import { normalizeRecord } from "../lib/ingest/normalize";
+import { encodeLine, normalizeRecord } from "../lib/ingest/normalize";
 import { countEvents, getEventJson, listEvents } from "../lib/query/events";
 import { exactValue } from "../lib/query/filter-value";
 import { ParamError, parseEventQuery, type EventQuery } from "../lib/query/params";
@@ -369,7 +369,7 @@ beforeAll(async () => {
   // As lib/store/db.ts does: a connection the pool's idle timer is still closing when afterAll
   // drops the database gets "terminating connection" — without a listener, an uncaught error.
   pool.on("error", () => {});
-  const lines: string[] = [];
+  const lines: Uint8Array[] = [];
   const ids: string[] = [];
   const rollups: string[] = [];
   // Search sketches of 7 events each over all but the last 5 records: every q test below runs
@@ -381,7 +381,7 @@ beforeAll(async () => {
     if (!n.ok) throw new Error(`fixture ${r.eventID} rejected: ${n.reason}`);
     if (i < RECORDS.length - 5) sketch.add(n.text);
     expect(n.id).toBe(r.eventID);
-    lines.push(n.line);
+    lines.push(encodeLine(n.line));
     ids.push(n.id);
     rollups.push(n.rollup);
   }

@@ -14,7 +14,7 @@ import { generateRecords } from "../lib/demo/generate";
 import { FACET_FIELDS } from "../lib/fields";
 import { runSync } from "../lib/ingest/engine";
 import { emptyBatch, Loader } from "../lib/ingest/loader";
-import { COPY_COLUMNS, normalizeRecord } from "../lib/ingest/normalize";
+import { COPY_COLUMNS, encodeLine, normalizeRecord } from "../lib/ingest/normalize";
 import { parseSource } from "../lib/ingest/sources";
 import { countEvents } from "../lib/query/events";
 import { facetCounts } from "../lib/query/facets";
@@ -144,7 +144,7 @@ describe("rollups stay exact under ingest", () => {
       for (const r of records) {
         const n = normalizeRecord(r, {});
         if (!n.ok) throw new Error(n.reason);
-        rows.lines.push(n.line);
+        rows.lines.push(encodeLine(n.line));
         rows.ids.push(n.id);
         rows.rollups.push(n.rollup);
       }
@@ -383,11 +383,11 @@ describe("answers through the rollups equal the scans", () => {
 });
 
 /** COPYs normalised lines straight into `events` (no dedupe, no rollups) on the client's transaction. */
-function copyEvents(client: pg.Client, lines: string[]): Promise<void> {
+function copyEvents(client: pg.Client, lines: (string | Uint8Array)[]): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const stream = client.query(copyFrom(`COPY events (${COPY_COLUMNS.map((c) => `"${c}"`).join(", ")}) FROM STDIN`));
     stream.on("error", reject);
     stream.on("finish", () => resolve());
-    stream.end(lines.join(""));
+    stream.end(Buffer.concat(lines.map((l) => (typeof l === "string" ? Buffer.from(l) : l))));
   });
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportStream } from "../lib/export/stream";
 import { generateRecords } from "../lib/demo/generate";
 import { Loader } from "../lib/ingest/loader";
-import { normalizeRecord, type EventRows } from "../lib/ingest/normalize";
+import { encodeLine, normalizeRecord, type EventRows } from "../lib/ingest/normalize";
 import { countEvents, listEvents } from "../lib/query/events";
 import { facetCounts } from "../lib/query/facets";
 import { histogram } from "../lib/query/histogram";
@@ -131,7 +131,7 @@ beforeAll(async () => {
     for (const r of c.records) {
       const n = normalizeRecord(r, {});
       if (!n.ok) throw new Error(`record ${String(r.eventID)} rejected: ${n.reason}`);
-      rows.lines.push(n.line);
+      rows.lines.push(encodeLine(n.line));
       rows.ids.push(n.id);
       rows.rollups.push(n.rollup);
       builder?.add(n.text);
@@ -588,7 +588,7 @@ describe("probes are reused until a block is added", () => {
     if (!n.ok) throw new Error(n.reason);
     const sketch = new SketchBuilder();
     sketch.add(n.text);
-    await new Loader(pool).commit({ rows: { lines: [n.line], ids: [n.id], rollups: [n.rollup], sketches: sketch.finish() }, objects: [], cursors: [] });
+    await new Loader(pool).commit({ rows: { lines: [encodeLine(n.line)], ids: [n.id], rollups: [n.rollup], sketches: sketch.finish() }, objects: [], cursors: [] });
     const again = await withSearchBlocks(spy, q);
     expect(probesRun).toHaveLength(2);
     expect(again.searchBlocks).toHaveLength(1);

@@ -18,8 +18,10 @@ parentPort!.on("message", (req: DecodeRequest) => {
   try {
     const bytes = req.bytes ?? readFileSync(req.path!);
     const result = decodeObject(req.key, bytes, { metadata: req.metadata });
-    // The sketches' bitmaps (up to 64 KiB each) move to the main thread instead of being copied.
-    parentPort!.postMessage({ id: req.id, result }, sketchBuffers(result.rows.sketches));
+    // The sketches' bitmaps (up to 64 KiB each) and the lines' one buffer move to the main
+    // thread instead of being copied.
+    const lines = result.rows.lines.length ? [result.rows.lines[0].buffer as ArrayBuffer] : [];
+    parentPort!.postMessage({ id: req.id, result }, [...sketchBuffers(result.rows.sketches), ...lines]);
   } catch (err) {
     parentPort!.postMessage({ id: req.id, error: (err as Error).message });
   }

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import type { IngestContext } from "../fields";
-import { noRows, normalizeRecord, type EventRows } from "./normalize";
+import { LinePacker, noRows, normalizeRecord, type EventRows } from "./normalize";
 import { SketchBuilder } from "../store/sketch";
 
 export type ObjectKind = "log" | "insight" | "digest" | "foreign";
@@ -96,17 +96,19 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
     return info.byLayout ? failed(info.kind, reason, sha256) : skipped("foreign", reason, sha256);
   }
   const rows = noRows();
+  const lines = new LinePacker();
   const sketch = new SketchBuilder();
   const problems = new Map<string, number>();
   for (const rec of obj.Records) {
     const n = normalizeRecord(rec, { account: ctx.account ?? info.account });
     if (n.ok) {
-      rows.lines.push(n.line);
+      lines.push(n.line);
       rows.ids.push(n.id);
       rows.rollups.push(n.rollup);
       sketch.add(n.text);
     } else problems.set(n.reason, (problems.get(n.reason) ?? 0) + 1);
   }
+  rows.lines = lines.finish();
   rows.sketches = sketch.finish();
   const kind: ObjectKind = info.kind === "insight" ? "insight" : "log";
   const reason = problems.size

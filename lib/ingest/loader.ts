@@ -54,7 +54,7 @@ interface Block {
 
 /** The rows to store: the first line of each id (a batch can hold the same event twice), each with its search block. */
 interface Rows {
-  lines: string[];
+  lines: Uint8Array[];
   ids: string[];
   rollups: string[];
   /** Index into `blocks`, or -1: no sketch covers the line. */
@@ -86,7 +86,7 @@ const COLS = [...COPY_COLUMNS, "search_block"].map((c) => `"${c}"`).join(", ");
  * Numbers and stores the search blocks of the lines about to be inserted (`keep`: their indexes)
  * and returns those lines with their block number appended.
  */
-async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null): Promise<string[]> {
+async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null): Promise<Buffer[]> {
   const idx = keep ?? rows.lines.map((_, i) => i);
   // Each used block's time span over the rows going in (a rollup entry starts with eventTime ms).
   const spans = new Map<number, [number, number]>();
@@ -104,21 +104,20 @@ async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null): 
   if (used.length > 0) {
     const ids = await c.query(`SELECT nextval(pg_get_serial_sequence('search_blocks', 'id'))::int AS id FROM generate_series(1, $1::int)`, [used.length]);
     used.forEach((b, k) => number.set(b, ids.rows[k].id as number));
-    await c.query(
-      `INSERT INTO search_blocks (id, format, events, first_time, last_time, bloom)
-       SELECT i, ${SKETCH_FORMAT}, e, f, l, b FROM unnest($1::int[], $2::int[], $3::timestamptz[], $4::timestamptz[], $5::bytea[]) AS t(i, e, f, l, b)`,
-      [
-        used.map((b) => number.get(b)),
-        used.map((b) => rows.blocks[b].rows),
-        // Widened by a millisecond each way: event_time rounds sub-millisecond times, Date truncates.
-        used.map((b) => new Date(spans.get(b)![0] - 1)),
-        used.map((b) => new Date(spans.get(b)![1] + 1)),
-        used.map((b) => Buffer.from(rows.blocks[b].bits.buffer, rows.blocks[b].bits.byteOffset, rows.blocks[b].bits.byteLength)),
-      ],
-    );
+    // One row of parameters per block: a Buffer parameter goes to PostgreSQL as binary, where a
+    // bytea[] array would be spelled out in hex (twice the bytes, encoded and parsed again).
+    const params: unknown[] = [];
+    const tuples = used.map((b) => {
+      const bits = rows.blocks[b].bits;
+      const [first, last] = spans.get(b)!;
+      // Widened by a millisecond each way: event_time rounds sub-millisecond times, Date truncates.
+      params.push(number.get(b), rows.blocks[b].rows, new Date(first - 1), new Date(last + 1), Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength));
+      const n = params.length;
+      return `($${n - 4}::int, ${SKETCH_FORMAT}, $${n - 3}::int, $${n - 2}::timestamptz, $${n - 1}::timestamptz, $${n}::bytea)`;
+    });
+    await c.query(`INSERT INTO search_blocks (id, format, events, first_time, last_time, bloom) VALUES ${tuples.join(", ")}`, params);
   }
-  // slice + concatenation make V8 ropes, flattened once by joinLines: no copy per line here.
-  return idx.map((i) => rows.lines[i].slice(0, -1) + (rows.block[i] >= 0 ? `\t${number.get(rows.block[i])}\n` : "\t\\N\n"));
+  return packLines(rows.lines, idx, (i) => (rows.block[i] >= 0 ? `\t${number.get(rows.block[i])}\n` : "\t\\N\n"));
 }
 
 /** Errors after which the same transaction may succeed on a new connection. */
@@ -156,27 +155,33 @@ function guardedCopyFrom(sql: string): CopyStream {
   return stream;
 }
 
-/** Joins COPY lines into pieces of about `size` characters. */
-export function joinLines(lines: string[], size = 256 * 1024): string[] {
-  const out: string[] = [];
-  let start = 0;
-  let length = 0;
-  for (let i = 0; i < lines.length; i++) {
-    length += lines[i].length;
-    if (length >= size) {
-      out.push(lines.slice(start, i + 1).join(""));
-      start = i + 1;
-      length = 0;
+/**
+ * The lines `idx` of `lines` (UTF-8, each ending in a newline), each with that newline replaced by
+ * `suffix(i)` (ASCII, ending in a newline), copied into buffers of at most about `size` bytes that
+ * hold whole lines. Written so, not line by line: every write is a stream round and a CopyData
+ * message of its own, which cost more than the copy.
+ */
+export function packLines(lines: readonly Uint8Array[], idx: readonly number[], suffix: (i: number) => string, size = 256 * 1024): Buffer[] {
+  const out: Buffer[] = [];
+  let buf = Buffer.allocUnsafe(size);
+  let used = 0;
+  for (const i of idx) {
+    const line = lines[i];
+    const end = suffix(i);
+    if (used + line.length + end.length > buf.length) {
+      if (used > 0) out.push(buf.subarray(0, used));
+      buf = Buffer.allocUnsafe(Math.max(size, line.length + end.length));
+      used = 0;
     }
+    buf.set(line, used);
+    used += line.length - 1; // the suffix overwrites the newline
+    used += buf.write(end, used, "latin1");
   }
-  if (start < lines.length) out.push(lines.slice(start).join(""));
+  if (used > 0) out.push(buf.subarray(0, used));
   return out;
 }
 
-function copyInto(client: pg.PoolClient, sql: string, lines: string[]): Promise<void> {
-  // Written in pieces of ~256 KB, not line by line: every write is a stream round, a Buffer
-  // conversion and a CopyData message of its own, which cost more than the join.
-  const chunks = joinLines(lines);
+function copyInto(client: pg.PoolClient, sql: string, chunks: Buffer[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream = client.query(guardedCopyFrom(sql));
     stream.on("error", reject);
@@ -275,9 +280,9 @@ export class Loader {
         const existing = await c.query(`SELECT id FROM events WHERE id = ANY($1::text[])`, [rows.ids]);
         const known = new Set(existing.rows.map((r) => r.id as string));
         const keep = known.size ? rows.ids.flatMap((id, i) => (known.has(id) ? [] : [i])) : null;
-        const lines = await withBlocks(c, rows, keep);
-        if (lines.length) await copyInto(c, `COPY events (${COLS}) FROM STDIN`, lines);
-        inserted = lines.length;
+        const chunks = await withBlocks(c, rows, keep);
+        if (chunks.length) await copyInto(c, `COPY events (${COLS}) FROM STDIN`, chunks);
+        inserted = keep ? keep.length : rows.lines.length;
         added = keep ? keep.map((i) => rows.rollups[i]) : rows.rollups;
       } else if (rows.ids.length > 0) {
         await conn.stage(c);

@@ -4,7 +4,7 @@
 // Every page commits with the cursor that records how far the run got, so a killed sync resumes
 // where it stopped. Requests keep to the API's fixed 2 per second per account and region.
 import { CloudTrailClient, LookupEventsCommand, type CloudTrailClientConfig, type LookupEventsCommandInput } from "@aws-sdk/client-cloudtrail";
-import { noRows, normalizeRecord } from "../normalize";
+import { LinePacker, noRows, normalizeRecord } from "../normalize";
 import { SketchBuilder } from "../../store/sketch";
 import type { Chunk, SourceContext, SourcePlugin } from "../source";
 
@@ -152,6 +152,7 @@ export class LookupSource implements SourcePlugin {
           token = page.NextToken;
           const rows = noRows();
           const sketch = new SketchBuilder();
+          const lines = new LinePacker();
           let oldestSeen: number | undefined;
           for (const e of page.Events ?? []) {
             let record: unknown;
@@ -166,7 +167,7 @@ export class LookupSource implements SourcePlugin {
               ctx.log(`${this.id}: event ${e.EventId} not stored: ${n.reason}`);
               continue;
             }
-            rows.lines.push(n.line);
+            lines.push(n.line);
             rows.ids.push(n.id);
             rows.rollups.push(n.rollup);
             sketch.add(n.text);
@@ -175,6 +176,7 @@ export class LookupSource implements SourcePlugin {
             const t = e.EventTime ? e.EventTime.getTime() : undefined;
             if (t !== undefined && (oldestSeen === undefined || t < oldestSeen)) oldestSeen = t;
           }
+          rows.lines = lines.finish();
           rows.sketches = sketch.finish();
           // Newest first: everything newer than the oldest event of this page is in. The window
           // keeps that instant (inclusive) so events sharing the second are not lost; dedupe drops repeats.
