@@ -44,13 +44,12 @@ export async function queriesInOneSnapshot(
   };
   try {
     clients.push(await checkOut(db));
-    await clients[0].query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    await begin(clients[0], null);
     let snapshot: string | null = null;
     if (lanes > 1) {
       snapshot = String((await clients[0].query(`SELECT pg_export_snapshot() AS s`)).rows[0].s);
       if (!/^[0-9A-F-]+$/i.test(snapshot)) throw new Error(`unexpected snapshot id ${snapshot}`);
     }
-    for (const [name, value] of Object.entries(settings)) await clients[0].query(`SET LOCAL ${name} = '${value}'`);
     const more = await Promise.all(
       Array.from({ length: lanes - 1 }, async () => {
         const c = await checkOut(db);
