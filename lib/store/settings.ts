@@ -2,6 +2,11 @@
 import type pg from "pg";
 import { checkOut, giveBack, withClient } from "./checkout";
 
+/** The settings for the rest of `c`'s open transaction. */
+async function setLocal(c: pg.ClientBase, settings: Record<string, string>) {
+  for (const [name, value] of Object.entries(settings)) await c.query(`SET LOCAL ${name} = '${value}'`);
+}
+
 /**
  * Runs one query in a read-only transaction with planner or memory settings of its own
  * (`SET LOCAL`, so they end with it): a first page that must walk an index, a sum that needs more
@@ -11,7 +16,7 @@ export async function queryWithSettings(db: pg.Pool, settings: Record<string, st
   if (Object.keys(settings).length === 0) return db.query(sql, values);
   return withClient(db, async (c) => {
     await c.query("BEGIN READ ONLY");
-    for (const [name, value] of Object.entries(settings)) await c.query(`SET LOCAL ${name} = '${value}'`);
+    await setLocal(c, settings);
     const r = await c.query(sql, values);
     await c.query("COMMIT");
     return r;
@@ -40,7 +45,7 @@ export async function queriesInOneSnapshot(
   const begin = async (c: pg.PoolClient, snapshot: string | null) => {
     await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (snapshot) await c.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
-    for (const [name, value] of Object.entries(settings)) await c.query(`SET LOCAL ${name} = '${value}'`);
+    await setLocal(c, settings);
   };
   try {
     clients.push(await checkOut(db));
