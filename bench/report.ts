@@ -236,6 +236,16 @@ export function renderTable(r: BenchResults): string {
 
 const FINDINGS_START = "<!-- findings:start -->";
 const FINDINGS_END = "<!-- findings:end -->";
+// Sections written by hand between full runs (per-session A/B measurements): a full run keeps them
+// below its own tables, so rewriting BENCHMARKS.md never drops a measurement someone recorded.
+const HISTORY_START = "<!-- history:start -->";
+const HISTORY_END = "<!-- history:end -->";
+
+function keptBlock(previous: string, start: string, end: string): string | null {
+  const s = previous.indexOf(start);
+  const e = previous.indexOf(end);
+  return s >= 0 && e > s ? previous.slice(s + start.length, e).trim() : null;
+}
 
 function md(rows: string[][]): string {
   const esc = (c: string) => c.replace(/\|/g, "\\|");
@@ -404,11 +414,19 @@ export function renderMarkdown(r: BenchResults, previous: string): string {
     lines.push("");
   }
 
+  const history = keptBlock(previous, HISTORY_START, HISTORY_END);
+  if (history) {
+    lines.push("## Earlier runs and sessions");
+    lines.push("");
+    lines.push(HISTORY_START);
+    lines.push(history);
+    lines.push(HISTORY_END);
+    lines.push("");
+  }
+
   lines.push("## Findings / what was tried");
   lines.push("");
-  const s = previous.indexOf(FINDINGS_START);
-  const e = previous.indexOf(FINDINGS_END);
-  const kept = s >= 0 && e > s ? previous.slice(s + FINDINGS_START.length, e).trim() : "_(to be written after looking at the figures)_";
+  const kept = keptBlock(previous, FINDINGS_START, FINDINGS_END) ?? "_(to be written after looking at the figures)_";
   lines.push(FINDINGS_START);
   lines.push(kept);
   lines.push(FINDINGS_END);
