@@ -415,7 +415,7 @@ export function renderMarkdown(r: BenchResults, previous: string): string {
   }
 
   const history = keptBlock(previous, HISTORY_START, HISTORY_END);
-  if (history) {
+  if (history !== null) {
     lines.push("## Earlier runs and sessions");
     lines.push("");
     lines.push(HISTORY_START);

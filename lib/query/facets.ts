@@ -210,8 +210,8 @@ const ROLLUP_WORK_MEM = "64MB";
 
 /**
  * The query for exact counts without filters: the rollups' whole days and hours plus the events
- * at the range's edges. Missing values are not stored; each event in the range has exactly one value per text
- * field, so a text field's missing values are the range's events minus its values.
+ * at the range's edges. Missing values are not stored; each event in the range has exactly one
+ * value per text field, so a text field's missing values are the range's events minus its values.
  */
 function rollupFacetsSql(split: LevelSplit, fields: FieldDef[], opts: { limit: number; contains?: string }): { sql: string; values: unknown[] } {
   const [days, hours] = split.levels;
