@@ -4,7 +4,7 @@
 // Every page commits with the cursor that records how far the run got, so a killed sync resumes
 // where it stopped. Requests keep to the API's fixed 2 per second per account and region.
 import { CloudTrailClient, LookupEventsCommand, type CloudTrailClientConfig, type LookupEventsCommandInput } from "@aws-sdk/client-cloudtrail";
-import { LinePacker, noRows, normalizeRecord } from "../normalize";
+import { addEvent, LinePacker, noRows, normalizeRecord } from "../normalize";
 import { SketchBuilder } from "../../store/sketch";
 import type { Chunk, SourceContext, SourcePlugin } from "../source";
 
@@ -168,8 +168,7 @@ export class LookupSource implements SourcePlugin {
               continue;
             }
             lines.push(n.line);
-            rows.ids.push(n.id);
-            rows.rollups.push(n.rollup);
+            addEvent(rows, n);
             sketch.add(n.text);
             const acct = (record as { recipientAccountId?: unknown }).recipientAccountId;
             if (account === "unknown" && typeof acct === "string") account = acct;
