@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import type { IngestContext } from "../fields";
-import { addEvent, LinePacker, noRows, normalizeRecord, type EventRows } from "./normalize";
+import { LinePacker, noRows, normalizeRecord, type EventRows } from "./normalize";
 import { SketchBuilder } from "../store/sketch";
 
 export type ObjectKind = "log" | "insight" | "digest" | "foreign";
@@ -103,7 +103,8 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
     const n = normalizeRecord(rec, { account: ctx.account ?? info.account });
     if (n.ok) {
       lines.push(n.line);
-      addEvent(rows, n);
+      rows.ids.push(n.id);
+      rows.rollups.push(n.rollup);
       sketch.add(n.text);
     } else problems.set(n.reason, (problems.get(n.reason) ?? 0) + 1);
   }

@@ -10,9 +10,9 @@
 // INSERT … ON CONFLICT DO NOTHING.
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { COPY_COLUMNS, noRows, summed, type EventRows } from "./normalize";
+import { COPY_COLUMNS, noRows, type EventRows } from "./normalize";
 import type { ObjectKind, ObjectStatus } from "./decode";
-import { addEntriesToRollups, addSumsToRollups, type RollupSums } from "../store/rollups";
+import { addEntriesToRollups } from "../store/rollups";
 import { checkOut, giveBack } from "../store/checkout";
 import { packBlocks, SKETCH_FORMAT } from "../store/sketch";
 
@@ -60,21 +60,16 @@ interface Rows {
   /** Index into `blocks`, or -1: no sketch covers the line. */
   block: number[];
   blocks: Block[];
-  /** The rollup counts of every row, when the batch had them and no id twice; else null. */
-  sums: RollupSums | null;
 }
 
 function uniqueRows(rows: EventRows, blockEvents?: number): Rows {
   const packed = packBlocks(rows.sketches, blockEvents);
-  const out: Rows = { lines: [], ids: [], rollups: [], block: [], blocks: packed.map((b) => ({ bits: b.bits, rows: b.rows })), sums: summed(rows) ? rows.sums! : null };
+  const out: Rows = { lines: [], ids: [], rollups: [], block: [], blocks: packed.map((b) => ({ bits: b.bits, rows: b.rows })) };
   const seen = new Set<string>();
   let b = 0;
   for (let i = 0; i < rows.ids.length; i++) {
     while (b < packed.length && i >= packed[b].first + packed[b].rows) b++;
-    if (seen.has(rows.ids[i])) {
-      out.sums = null; // they count the dropped copy too
-      continue;
-    }
+    if (seen.has(rows.ids[i])) continue;
     seen.add(rows.ids[i]);
     out.lines.push(rows.lines[i]);
     out.ids.push(rows.ids[i]);
@@ -279,9 +274,8 @@ export class Loader {
     try {
       await c.query("BEGIN");
       let inserted = 0;
-      // The rollups count exactly the events this transaction inserts: the batch's sums when that
-      // is all of its rows, else the entries of those inserted.
-      let added: RollupSums | string[] = [];
+      // The rollups count exactly the events this transaction inserts: their entries, by index.
+      let added: string[] = [];
       if (rows.ids.length > 0 && direct) {
         const existing = await c.query(`SELECT id FROM events WHERE id = ANY($1::text[])`, [rows.ids]);
         const known = new Set(existing.rows.map((r) => r.id as string));
@@ -289,7 +283,7 @@ export class Loader {
         const chunks = await withBlocks(c, rows, keep);
         if (chunks.length) await copyInto(c, `COPY events (${COLS}) FROM STDIN`, chunks);
         inserted = keep ? keep.length : rows.lines.length;
-        added = keep ? keep.map((i) => rows.rollups[i]) : (rows.sums ?? rows.rollups);
+        added = keep ? keep.map((i) => rows.rollups[i]) : rows.rollups;
       } else if (rows.ids.length > 0) {
         await conn.stage(c);
         // Blocks are stored for every staged line; one whose lines all turn out stored already
@@ -311,8 +305,7 @@ export class Loader {
           [cur.source, cur.account, cur.region, JSON.stringify(cur.position)],
         );
       }
-      // Last: its row locks are shared by every commit.
-      await (Array.isArray(added) ? addEntriesToRollups(c, added) : addSumsToRollups(c, added));
+      await addEntriesToRollups(c, added); // last: its row locks are shared by every commit
       await c.query("COMMIT");
       return inserted;
     } catch (err) {

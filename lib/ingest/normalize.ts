@@ -2,7 +2,7 @@
 // synchronous so it can run in worker threads. Column values come from the field catalog.
 import { createHash } from "node:crypto";
 import { INGEST_FIELDS, parseEventTime, type CloudTrailRecord, type IngestContext } from "../fields";
-import { addToSums, emptySums, mergeSums, ROLLUP_FIELD_KEYS, type RollupSums } from "../store/rollups";
+import { ROLLUP_FIELD_KEYS } from "../store/rollups";
 import { appendSketch, type Sketch } from "../store/sketch";
 
 /** Columns in the order normalizeRecord writes them (COPY events (...) FROM STDIN). */
@@ -204,7 +204,7 @@ export function eventKey(record: CloudTrailRecord, json: RecordJson): string {
 
 /**
  * Normalised events ready for COPY: one line per event, with its dedupe key and its rollup entry
- * (rollupValues, as JSON) at the same index; `sketches` cover the lines in order (lib/store/sketch.ts; lines
+ * (rollupEntry) at the same index; `sketches` cover the lines in order (lib/store/sketch.ts; lines
  * past the last sketch have none and are always searched).
  */
 export interface EventRows {
@@ -213,24 +213,9 @@ export interface EventRows {
   ids: string[];
   rollups: string[];
   sketches: Sketch[];
-  /**
-   * The rollup counts of all the lines, summed where they were decoded; absent (or counting fewer
-   * rows than there are lines) when a producer did not keep them: the loader then sums `rollups`.
-   */
-  sums?: RollupSums;
 }
 
-export const noRows = (): EventRows => ({ lines: [], ids: [], rollups: [], sketches: [], sums: emptySums() });
-
-/** Adds a normalised event's id, rollup entry and counts to `rows` (its line goes to the caller's LinePacker). */
-export function addEvent(rows: EventRows, n: Extract<NormalizeResult, { ok: true }>) {
-  rows.ids.push(n.id);
-  rows.rollups.push(n.rollup);
-  if (rows.sums) addToSums(rows.sums, n.rollupValues);
-}
-
-/** Whether `rows.sums` counts exactly its lines. */
-export const summed = (rows: EventRows): boolean => rows.sums !== undefined && rows.sums.rows === rows.ids.length;
+export const noRows = (): EventRows => ({ lines: [], ids: [], rollups: [], sketches: [] });
 
 /**
  * COPY lines encoded to UTF-8 once, where they are made (a decode worker), into one buffer per
@@ -281,8 +266,6 @@ const sketchedRows = (r: EventRows) => r.sketches.reduce((n, s) => n + s.rows, 0
  * its lines go unsketched (always searched).
  */
 export function appendRows(into: EventRows, from: EventRows) {
-  if (summed(into) && summed(from)) mergeSums(into.sums!, from.sums!);
-  else into.sums = undefined;
   const whole = sketchedRows(into) === into.lines.length && sketchedRows(from) === from.lines.length;
   for (let i = 0; i < from.lines.length; i++) {
     into.lines.push(from.lines[i]);
@@ -293,16 +276,7 @@ export function appendRows(into: EventRows, from: EventRows) {
 }
 
 export type NormalizeResult =
-  | {
-      ok: true;
-      id: string;
-      line: string;
-      /** The rollup values as JSON text (what the loader sums when it cannot use summed counts). */
-      rollup: string;
-      rollupValues: (number | string | null)[];
-      /** the text free-text search matches (RECORD_TEXT) */
-      text: string;
-    }
+  | { ok: true; id: string; line: string; rollup: string; /** the text free-text search matches (RECORD_TEXT) */ text: string }
   | { ok: false; reason: string };
 
 /** Where each rollup field sits among INGEST_FIELDS. */
@@ -311,17 +285,17 @@ if (ROLLUP_AT.includes(-1)) throw new Error("a rollup field is not an ingest fie
 
 /**
  * What an event adds to the rollups, as the loader needs it when the event turns out to be new:
- * `[eventTime ms, ...values of ROLLUP_FIELD_KEYS]`, each value exactly as its column stores it
- * (cleaned text, booleans as "true"/"false", null for none). Summed in Node (decode workers, and the
- * loader for batches with duplicates) instead of reading the rows just inserted back out of PostgreSQL.
+ * JSON `[eventTime ms, ...values of ROLLUP_FIELD_KEYS]`, each value exactly as its column stores it
+ * (cleaned text, booleans as "true"/"false", null for none). The loader sums these in Node instead
+ * of reading the rows it just inserted back out of PostgreSQL.
  */
-function rollupValues(time: Date, values: unknown[]): (number | string | null)[] {
+function rollupEntry(time: Date, values: unknown[]): string {
   const out: (number | string | null)[] = [time.getTime()];
   for (const i of ROLLUP_AT) {
     const v = values[i];
     out.push(v === null || v === undefined ? null : typeof v === "boolean" ? String(v) : cleanText(String(v)));
   }
-  return out;
+  return JSON.stringify(out);
 }
 
 /** One COPY line (with trailing newline) for a record, or why it cannot be stored. */
@@ -338,6 +312,5 @@ export function normalizeRecord(record: unknown, ctx: IngestContext): NormalizeR
   const values = INGEST_FIELDS.map((f) => f.extract(r, ctx));
   for (const v of values) cells.push(copyValue(v));
   cells.push(copyEscapeJson(json.stored), json.raw === null ? "\\N" : copyEscapeJson(json.raw));
-  const rollup = rollupValues(time, values);
-  return { ok: true, id, line: cells.join("\t") + "\n", rollup: JSON.stringify(rollup), rollupValues: rollup, text: json.raw ?? json.stored };
+  return { ok: true, id, line: cells.join("\t") + "\n", rollup: rollupEntry(time, values), text: json.raw ?? json.stored };
 }

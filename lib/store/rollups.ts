@@ -49,82 +49,37 @@ export function unpivotSql(fields: readonly FieldDef[], from: string, keep: stri
 }
 
 /**
- * Rollup counts summed in Node, before they go to PostgreSQL: per UTC minute [events, errors], and
- * per facet key `index\0hour\0value` (index into ROLLUP_FIELD_KEYS) the events. Day counts are
- * derived from the hours when written. Plain Maps, so a decode worker can sum the events of an object
- * and hand the sums to the main thread with them (structured clone keeps Maps): the main thread then
- * merges a few thousand keys per batch instead of parsing and summing every event's entry.
- */
-export interface RollupSums {
-  /** How many events these sums count: the loader uses them only when that is every row it inserts. */
-  rows: number;
-  minutes: Map<number, [number, number]>;
-  hours: Map<string, number>;
-}
-
-export const emptySums = (): RollupSums => ({ rows: 0, minutes: new Map(), hours: new Map() });
-
-const ERROR_AT = ROLLUP_FIELD_KEYS.indexOf("errorCode") + 1;
-
-/** Counts one event from its rollup values: `[eventTime ms, ...values of ROLLUP_FIELD_KEYS]` (null: none). */
-export function addToSums(s: RollupSums, row: readonly (number | string | null)[]): void {
-  const t = row[0] as number;
-  s.rows++;
-  const minute = Math.floor(t / 60_000) * 60_000;
-  const m = s.minutes.get(minute);
-  const err = row[ERROR_AT] !== null ? 1 : 0;
-  if (m) (m[0]++, (m[1] += err));
-  else s.minutes.set(minute, [1, err]);
-  const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
-  for (let i = 0; i < ROLLUP_FIELD_KEYS.length; i++) {
-    const v = row[i + 1];
-    if (v === null) continue;
-    // Stored text never holds U+0000 (cleanText replaces it), so it can separate the parts.
-    const hk = `${i}\u0000${hour}\u0000${v}`;
-    s.hours.set(hk, (s.hours.get(hk) ?? 0) + 1);
-  }
-}
-
-/** Adds `from`'s counts to `into`. */
-export function mergeSums(into: RollupSums, from: RollupSums): void {
-  into.rows += from.rows;
-  for (const [minute, [n, e]] of from.minutes) {
-    const m = into.minutes.get(minute);
-    if (m) (m[0] += n, (m[1] += e));
-    else into.minutes.set(minute, [n, e]);
-  }
-  for (const [k, n] of from.hours) into.hours.set(k, (into.hours.get(k) ?? 0) + n);
-}
-
-/** The sums of rollup entries (lib/ingest/normalize.ts: the JSON text of the rollup values). */
-export function sumEntries(entries: readonly string[]): RollupSums {
-  const s = emptySums();
-  for (const e of entries) addToSums(s, JSON.parse(e) as (number | string | null)[]);
-  return s;
-}
-
-/**
  * Adds events to the rollups from their rollup entries (lib/ingest/normalize.ts: JSON
  * `[eventTime ms, ...values of ROLLUP_FIELD_KEYS]`), summed here rather than by reading the
  * just-inserted rows back out of PostgreSQL. The caller passes exactly the entries of the events its
- * open transaction inserted.
+ * open transaction inserted. Upserts go in key order so that concurrent commits lock rows in one
+ * order and cannot deadlock; callers run this last before COMMIT to hold those row locks briefly.
  */
 export async function addEntriesToRollups(client: pg.ClientBase, entries: readonly string[]): Promise<void> {
-  return addSumsToRollups(client, sumEntries(entries));
-}
-
-/**
- * Adds summed counts to the rollups; they must count exactly the events the caller's open
- * transaction inserted. Upserts go in key order so that concurrent commits lock rows in one order
- * and cannot deadlock; callers run this last before COMMIT to hold those row locks briefly.
- */
-export async function addSumsToRollups(client: pg.ClientBase, sums: RollupSums): Promise<void> {
-  if (sums.rows === 0) return;
-  const hours = facetColumns(sums.hours);
+  if (entries.length === 0) return;
+  const minutes = new Map<number, [number, number]>();
+  const hours = new Map<string, number>();
   const days = new Map<string, number>();
-  for (let j = 0; j < hours[0].length; j++) {
-    const dk = `${hours[0][j]}\u0000${Math.floor(hours[1][j].getTime() / DAY_MS) * DAY_MS}\u0000${hours[2][j]}`;
-    days.set(dk, (days.get(dk) ?? 0) + hours[3][j]);
+  const errorAt = ROLLUP_FIELD_KEYS.indexOf("errorCode") + 1;
+  for (const e of entries) {
+    const row = JSON.parse(e) as [number, ...(string | null)[]];
+    const t = row[0];
+    const minute = Math.floor(t / 60_000) * 60_000;
+    const m = minutes.get(minute) ?? [0, 0];
+    m[0]++;
+    if (row[errorAt] !== null) m[1]++;
+    minutes.set(minute, m);
+    const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
+    const day = Math.floor(t / DAY_MS) * DAY_MS;
+    for (let i = 0; i < ROLLUP_FIELD_KEYS.length; i++) {
+      const v = row[i + 1];
+      if (v === null) continue;
+      // Stored text never holds U+0000 (cleanText replaces it), so it can separate the parts.
+      const hk = `${i}\u0000${hour}\u0000${v}`;
+      hours.set(hk, (hours.get(hk) ?? 0) + 1);
+      const dk = `${i}\u0000${day}\u0000${v}`;
+      days.set(dk, (days.get(dk) ?? 0) + 1);
+    }
   }
   // Every commit upserts the three tables in this statement's fixed order, each in key order.
   await client.query(
@@ -142,27 +97,23 @@ export async function addSumsToRollups(client: pg.ClientBase, sums: RollupSums):
      SELECT * FROM unnest($8::text[], $9::timestamptz[], $10::text[], $11::int[]) ORDER BY 1, 2, 3
      ON CONFLICT (field, day, value) DO UPDATE SET events = event_facet_days.events + EXCLUDED.events`,
     [
-      [...sums.minutes.keys()].map((t) => new Date(t)),
-      [...sums.minutes.values()].map((m) => m[0]),
-      [...sums.minutes.values()].map((m) => m[1]),
-      ...hours,
-      ...facetColumns(days, (f) => f),
+      [...minutes.keys()].map((t) => new Date(t)),
+      [...minutes.values()].map((m) => m[0]),
+      [...minutes.values()].map((m) => m[1]),
+      ...facetColumns(hours),
+      ...facetColumns(days),
     ],
   );
 }
 
-/**
- * The (field, time, value, events) columns of summed facet keys (`field\0time\0value`), for unnest;
- * `field` turns the key's first part into the field key (hour keys hold its index).
- */
-function facetColumns(sums: Map<string, number>, field: (part: string) => string = (i) => ROLLUP_FIELD_KEYS[Number(i)]): [string[], Date[], string[], number[]] {
+/** The (field, time, value, events) columns of summed facet keys (`index\0time\0value`), for unnest. */
+function facetColumns(sums: Map<string, number>): [string[], Date[], string[], number[]] {
   const cols: [string[], Date[], string[], number[]] = [[], [], [], []];
   for (const [k, n] of sums) {
-    const a = k.indexOf("\u0000");
-    const b = k.indexOf("\u0000", a + 1);
-    cols[0].push(field(k.slice(0, a)));
-    cols[1].push(new Date(Number(k.slice(a + 1, b))));
-    cols[2].push(k.slice(b + 1));
+    const [i, t, v] = k.split("\u0000", 3);
+    cols[0].push(ROLLUP_FIELD_KEYS[Number(i)]);
+    cols[1].push(new Date(Number(t)));
+    cols[2].push(v);
     cols[3].push(n);
   }
   return cols;

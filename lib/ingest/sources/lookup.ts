@@ -4,7 +4,7 @@
 // Every page commits with the cursor that records how far the run got, so a killed sync resumes
 // where it stopped. Requests keep to the API's fixed 2 per second per account and region.
 import { CloudTrailClient, LookupEventsCommand, type CloudTrailClientConfig, type LookupEventsCommandInput } from "@aws-sdk/client-cloudtrail";
-import { addEvent, LinePacker, noRows, normalizeRecord } from "../normalize";
+import { LinePacker, noRows, normalizeRecord } from "../normalize";
 import { SketchBuilder } from "../../store/sketch";
 import type { Chunk, SourceContext, SourcePlugin } from "../source";
 
@@ -168,7 +168,8 @@ export class LookupSource implements SourcePlugin {
               continue;
             }
             lines.push(n.line);
-            addEvent(rows, n);
+            rows.ids.push(n.id);
+            rows.rollups.push(n.rollup);
             sketch.add(n.text);
             const acct = (record as { recipientAccountId?: unknown }).recipientAccountId;
             if (account === "unknown" && typeof acct === "string") account = acct;
