@@ -2,6 +2,8 @@
 // repetition), beside its peers measured in the same run and interleaved with it:
 //   decode limit: read + gunzip + JSON.parse of the same files, on 1 thread and on one worker per core
 //   DuckDB: the same log files loaded into a table (Records unnested), fresh database file each time
+//   store floor: PostgreSQL alone taking the rows this sync stored, one COPY, without and with the
+//   indexes (bench/store-floor.ts) — the share of the CPU budget the store needs before any decoding
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, rename } from "node:fs/promises";
@@ -13,6 +15,7 @@ import { CpuSampler, type CpuUse } from "./cpu";
 import { cores, decodeLimit, type DecodeResult } from "./decode";
 import { loadDuck, removeDuckFile, type DuckLoad } from "./duck";
 import { createDb, dbExists, dbUrl, dropDb, renameDb, withClient } from "./pg";
+import { storeFloor, type StoreFloorRun } from "./store-floor";
 import { log, median } from "./stats";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
@@ -41,11 +44,16 @@ export interface IngestResult {
   decode1: DecodeResult[];
   decodeN: DecodeResult[];
   duck: DuckLoad[];
+  /** PostgreSQL alone storing the same rows, one COPY: every index dropped / all kept. */
+  floorBare: StoreFloorRun[];
+  floorIndexed: StoreFloorRun[];
   /** Medians, events/s. */
   oursEps: number;
   decode1Eps: number;
   decodeNEps: number;
   duckEps: number;
+  floorBareEps: number;
+  floorIndexedEps: number;
   threads: number;
 }
 
@@ -134,10 +142,14 @@ export async function benchIngest(corpus: Corpus, reps: number, runId: string): 
     decode1: [],
     decodeN: [],
     duck: [],
+    floorBare: [],
+    floorIndexed: [],
     oursEps: NaN,
     decode1Eps: NaN,
     decodeNEps: NaN,
     duckEps: NaN,
+    floorBareEps: NaN,
+    floorIndexedEps: NaN,
     threads,
   };
   const duckTmp = path.join(OUT_DIR, `duck-${corpus.size}-${runId}.duckdb`);
@@ -145,7 +157,7 @@ export async function benchIngest(corpus: Corpus, reps: number, runId: string): 
   try {
     for (let rep = 1; rep <= reps; rep++) {
       const tag = `${corpus.size} rep ${rep}/${reps}`;
-      // Interleaved: ours, decode ×1, decode ×N, DuckDB — noise hits all of them alike.
+      // Interleaved: ours, store floor, decode ×1, decode ×N, DuckDB — noise hits all of them alike.
       const dbName = `tsbench_${corpus.size}_${runId}_${rep}`;
       // Only the last repetition's database is kept: drop the previous one first (10M ≈ 23 GB each).
       if (lastDb) await dropDb(lastDb);
@@ -154,6 +166,12 @@ export async function benchIngest(corpus: Corpus, reps: number, runId: string): 
       res.ours.push(s);
       log(`ingest ${tag}: ours ${s.storedEvents.toLocaleString("en-US")} events in ${(s.ms / 1000).toFixed(1)} s = ${Math.round((s.storedEvents * 1000) / s.ms).toLocaleString("en-US")}/s (exit ${s.exitCode}, CLI says ${s.cliEventsPerSecond ?? "?"}/s; CPU s: sync ${s.cpu?.proc.toFixed(1)}, PostgreSQL ${s.cpu?.postgres.toFixed(1)})`);
       if (s.exitCode !== 0 || s.storedEvents === 0) log(`ingest ${tag}: sync did not succeed:\n${s.summary}`);
+
+      for (const variant of ["bare", "indexed"] as const) {
+        const f = await storeFloor(dbUrl(dbName), `tsbench_${corpus.size}_${runId}_floor`, variant);
+        (variant === "bare" ? res.floorBare : res.floorIndexed).push(f);
+        log(`ingest ${tag}: PostgreSQL COPY alone, ${variant} (${f.indexes} indexes): ${f.rows.toLocaleString("en-US")} rows in ${(f.ms / 1000).toFixed(1)} s = ${Math.round((f.rows * 1000) / f.ms).toLocaleString("en-US")}/s, receiving backend ${f.backendCpu?.toFixed(1) ?? "?"} CPU-s`);
+      }
 
       const d1 = await decodeLimit(files, 1);
       res.decode1.push(d1);
@@ -181,6 +199,8 @@ export async function benchIngest(corpus: Corpus, reps: number, runId: string): 
   res.decode1Eps = median(res.decode1.map((d) => d.eventsPerSecond));
   res.decodeNEps = median(res.decodeN.map((d) => d.eventsPerSecond));
   res.duckEps = median(res.duck.map((d) => (d.rows * 1000) / d.ms));
+  res.floorBareEps = median(res.floorBare.map((f) => (f.rows * 1000) / f.ms));
+  res.floorIndexedEps = median(res.floorIndexed.map((f) => (f.rows * 1000) / f.ms));
   return res;
 }
 

@@ -9,6 +9,7 @@ import { version as duckVersion } from "@duckdb/node-api";
 import type { ExportResult } from "./export";
 import type { IngestResult } from "./ingest";
 import type { LookupResult } from "./lookup";
+import type { StoreFloorRun } from "./store-floor";
 import { serverInfo } from "./pg";
 import type { QueriesResult, QueryStat } from "./queries";
 import { buildId } from "./server";
@@ -40,9 +41,11 @@ function git(args: string[]): string {
 
 export async function machineInfo(head: { commit: string } | null): Promise<Record<string, string>> {
   const pgInfo = await serverInfo().catch(() => ({}) as Record<string, string>);
-  const dirtyFiles = git(["status", "--porcelain", "--untracked-files=no"])
-    .split("\n")
-    .map((l) => l.slice(3))
+  // -z: NUL-separated "XY path" entries, untouched by git()'s trim (which ate the first entry's
+  // leading status blank and so a letter of its path).
+  const dirtyFiles = git(["status", "--porcelain", "-z", "--untracked-files=no"])
+    .split("\0")
+    .map((l) => l.replace(/^[ MADRCU?!]{1,2} /, ""))
     .filter(Boolean);
   let next = "?";
   try {
@@ -75,6 +78,8 @@ export async function machineInfo(head: { commit: string } | null): Promise<Reco
   };
 }
 
+const perMillion = (runs: StoreFloorRun[]) => median(runs.map((f) => (f.backendCpu === null ? NaN : (f.backendCpu * 1e6) / f.rows)));
+
 // ---- targets ------------------------------------------------------------------------------------
 
 interface Verdict {
@@ -91,6 +96,15 @@ const largest = <T extends { size: string }>(xs: T[]): T | undefined => {
 
 const sizeLabel = (s: string) => ({ "100k": "100k", "1m": "1M", "10m": "10M" })[s] ?? s;
 
+/** The CPU budget a rate allows on this machine, and how much of it PostgreSQL alone takes to
+ * store the rows (bench/store-floor.ts, no index at all): why an ingest target is out of reach. */
+function storeShare(i: IngestResult, eps: number): string {
+  const bare = median((i.floorBare ?? []).map((f) => (f.backendCpu === null ? NaN : (f.backendCpu * 1e6) / f.rows)));
+  if (!Number.isFinite(bare)) return "";
+  const budget = (i.threads * 1e6) / eps;
+  return `; budget ${budget.toFixed(0)} CPU-s per 1M events on ${i.threads} cores, of which PostgreSQL storing the rows with no index at all takes ${bare.toFixed(0)} (${fmtPct(bare / budget)})`;
+}
+
 function verdicts(r: BenchResults): Verdict[] {
   const out: Verdict[] = [];
   for (const i of r.ingest) {
@@ -98,14 +112,14 @@ function verdicts(r: BenchResults): Verdict[] {
       target: `Folder ingest ≥ 50,000 events/s (${sizeLabel(i.size)})`,
       measured: `${fmtInt(i.oursEps)} events/s`,
       met: i.oursEps >= 50_000,
-      gap: i.oursEps >= 50_000 ? "" : `${fmtInt(50_000 - i.oursEps)} events/s short (needs ${fmtRatio(50_000 / i.oursEps)})`,
+      gap: i.oursEps >= 50_000 ? "" : `${fmtInt(50_000 - i.oursEps)} events/s short (needs ${fmtRatio(50_000 / i.oursEps)})${storeShare(i, 50_000)}`,
     });
     const frac = i.oursEps / i.decodeNEps;
     out.push({
       target: `Folder ingest ≥ 50% of the decode limit (${sizeLabel(i.size)}; limit = ${i.threads}-thread gunzip + JSON.parse)`,
       measured: `${fmtPct(frac)} of ${fmtInt(i.decodeNEps)} events/s`,
       met: frac >= 0.5,
-      gap: frac >= 0.5 ? "" : `${fmtPct(0.5 - frac)} points short (${fmtInt(0.5 * i.decodeNEps - i.oursEps)} events/s)`,
+      gap: frac >= 0.5 ? "" : `${fmtPct(0.5 - frac)} points short (${fmtInt(0.5 * i.decodeNEps - i.oursEps)} events/s)${storeShare(i, 0.5 * i.decodeNEps)}`,
     });
   }
   if (r.lookup) {
@@ -200,8 +214,8 @@ export function renderTable(r: BenchResults): string {
     parts.push(
       "\nFolder ingest (median events/s)\n" +
         pad([
-          ["size", "ours", "decode×1", `decode×N`, "DuckDB", "ours/decodeN", "ours/DuckDB"],
-          ...r.ingest.map((i) => [sizeLabel(i.size), fmtInt(i.oursEps), fmtInt(i.decode1Eps), fmtInt(i.decodeNEps), fmtInt(i.duckEps), fmtPct(i.oursEps / i.decodeNEps), fmtRatio(i.oursEps / i.duckEps)]),
+          ["size", "ours", "decode×1", `decode×N`, "DuckDB", "PG alone bare/indexed", "ours/decodeN", "ours/DuckDB"],
+          ...r.ingest.map((i) => [sizeLabel(i.size), fmtInt(i.oursEps), fmtInt(i.decode1Eps), fmtInt(i.decodeNEps), fmtInt(i.duckEps), i.floorBare?.length ? `${fmtInt(i.floorBareEps)}/${fmtInt(i.floorIndexedEps)}` : "—", fmtPct(i.oursEps / i.decodeNEps), fmtRatio(i.oursEps / i.duckEps)]),
         ]),
     );
   }
@@ -301,12 +315,12 @@ export function renderMarkdown(r: BenchResults, previous: string): string {
     lines.push("## 1. Folder ingest");
     lines.push("");
     lines.push(
-      "Ours: the CLI (`scripts/sync.ts <corpus>` under tsx, as `npm run sync` runs it) as a subprocess into a fresh database, wall clock from spawn to exit (start-up and migrations included); events/s = events stored / seconds. Decode limit: read + gunzip + `JSON.parse` of every file of the corpus and nothing else, on 1 thread and on one worker thread per core — **the parallel figure is \"the decode limit\" of the target**. DuckDB: `read_json` of the log and Insights files into a table in a fresh database file (Records unnested, nested objects as JSON, catalog columns extracted, the record kept as text), open to checkpoint. Repetitions interleaved ours → decode×1 → decode×N → DuckDB.",
+      "Ours: the CLI (`scripts/sync.ts <corpus>` under tsx, as `npm run sync` runs it) as a subprocess into a fresh database, wall clock from spawn to exit (start-up and migrations included); events/s = events stored / seconds. Decode limit: read + gunzip + `JSON.parse` of every file of the corpus and nothing else, on 1 thread and on one worker thread per core — **the parallel figure is \"the decode limit\" of the target**. DuckDB: `read_json` of the log and Insights files into a table in a fresh database file (Records unnested, nested objects as JSON, catalog columns extracted, the record kept as text), open to checkpoint. PG COPY alone (the store floor): the rows our sync stored, streamed by `COPY … TO STDOUT` into `COPY events FROM STDIN` of a fresh migrated database in one transaction, once with every index of `events` dropped and once with all of them; its CPU is the receiving backend's, from `/proc` — what PostgreSQL needs to store the rows before anything is decoded. Repetitions interleaved ours → PG COPY alone (no index, indexed) → decode×1 → decode×N → DuckDB.",
     );
     lines.push("");
     lines.push(
       md([
-        ["size", "reps", "ours events/s", "decode ×1", "decode ×N (limit)", "DuckDB load", "ours / decode limit", "ours / decode ×1", "ours / DuckDB", "ours seconds", "CPU s: sync / PostgreSQL", "database size"],
+        ["size", "reps", "ours events/s", "decode ×1", "decode ×N (limit)", "DuckDB load", "PG COPY alone: no index / indexed", "ours / decode limit", "ours / decode ×1", "ours / DuckDB", "ours / PG indexed", "ours seconds", "CPU s: sync / PostgreSQL", "PG COPY alone CPU s per 1M: no index / indexed", "database size"],
         ...r.ingest.map((i) => [
           sizeLabel(i.size),
           String(i.reps),
@@ -314,11 +328,14 @@ export function renderMarkdown(r: BenchResults, previous: string): string {
           fmtInt(i.decode1Eps),
           `${fmtInt(i.decodeNEps)} (N=${i.threads})`,
           fmtInt(i.duckEps),
+          i.floorBare?.length ? `${fmtInt(i.floorBareEps)} / ${fmtInt(i.floorIndexedEps)}` : "—",
           fmtPct(i.oursEps / i.decodeNEps),
           fmtPct(i.oursEps / i.decode1Eps),
           fmtRatio(i.oursEps / i.duckEps),
+          i.floorIndexed?.length ? fmtRatio(i.oursEps / i.floorIndexedEps) : "—",
           i.ours.map((s) => (s.ms / 1000).toFixed(1)).join(", "),
           `${median(i.ours.map((s) => s.cpu?.proc ?? NaN)).toFixed(1)} / ${median(i.ours.map((s) => s.cpu?.postgres ?? NaN)).toFixed(1)}`,
+          i.floorBare?.length ? `${perMillion(i.floorBare).toFixed(1)} / ${perMillion(i.floorIndexed).toFixed(1)}` : "—",
           `${(i.ours[i.ours.length - 1]?.dbBytes / 1048576).toFixed(0)} MB`,
         ]),
       ]),
