@@ -4,9 +4,9 @@
 // server at the time (it is shared): read them as an upper bound.
 import { readdirSync, readFileSync } from "node:fs";
 
-const TICK = 100; // USER_HZ on Linux
+export const TICK = 100; // USER_HZ on Linux
 
-function cpuTicks(pid: number): { comm: string; ticks: number } | null {
+export function cpuTicks(pid: number): { comm: string; ticks: number } | null {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, "utf8");
     const close = s.lastIndexOf(")");

@@ -9,7 +9,7 @@ import { version as duckVersion } from "@duckdb/node-api";
 import type { ExportResult } from "./export";
 import type { IngestResult } from "./ingest";
 import type { LookupResult } from "./lookup";
-import type { StoreFloorRun } from "./store-floor";
+import { cpuPerMillion, type StoreFloorRun } from "./store-floor";
 import { serverInfo } from "./pg";
 import type { QueriesResult, QueryStat } from "./queries";
 import { buildId } from "./server";
@@ -78,7 +78,7 @@ export async function machineInfo(head: { commit: string } | null): Promise<Reco
   };
 }
 
-const perMillion = (runs: StoreFloorRun[]) => median(runs.map((f) => (f.backendCpu === null ? NaN : (f.backendCpu * 1e6) / f.rows)));
+const perMillion = (runs: StoreFloorRun[] = []) => median(runs.map(cpuPerMillion));
 
 // ---- targets ------------------------------------------------------------------------------------
 
@@ -99,7 +99,7 @@ const sizeLabel = (s: string) => ({ "100k": "100k", "1m": "1M", "10m": "10M" })[
 /** The CPU budget a rate allows on this machine, and how much of it PostgreSQL alone takes to
  * store the rows (bench/store-floor.ts, no index at all): why an ingest target is out of reach. */
 function storeShare(i: IngestResult, eps: number): string {
-  const bare = median((i.floorBare ?? []).map((f) => (f.backendCpu === null ? NaN : (f.backendCpu * 1e6) / f.rows)));
+  const bare = perMillion(i.floorBare);
   if (!Number.isFinite(bare)) return "";
   const budget = (i.threads * 1e6) / eps;
   return `; budget ${budget.toFixed(0)} CPU-s per 1M events on ${i.threads} cores, of which PostgreSQL storing the rows with no index at all takes ${bare.toFixed(0)} (${fmtPct(bare / budget)})`;

@@ -6,12 +6,12 @@
 // and this says how much of the budget the store takes before any decoding is done.
 // The figure that matters is the CPU of the receiving backend, read from /proc (the server must be
 // local; elsewhere it is null); the sending backend runs on the other core.
-import { readFileSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import type * as Migrate from "../lib/store/migrate";
-import { createDb, dropDb } from "./pg";
+import { cpuTicks, TICK } from "./cpu";
+import { createDb, dbUrl, dropDb } from "./pg";
 import { load } from "./src";
 
 export type FloorVariant = "bare" | "indexed";
@@ -26,15 +26,10 @@ export interface StoreFloorRun {
   indexes: number;
 }
 
-function procCpuSeconds(pid: number): number | null {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, USER_HZ ticks
-  } catch {
-    return null;
-  }
-}
+const procCpuSeconds = (pid: number): number | null => {
+  const t = cpuTicks(pid);
+  return t ? t.ticks / TICK : null;
+};
 
 export async function storeFloor(srcUrl: string, dbName: string, variant: FloorVariant): Promise<StoreFloorRun> {
   const { migrate } = await load<typeof Migrate>("lib/store/migrate.ts");
@@ -68,16 +63,17 @@ export async function storeFloor(srcUrl: string, dbName: string, variant: FloorV
       const src = new pg.Client({ connectionString: srcUrl });
       await src.connect();
       const t = performance.now();
+      let rows = 0;
       try {
         const out = src.query(copyTo(`COPY (SELECT ${cols} FROM events) TO STDOUT`));
         const into = dst.query(copyFrom(`COPY events (${cols}) FROM STDIN`));
         await pipeline(out, into);
+        rows = into.rowCount;
       } finally {
         await src.end();
       }
       const ms = performance.now() - t;
       const cpu1 = procCpuSeconds(pid);
-      const rows = Number((await dst.query(`SELECT count(*)::bigint AS n FROM events`)).rows[0].n);
       return { variant, rows, ms, backendCpu: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0, indexes };
     } finally {
       await dst.end();
@@ -93,7 +89,6 @@ export const cpuPerMillion = (r: StoreFloorRun): number => (r.backendCpu === nul
 // For a standalone look: `npx tsx bench/store-floor.ts <database with events> [bare|indexed]`.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [db, v = "bare"] = process.argv.slice(2);
-  const { dbUrl } = await import("./pg");
   const r = await storeFloor(dbUrl(db), `tsbench_floor_${Date.now().toString(36)}`, v as FloorVariant);
   console.log(JSON.stringify({ ...r, eventsPerSecond: (r.rows * 1000) / r.ms, cpuPerMillion: cpuPerMillion(r) }));
 }
