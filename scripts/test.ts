@@ -54,7 +54,8 @@ async function testServer(): Promise<{ url: string; stop(): Promise<void> }> {
   delete process.env.DATABASE_URL;
   const h = await ensureDatabase({ dataDir: dir, log: () => {} });
   console.error(`test: no PostgreSQL at 127.0.0.1:5432; started an embedded one`);
-  return { url: h.url, stop: async () => (await h.stop(), rmSync(dir, { recursive: true, force: true })) };
+  // The superuser's URL: tests create and drop databases on it (the app role cannot).
+  return { url: h.adminUrl ?? h.url, stop: async () => (await h.stop(), rmSync(dir, { recursive: true, force: true })) };
 }
 
 function run(cmd: string[], env: NodeJS.ProcessEnv): number {
