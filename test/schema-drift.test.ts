@@ -34,6 +34,9 @@ const INTENTIONAL_EXTRAS: { kind: keyof Catalog; key: string; reason: string }[]
     key: "search_group_slots(bits bytea, word integer, positions integer[], lengths integer[])",
     reason: "the free-text probe of bit-sliced search groups (lib/query/search.ts): a PL/pgSQL loop that stops at the first all-zero word; Prisma has no functions",
   },
+  { kind: "functions", key: "audit_log_append_only()", reason: "refuses changes to the audit trail (append-only); Prisma has no functions or triggers" },
+  { kind: "triggers", key: "audit_log.audit_log_no_update", reason: "the audit trail is append-only: UPDATE and DELETE refused" },
+  { kind: "triggers", key: "audit_log.audit_log_no_truncate", reason: "the audit trail is append-only: TRUNCATE refused" },
 ];
 
 interface ColumnInfo {

@@ -1,6 +1,7 @@
 // The timeline's data-bound parts, each streamed in its own Suspense boundary by page.tsx so the
 // fast ones (the first page of rows) never wait for the slow ones (count, facets, histogram).
-// All of them query through parseEventQuery + whereClauses: page, API and export always agree.
+// All of them query through accessQuery + whereClauses: page, API and export always agree, and all
+// of them see only what the principal may see (its accounts; a share link's view).
 import Link from "next/link";
 import { EventsTable } from "../../components/timeline/EventsTable";
 import { FacetList } from "../../components/timeline/FacetList";
@@ -9,8 +10,9 @@ import { facetCounts, SAMPLE_LIMIT } from "../../lib/query/facets";
 import { histogram } from "../../lib/query/histogram";
 import { listEvents } from "../../lib/query/events";
 import { SEARCH_WINDOW_EVENTS } from "../../lib/query/search";
-import { ParamError, parseEventQuery, type EventQuery } from "../../lib/query/params";
-import { getDb } from "../../lib/store/db";
+import type pg from "pg";
+import { accessQuery, type Access } from "../../lib/auth/access";
+import { ParamError, type EventQuery } from "../../lib/query/params";
 import { formatTime, isoParam } from "../../lib/view/time";
 import { clearFilters, href, isFilterKey, setTimeRange, toParams } from "../../lib/view/url";
 import { COUNT_CAP, matchCount } from "./_data/count";
@@ -38,8 +40,22 @@ export function ParamErrorMessage({ err, sp }: { err: ParamError; sp: URLSearchP
   );
 }
 
-export async function MatchCountSection({ q }: { q: EventQuery }) {
-  const n = await matchCount(getDb().pool, q);
+/** A request a share link does not allow (it would widen the shared view). */
+export function AccessErrorMessage({ message }: { message: string }) {
+  return (
+    <div role="alert" data-testid="access-error" className="m-3 rounded border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
+      <p>{message[0].toUpperCase() + message.slice(1)}.</p>
+      <p className="mt-2 text-xs">
+        <Link className="underline" href="/events">
+          Back to the shared view
+        </Link>
+      </p>
+    </div>
+  );
+}
+
+export async function MatchCountSection({ q, db }: { q: EventQuery; db: pg.Pool }) {
+  const n = await matchCount(db, q);
   const shown = n.value.toLocaleString("en-US");
   const words = n.value === 1 ? "event matches" : "events match";
   if (n.searchedFrom) {
@@ -63,14 +79,14 @@ export async function MatchCountSection({ q }: { q: EventQuery }) {
   );
 }
 
-export async function HistogramSection({ q, now }: { q: EventQuery; now: Date }) {
-  const data = await histogram(getDb().pool, q, now);
+export async function HistogramSection({ q, now, db }: { q: EventQuery; now: Date; db: pg.Pool }) {
+  const data = await histogram(db, q, now);
   if (!data) return <p className="px-3 py-6 text-center text-xs text-zinc-500">No events in this range to chart.</p>;
   return <Histogram data={data} />;
 }
 
-export async function FacetSection({ q }: { q: EventQuery }) {
-  const facets = await facetCounts(getDb().pool, q);
+export async function FacetSection({ q, db }: { q: EventQuery; db: pg.Pool }) {
+  const facets = await facetCounts(db, q);
   return <FacetList facets={facets} sample={SAMPLE_LIMIT} />;
 }
 
@@ -83,10 +99,11 @@ function pagingQuery(sp: URLSearchParams, q: EventQuery): string {
   return out.toString();
 }
 
-async function EmptyState({ sp }: { sp: URLSearchParams }) {
-  const any = parseEventQuery(new URLSearchParams());
+async function EmptyState({ sp, db, access }: { sp: URLSearchParams; db: pg.Pool; access: Access }) {
+  // "Nothing stored" as this principal sees it: a user scoped to other accounts learns nothing.
+  const any = accessQuery(access, new URLSearchParams());
   any.limit = 1;
-  const stored = (await listEvents(getDb().pool, any)).events.length > 0;
+  const stored = (await listEvents(db, any)).events.length > 0;
   if (!stored) {
     return (
       <div className="m-3 max-w-2xl rounded border border-zinc-200 p-4 text-sm dark:border-zinc-800">
@@ -130,10 +147,9 @@ function withoutCursor(sp: URLSearchParams): URLSearchParams {
   return out;
 }
 
-export async function EventsSection({ q, sp, openEvent }: { q: EventQuery; sp: URLSearchParams; openEvent: string | null }) {
-  const db = getDb().pool;
+export async function EventsSection({ q, sp, openEvent, db, access }: { q: EventQuery; sp: URLSearchParams; openEvent: string | null; db: pg.Pool; access: Access }) {
   try {
-    const [page, detail] = await Promise.all([listEvents(db, q), openEvent ? loadEventDetail(db, openEvent) : Promise.resolve(null)]);
+    const [page, detail] = await Promise.all([listEvents(db, q), openEvent ? loadEventDetail(db, access, openEvent) : Promise.resolve(null)]);
     return (
       <>
         {sp.has("cursor") && (
@@ -144,7 +160,7 @@ export async function EventsSection({ q, sp, openEvent }: { q: EventQuery; sp: U
             </Link>
           </p>
         )}
-        <EventsTable initial={page} pageSize={q.limit} pagingQuery={pagingQuery(sp, q)} initialDetail={detail} empty={page.events.length === 0 ? <EmptyState sp={sp} /> : null} />
+        <EventsTable initial={page} pageSize={q.limit} pagingQuery={pagingQuery(sp, q)} initialDetail={detail} empty={page.events.length === 0 ? <EmptyState sp={sp} db={db} access={access} /> : null} />
       </>
     );
   } catch (err) {

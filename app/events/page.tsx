@@ -9,12 +9,14 @@ import { FilterBar } from "../../components/timeline/FilterBar";
 import { Toolbar } from "../../components/timeline/Toolbar";
 import { SectionBoundary } from "../../components/ui/SectionBoundary";
 import { CountSkeleton, FacetSkeleton, HistogramSkeleton, TableSkeleton } from "../../components/ui/Skeletons";
-import { ParamError, parseEventQuery, type EventQuery } from "../../lib/query/params";
+import { AccessError, accessQuery } from "../../lib/auth/access";
+import { pageAccess } from "../../lib/auth/guard";
+import { ParamError, type EventQuery } from "../../lib/query/params";
 import { UrlStateProvider } from "../../lib/view/navigation";
 import { describeRange, isoParam } from "../../lib/view/time";
 import { dataKey, toParams } from "../../lib/view/url";
 import { parseViewParams, type ViewParams } from "../../lib/view/viewParams";
-import { EventsSection, FacetSection, HistogramSection, MatchCountSection, ParamErrorMessage } from "./_sections";
+import { AccessErrorMessage, EventsSection, FacetSection, HistogramSection, MatchCountSection, ParamErrorMessage } from "./_sections";
 
 export const dynamic = "force-dynamic";
 
@@ -28,15 +30,18 @@ function withoutOrder(sp: URLSearchParams): URLSearchParams {
 
 export default async function EventsPage({ searchParams }: { searchParams: Promise<SP> }) {
   const sp = toParams(await searchParams);
+  const { access, db } = await pageAccess("read", `/events?${sp}`);
+  const pool = db.pool;
   // One "now" for the whole page: relative ranges mean the same instant in every part.
   const now = new Date();
   let q: EventQuery;
   let view: ViewParams;
   try {
-    q = parseEventQuery(sp, { paging: true, now });
+    q = accessQuery(access, sp, { paging: true, now });
     view = parseViewParams(sp);
   } catch (err) {
     if (err instanceof ParamError) return <ParamErrorMessage err={err} sp={sp} />;
+    if (err instanceof AccessError) return <AccessErrorMessage message={err.message} />;
     throw err;
   }
   const key = dataKey(sp);
@@ -54,7 +59,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           <FacetsDrawer>
             <SectionBoundary what="facets">
               <Suspense key={aggregateKey} fallback={<FacetSkeleton />}>
-                <FacetSection q={q} />
+                <FacetSection q={q} db={pool} />
               </Suspense>
             </SectionBoundary>
           </FacetsDrawer>
@@ -62,7 +67,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
             <div className="flex flex-wrap items-baseline gap-x-3 px-3 pt-2 text-sm">
               <SectionBoundary what="count">
                 <Suspense key={aggregateKey} fallback={<CountSkeleton />}>
-                  <MatchCountSection q={q} />
+                  <MatchCountSection q={q} db={pool} />
                 </Suspense>
               </SectionBoundary>
               {/* The server knows no browser zone: the range is named in UTC here; the toolbar follows tz. */}
@@ -70,13 +75,13 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
             </div>
             <SectionBoundary what="histogram">
               <Suspense key={aggregateKey} fallback={<HistogramSkeleton />}>
-                <HistogramSection q={q} now={now} />
+                <HistogramSection q={q} now={now} db={pool} />
               </Suspense>
             </SectionBoundary>
             <div className="mt-1 flex min-h-0 flex-1 flex-col border-t border-zinc-200 dark:border-zinc-800">
               <SectionBoundary what="events">
                 <Suspense key={key} fallback={<TableSkeleton columns={view.columns.length} />}>
-                  <EventsSection q={q} sp={sp} openEvent={view.event} />
+                  <EventsSection q={q} sp={sp} openEvent={view.event} db={pool} access={access} />
                 </Suspense>
               </SectionBoundary>
             </div>

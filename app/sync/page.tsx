@@ -1,8 +1,9 @@
 // /sync: what each source is doing — state, last run, progress, counts and recent errors.
+import { notFound } from "next/navigation";
 import { AutoRefresh } from "../../components/sync/AutoRefresh";
 import { SyncTable } from "../../components/sync/SyncTable";
 import { formatDuration } from "../../lib/view/time";
-import { getDb } from "../../lib/store/db";
+import { pageAccess } from "../../lib/auth/guard";
 import { configuredSources, sourceIdOf, syncIntervalMs } from "../../lib/sync/config";
 import { syncStatus, type SourceStatus } from "../../lib/sync/status";
 
@@ -19,10 +20,13 @@ function interval(): string {
 }
 
 export default async function SyncPage() {
+  // Sync runs count every account's events: for principals that see all accounts only.
+  const { access, db } = await pageAccess("read", "/sync");
+  if (access.scope || access.share) notFound();
   const configured = await Promise.all(configuredSources().map(sourceIdOf));
   let sources: SourceStatus[];
   try {
-    sources = await syncStatus(getDb().prisma, configured);
+    sources = await syncStatus(db.prisma, configured);
   } catch (err) {
     console.error("trailscope: /sync could not read sync status:", err);
     return (

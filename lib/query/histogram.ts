@@ -5,7 +5,7 @@ import { edgesSql, intervalSql, splitRange } from "../store/rollups";
 import type { EventQuery } from "./params";
 import { queryWithSettings } from "../store/settings";
 import { searchWindow, windowSettings, withSearchBlocks } from "./search";
-import { SqlParams, whereClauses } from "./sql";
+import { onlyRange, SqlParams, whereClauses } from "./sql";
 
 /** Bucket sizes on offer, smallest first; each is a whole number of seconds for date_bin. */
 export const BUCKET_STEPS_MS: readonly number[] = [
@@ -124,7 +124,7 @@ export async function histogram(
   const range = q.searchedFrom ? await extent(db, { ...all, q: [], searchBlocks: null }, now) : await extent(db, q, now);
   if (!range) return null;
   const stepMs = chooseBucket(range.to - range.from);
-  if (opts.rollups !== false && q.filters.length === 0 && q.q.length === 0 && stepMs % 60_000 === 0) {
+  if (opts.rollups !== false && onlyRange(q) && stepMs % 60_000 === 0) {
     const found = await fromRollups(db, q, stepMs);
     return { from: range.from, to: range.to, stepMs, buckets: fillBuckets(range.from, range.to, stepMs, found) };
   }

@@ -6,6 +6,7 @@ import type pg from "pg";
 import { mergeRelatedPages, relatedPageQueries, relatedQueries, type RelatedQuery, type RelatedSubject } from "../view/related";
 import { listEvents, type ApiEvent } from "./events";
 import { parseEventQuery } from "./params";
+import { constrain, type Access } from "../auth/access";
 
 export interface RelatedGroup extends RelatedQuery {
   events: ApiEvent[];
@@ -13,12 +14,12 @@ export interface RelatedGroup extends RelatedQuery {
   more: boolean;
 }
 
-export async function relatedEvents(db: pg.Pool, e: RelatedSubject): Promise<RelatedGroup[]> {
+export async function relatedEvents(db: pg.Pool, e: RelatedSubject, access: Access): Promise<RelatedGroup[]> {
   return Promise.all(
     relatedQueries(e).map(async (g) => {
       const pages = await Promise.all(
         relatedPageQueries(g, e).map(({ params, limit }) => {
-          const q = parseEventQuery(params);
+          const q = constrain(parseEventQuery(params), access);
           q.limit = limit;
           return listEvents(db, q);
         }),

@@ -84,6 +84,11 @@ const CASELESS = /^[\x20-\x40\x5b-\x60\x7b-\x7e]*$/;
 /** WHERE clauses (ANDed) for the filters, time range and free text of a query. */
 export function whereClauses(q: EventQuery, p: SqlParams): string[] {
   const clauses: string[] = [];
+  // Access first (lib/auth/access.ts): a scoped principal's accounts, the asOf bound, a share
+  // link's frozen view. Every query of events is built here, so none can leave these out.
+  if (q.accounts) clauses.push(`recipient_account_id = ANY(${p.add(q.accounts)}::text[])`);
+  if (q.asOf) clauses.push(`ingested_at <= ${p.add(q.asOf)}`);
+  if (q.within) clauses.push(...whereClauses({ ...q.within, searchBlocks: undefined }, p));
   if (q.from) clauses.push(`event_time >= ${p.add(q.from)}`);
   if (q.to) clauses.push(`event_time < ${p.add(q.to)}`);
   for (const ff of q.filters) clauses.push(...fieldPredicate(ff, p));
@@ -110,6 +115,14 @@ export function whereClauses(q: EventQuery, p: SqlParams): string[] {
     }
   }
   return clauses;
+}
+
+/**
+ * Whether only the range constrains the query: then counts, facets and the histogram may add up the
+ * rollups (which know nothing of accounts, storage instants or share links).
+ */
+export function onlyRange(q: EventQuery): boolean {
+  return q.filters.length === 0 && q.q.length === 0 && !q.accounts && !q.asOf && !q.within;
 }
 
 /**

@@ -4,20 +4,19 @@
 // { "facets": [{ "field": "eventName", "values": [{ "value": "ListUsers", "count": 32 }, …] }, …] };
 // a null value counts events without one. "sampled": true when counted over the newest matches
 // only; "searchedFrom" (ISO) when free text was searched only in events since then.
-import type { NextRequest } from "next/server";
-import { handleError, jsonError } from "../../../lib/api/respond";
+import { jsonError } from "../../../lib/api/respond";
+import { accessQuery } from "../../../lib/auth/access";
+import { guarded } from "../../../lib/auth/guard";
 import { FACET_FIELDS, type FieldDef } from "../../../lib/fields";
 import { facetable, facetCounts, MAX_FACET_LIMIT } from "../../../lib/query/facets";
-import { parseEventQuery } from "../../../lib/query/params";
-import { getDb } from "../../../lib/store/db";
 
 export const dynamic = "force-dynamic";
 
 /** This route's own parameters; the rest are the timeline's filters, parsed by parseEventQuery. */
 const OWN = ["field", "contains", "limit"];
 
-export async function GET(req: NextRequest) {
-  try {
+export const GET = guarded("read", async (req, { access, pool }) => {
+  {
     const sp = req.nextUrl.searchParams;
     const fields: FieldDef[] = [];
     for (const key of sp.getAll("field")) {
@@ -32,13 +31,11 @@ export async function GET(req: NextRequest) {
     if (sp.getAll("contains").length > 1) return jsonError(400, "contains: may be given only once", { param: "contains" });
     const filters = new URLSearchParams(sp);
     for (const k of OWN) filters.delete(k);
-    const q = parseEventQuery(filters);
-    const facets = await facetCounts(getDb().pool, q, fields.length ? fields : FACET_FIELDS, {
+    const q = accessQuery(access, filters);
+    const facets = await facetCounts(pool, q, fields.length ? fields : FACET_FIELDS, {
       limit: limitRaw ? Number(limitRaw) : undefined,
       contains: sp.get("contains") || undefined,
     });
     return Response.json({ facets }, { headers: { "cache-control": "no-store" } });
-  } catch (err) {
-    return handleError(err);
   }
-}
+});

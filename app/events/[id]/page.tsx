@@ -3,19 +3,22 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { EventDetail } from "../../../components/detail/EventDetail";
-import { getDb } from "../../../lib/store/db";
+import { pageAccess } from "../../../lib/auth/guard";
 import { loadEventDetail } from "../_data/detail";
 
 export const dynamic = "force-dynamic";
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  return { title: `Event ${decodeURIComponent(id)} · Trailscope` };
+  return { title: `Event ${id} · Trailscope` };
 }
 
 export default async function EventPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const data = await loadEventDetail(getDb().pool, decodeURIComponent(id));
+  // Next hands the segment over decoded once already; decoding again would turn an ID holding
+  // "%3C" into "<" (a different event, and markup in the title).
+  const { access, db } = await pageAccess("read", `/events/${encodeURIComponent(id)}`);
+  const data = await loadEventDetail(db.pool, access, id);
   if (data === null) notFound();
   return (
     <div className="mx-auto w-full max-w-7xl p-4">

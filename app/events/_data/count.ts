@@ -7,7 +7,7 @@ import type pg from "pg";
 import type { EventQuery } from "../../../lib/query/params";
 import { SEARCH_WINDOW_EVENTS, searchWindow, windowSettings, withSearchBlocks } from "../../../lib/query/search";
 import { queryWithSettings } from "../../../lib/store/settings";
-import { SqlParams, whereClauses } from "../../../lib/query/sql";
+import { onlyRange, SqlParams, whereClauses } from "../../../lib/query/sql";
 import { countInRange } from "../../../lib/store/rollups";
 
 export interface MatchCount {
@@ -25,7 +25,7 @@ export interface MatchCount {
 export const COUNT_CAP = 100_000;
 
 export async function matchCount(db: pg.Pool, query: EventQuery, cap = COUNT_CAP, window = SEARCH_WINDOW_EVENTS): Promise<MatchCount> {
-  if (query.filters.length === 0 && query.q.length === 0) return { value: await countInRange(db, query.from, query.to), exact: true };
+  if (onlyRange(query)) return { value: await countInRange(db, query.from, query.to), exact: true };
   const q = await searchWindow(db, await withSearchBlocks(db, query), window);
   const p = new SqlParams();
   const where = whereClauses(q, p);

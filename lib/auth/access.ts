@@ -1,0 +1,158 @@
+// Who is asking and what they may see. Every page and /api route resolves an Access through the
+// guard (lib/auth/guard.ts) and builds its event queries with accessQuery, which writes the
+// principal's account scope and a share link's frozen view into the query itself, where
+// whereClauses (lib/query/sql.ts) applies them to every SQL statement built from it.
+import { parseEventQuery, ParamError, type EventQuery, type ParseOptions } from "../query/params";
+import type { Db } from "../store/db";
+import { authFor } from "./auth";
+import { SHARE_COOKIE } from "./cookies";
+import { hashToken } from "./tokens-hash";
+import { isRole, parseScope, roleCan, type Capability, type Role } from "./roles";
+import { narrowWithinShare } from "./share-bounds";
+
+export interface ShareGrant {
+  id: string;
+  createdBy: string;
+  /** The frozen view as a query string (absolute from/to, asOf, filters, view parameters). */
+  params: URLSearchParams;
+  expiresAt: Date;
+}
+
+export interface Access {
+  kind: "session" | "token" | "share";
+  /** The user (for a share link: its creator). */
+  userId: string;
+  /** Shown and audited: the user's email, or "share link <id>". */
+  name: string;
+  /** null for a share link: it has no role, only read and export of its view. */
+  role: Role | null;
+  /** AWS account IDs the principal may see; null: every account. */
+  scope: string[] | null;
+  share?: ShareGrant;
+  tokenId?: string;
+  ip: string | null;
+}
+
+/** A refusal the guard answers with 401 (no or bad credentials) or 403 (not allowed). */
+export class AccessError extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    message: string,
+  ) {
+    super(message);
+    this.name = "AccessError";
+  }
+}
+
+export function can(access: Access, need: Capability): boolean {
+  if (access.share) return need === "read" || need === "export";
+  return access.role !== null && roleCan(access.role, need);
+}
+
+function cookieValue(headers: Headers, name: string): string | undefined {
+  for (const part of (headers.get("cookie") ?? "").split(";")) {
+    const i = part.indexOf("=");
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return undefined;
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  role: string | null;
+  banned: boolean | null;
+  accountScope: string | null;
+}
+
+function userAccess(u: UserRow, kind: Access["kind"], ip: string | null, extra: Partial<Access> = {}): Access {
+  if (u.banned) throw new AccessError(401, "this user is disabled");
+  if (!isRole(u.role)) throw new AccessError(403, "this user has no role");
+  return { kind, userId: u.id, name: u.email, role: u.role, scope: parseScope(u.accountScope), ip, ...extra };
+}
+
+const USER_SELECT = { id: true, email: true, role: true, banned: true, accountScope: true } as const;
+
+async function tokenAccess(db: Db, token: string, ip: string | null): Promise<Access> {
+  const r = await authFor(db).api.verifyApiKey({ body: { key: token } }).catch(() => null);
+  if (!r?.valid || !r.key) throw new AccessError(401, "invalid or revoked API token");
+  const u = await db.prisma.user.findUnique({ where: { id: r.key.referenceId }, select: USER_SELECT });
+  if (!u) throw new AccessError(401, "the API token's user no longer exists");
+  // Role and scope are the owner's now, not when the token was made.
+  return userAccess(u, "token", ip, { tokenId: r.key.id });
+}
+
+async function shareAccess(db: Db, token: string, ip: string | null): Promise<Access> {
+  const s = await db.prisma.share.findUnique({ where: { tokenHash: hashToken(token) } });
+  if (!s) throw new AccessError(401, "unknown share link");
+  if (s.revokedAt) throw new AccessError(401, "this share link was revoked");
+  if (s.expiresAt.getTime() <= Date.now()) throw new AccessError(401, "this share link has expired");
+  return {
+    kind: "share",
+    userId: s.createdBy,
+    name: `share link ${s.id}`,
+    role: null,
+    scope: parseScope(s.accountScope),
+    share: { id: s.id, createdBy: s.createdBy, params: new URLSearchParams(s.query), expiresAt: s.expiresAt },
+    ip,
+  };
+}
+
+/**
+ * The principal of a request: an API token (Authorization: Bearer), else a share link's cookie,
+ * else a signed-in session. A credential that is present but invalid is refused, never skipped.
+ */
+export async function resolveAccess(db: Db, headers: Headers): Promise<Access> {
+  const ip = headers.get("x-forwarded-for");
+  const authz = headers.get("authorization");
+  if (authz) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authz);
+    if (!m) throw new AccessError(401, "Authorization: use Bearer <API token>");
+    return tokenAccess(db, m[1], ip);
+  }
+  const share = cookieValue(headers, SHARE_COOKIE);
+  if (share) return shareAccess(db, share, ip);
+  const session = await authFor(db).api.getSession({ headers }).catch(() => null);
+  if (!session) throw new AccessError(401, "sign in first");
+  const u = await db.prisma.user.findUnique({ where: { id: session.user.id }, select: USER_SELECT });
+  if (!u) throw new AccessError(401, "sign in first");
+  return userAccess(u, "session", ip);
+}
+
+/**
+ * The event query of a request as this principal may run it: its account scope, and through a
+ * share link the link's frozen view (a request may narrow it; one that would widen it is refused
+ * with 403). Everything that reads events goes through here.
+ */
+export function accessQuery(access: Access, params: URLSearchParams, opts: ParseOptions = {}): EventQuery {
+  let within: EventQuery | undefined;
+  let own = params;
+  if (access.share) {
+    within = parseEventQuery(access.share.params, { now: opts.now });
+    try {
+      own = narrowWithinShare(access.share.params, params, opts.now ?? new Date());
+    } catch (err) {
+      if (err instanceof ParamError) throw new AccessError(403, `this shared view cannot be widened (${err.message})`);
+      throw err;
+    }
+  }
+  const q = parseEventQuery(own, opts);
+  return constrain(q, access, within);
+}
+
+/** Adds the principal's constraints to a query built some other way (related events, detail). */
+export function constrain(q: EventQuery, access: Access, within?: EventQuery): EventQuery {
+  if (access.scope) q.accounts = access.scope;
+  if (access.share) {
+    q.within = within ?? parseEventQuery(access.share.params);
+    const bound = q.within.asOf;
+    if (bound && (!q.asOf || q.asOf > bound)) q.asOf = bound;
+  }
+  return q;
+}
+
+/** The constraints alone, for queries a route builds itself (lib/query/related.ts). */
+export function accessConstraints(access: Access): Pick<EventQuery, "accounts" | "asOf" | "within"> {
+  const q = constrain(parseEventQuery(new URLSearchParams()), access);
+  return { accounts: q.accounts, asOf: q.asOf, within: q.within };
+}

@@ -1,0 +1,45 @@
+// Counts the rows an export actually sent, for the audit trail: NDJSON lines, or CSV records after
+// the header (a newline inside a quoted cell is part of its record; a doubled quote toggles twice).
+export function countingStream(
+  source: ReadableStream<Uint8Array>,
+  format: "csv" | "ndjson",
+  onEnd: (rows: number, complete: boolean) => void,
+): ReadableStream<Uint8Array> {
+  let lines = 0;
+  let quoted = false;
+  let ended = false;
+  const end = (complete: boolean) => {
+    if (ended) return;
+    ended = true;
+    onEnd(format === "csv" ? Math.max(0, lines - 1) : lines, complete);
+  };
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            end(true);
+            controller.close();
+            return;
+          }
+          for (let i = 0; i < value.length; i++) {
+            const b = value[i];
+            if (b === 0x22 && format === "csv") quoted = !quoted;
+            else if (b === 0x0a && !quoted) lines++;
+          }
+          controller.enqueue(value);
+        } catch (err) {
+          end(false);
+          controller.error(err);
+        }
+      },
+      async cancel(reason) {
+        end(false);
+        await reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
