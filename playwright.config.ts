@@ -2,11 +2,19 @@
 // scripts/test.ts creates and seeds the database (E2E_DATABASE_URL, see e2e/seed.ts) before this
 // runs, because the web server starts before any global setup would.
 import { defineConfig } from "@playwright/test";
+import { E2E_SECRET, storageStateOf } from "./e2e/users";
 
 const port = Number(process.env.E2E_PORT ?? 3217);
 /** A second server on the same database whose free-text counts search only the newest 10 events (e2e/window.spec.ts). */
 export const WINDOW_PORT = port + 1;
-const serverEnv = { DATABASE_URL: process.env.E2E_DATABASE_URL ?? "", NEXT_TELEMETRY_DISABLED: "1" };
+const serverEnv = {
+  DATABASE_URL: process.env.E2E_DATABASE_URL ?? "",
+  NEXT_TELEMETRY_DISABLED: "1",
+  TRAILSCOPE_SECRET: E2E_SECRET,
+  // Every test signs in from 127.0.0.1; the limit itself is tested in e2e/access.spec.ts.
+  TRAILSCOPE_SIGNIN_ATTEMPTS_PER_MINUTE: "1000",
+};
+const serve = () => "node --import tsx scripts/serve.ts";
 
 export default defineConfig({
   testDir: "e2e",
@@ -31,20 +39,25 @@ export default defineConfig({
       ],
     },
   },
+  projects: [
+    // Signs every e2e user in once; the tests reuse their cookies (the admin's unless they say).
+    { name: "sign-in", testMatch: /auth\.setup\.ts/ },
+    { name: "console", dependencies: ["sign-in"], use: { storageState: storageStateOf("admin") } },
+  ],
   webServer: [
     {
-      command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${port}`,
-      url: `http://127.0.0.1:${port}/api/sync`,
+      command: serve(),
+      url: `http://127.0.0.1:${port}/sign-in`,
       reuseExistingServer: false,
       timeout: 60_000,
-      env: serverEnv,
+      env: { ...serverEnv, HOST: "127.0.0.1", PORT: String(port) },
     },
     {
-      command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${WINDOW_PORT}`,
-      url: `http://127.0.0.1:${WINDOW_PORT}/api/sync`,
+      command: serve(),
+      url: `http://127.0.0.1:${WINDOW_PORT}/sign-in`,
       reuseExistingServer: false,
       timeout: 60_000,
-      env: { ...serverEnv, TRAILSCOPE_SEARCH_WINDOW_EVENTS: "10" },
+      env: { ...serverEnv, HOST: "127.0.0.1", PORT: String(WINDOW_PORT), TRAILSCOPE_SEARCH_WINDOW_EVENTS: "10" },
     },
   ],
 });

@@ -1,5 +1,9 @@
 import type { Metadata, Viewport } from "next";
 import Link from "next/link";
+import { MainNav } from "../components/access/MainNav";
+import { SharedViewBanner } from "../components/access/SharedViewBanner";
+import { SignedInUser } from "../components/access/SignedInUser";
+import { currentAccess } from "../lib/auth/guard";
 import "./globals.css";
 
 // An inline icon: no extra file to serve, and browsers stop asking for /favicon.ico.
@@ -23,30 +27,33 @@ export const viewport: Viewport = {
 
 // The timeline (marked data-shell) gets a fixed-height app shell on wide screens: table, facets and
 // detail panel scroll on their own and the toolbar stays put. Other pages, and narrow screens,
-// scroll as normal pages.
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+// scroll as normal pages. The header shows who is signed in and the pages their role may open;
+// without a principal (sign-in, setup) it shows the name alone.
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const access = await currentAccess();
   return (
     <html lang="en">
       <body className="flex min-h-dvh flex-col bg-white text-zinc-900 antialiased lg:has-[[data-shell]]:h-dvh dark:bg-zinc-950 dark:text-zinc-100">
         <a href="#content" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-sky-600 focus:px-2 focus:py-1 focus:text-white">
           Skip to content
         </a>
-        <header className="flex shrink-0 items-center gap-6 border-b border-zinc-200 bg-zinc-50 px-3 py-1.5 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+        <header className="flex shrink-0 flex-wrap items-center gap-x-6 gap-y-1 border-b border-zinc-200 bg-zinc-50 px-3 py-1.5 text-sm dark:border-zinc-800 dark:bg-zinc-900">
           <Link href="/events" className="font-semibold tracking-tight">
             Trailscope
           </Link>
-          <nav aria-label="Main" className="flex gap-4 text-zinc-600 dark:text-zinc-400">
-            <Link href="/events" className="hover:text-zinc-900 dark:hover:text-white">
-              Events
-            </Link>
-            <Link href="/sync" className="hover:text-zinc-900 dark:hover:text-white">
-              Sync
-            </Link>
-          </nav>
-          <p className="ml-auto hidden text-xs text-zinc-500 md:block" aria-hidden>
-            <kbd className="font-mono">j</kbd>/<kbd className="font-mono">k</kbd> move · <kbd className="font-mono">Enter</kbd> open · <kbd className="font-mono">Esc</kbd> close · <kbd className="font-mono">/</kbd> search
-          </p>
+          {access && <MainNav access={access} />}
+          {access && (
+            <p className="ml-auto hidden text-xs text-zinc-500 xl:block" aria-hidden>
+              <kbd className="font-mono">j</kbd>/<kbd className="font-mono">k</kbd> move · <kbd className="font-mono">Enter</kbd> open · <kbd className="font-mono">Esc</kbd> close · <kbd className="font-mono">/</kbd> search
+            </p>
+          )}
+          {access && !access.share && (
+            <div className="ml-auto min-w-0 xl:ml-0">
+              <SignedInUser access={access} />
+            </div>
+          )}
         </header>
+        {access?.share && <SharedViewBanner share={access.share} />}
         <main id="content" className="flex min-h-0 flex-1 flex-col">
           {children}
         </main>

@@ -8,8 +8,12 @@ import { parseSource } from "../lib/ingest/sources";
 import { openDb } from "../lib/store/db";
 import { migrate } from "../lib/store/migrate";
 import { hostileCorpus, writeCorpus } from "../test/fixtures/hostile";
+import { upsertUser } from "../lib/auth/users";
+import { E2E_PASSWORD, E2E_USERS } from "./users";
 
 export const XSS_EVENT_ID = "e2e-xss-0001";
+
+export { E2E_PASSWORD, E2E_USERS } from "./users";
 
 export async function seedE2eDatabase(url: string): Promise<void> {
   await migrate(url);
@@ -44,6 +48,9 @@ export async function seedE2eDatabase(url: string): Promise<void> {
     await writeCorpus(dir, corpus.files);
     const s = await runSync(db, parseSource(dir), { log: () => {} });
     if (!s.ok) throw new Error(`seeding failed: ${s.error}`);
+    for (const u of Object.values(E2E_USERS)) {
+      await upsertUser(db, { email: u.email, role: u.role, accounts: u.accounts ? [...u.accounts] : null, password: E2E_PASSWORD });
+    }
   } finally {
     await db.close();
     await rm(dir, { recursive: true, force: true });

@@ -10,9 +10,18 @@ import { DEMO_STORY, demoStoryTimes } from "../lib/demo/generate";
 import { formatSummary, runSync } from "../lib/ingest/engine";
 import { stderrRenderer } from "../lib/ingest/progress";
 import { FolderSource } from "../lib/ingest/sources/folder";
-import { openDb } from "../lib/store/db";
+import { openDb, type Db } from "../lib/store/db";
+import { accessSettings } from "../lib/auth/settings";
+import { countUsers } from "../lib/auth/users";
 import { ensureDatabase } from "../lib/store/embedded";
 import { migrate } from "../lib/store/migrate";
+
+/** How a newcomer gets into the console to see the demo: the demo itself creates no user. */
+async function signInHint(db: Db): Promise<string> {
+  const users = await countUsers(db);
+  if (users > 0) return `Sign in at ${accessSettings().baseUrl}/sign-in with your account (an admin adds users: npm run admin -- user add <email> --role auditor).`;
+  return "The console has no user yet: `npm start` prints a one-time setup link to create the first admin (or set TRAILSCOPE_ADMIN_EMAIL and TRAILSCOPE_ADMIN_PASSWORD).";
+}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -56,6 +65,8 @@ async function main(): Promise<number> {
         `  who stopped logging last week:  /events?eventName=StopLogging&from=now-7d`,
         `  every AccessDenied of one role: /events?principalArn=${encodeURIComponent(DEMO_STORY.deniedSessionArn)}&errorCode=AccessDenied`,
         `  one access key's busy day:      /events?accessKeyId=${DEMO_STORY.busyAccessKeyId}&from=${busy.start.toISOString()}&to=${busy.end.toISOString()}`,
+        "",
+        await signInHint(db),
         "",
       ].join("\n"),
     );

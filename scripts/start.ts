@@ -1,8 +1,11 @@
 // `npm start`: database (embedded PostgreSQL under ./.data when DATABASE_URL is unset) →
-// migrations → build if none exists → `next start` on HOST:PORT → background sync.
+// migrations → the first admin (TRAILSCOPE_ADMIN_EMAIL/PASSWORD, or a printed one-time setup link)
+// → build if none exists → the console's server (scripts/serve.ts) on HOST:PORT → background sync.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { accessSettings, authSecret, isLoopbackHost } from "../lib/auth/settings";
+import { bootstrapAdminFromEnv, issueSetupToken } from "../lib/auth/setup";
 import { openDb } from "../lib/store/db";
 import { ensureDatabase } from "../lib/store/embedded";
 import { migrate } from "../lib/store/migrate";
@@ -16,12 +19,27 @@ const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 async function main() {
   const host = process.env.HOST ?? "127.0.0.1";
   const port = process.env.PORT ?? "3000";
+  // Invalid settings fail here, before anything starts.
   const sources = configuredSources();
-  const interval = syncIntervalMs(); // invalid settings fail here, before anything starts
+  const interval = syncIntervalMs();
+  const settings = accessSettings();
+  if (!isLoopbackHost(host) && !process.env.TRAILSCOPE_SECRET && !process.env.BETTER_AUTH_SECRET) {
+    throw new Error(
+      `HOST=${host} serves the console beyond this machine: set TRAILSCOPE_SECRET (at least 32 random characters, e.g. \`openssl rand -hex 32\`) and TRAILSCOPE_URL (the address people will use) first`,
+    );
+  }
+  if (!isLoopbackHost(host) && !settings.baseUrlConfigured) {
+    console.error(`trailscope: warning: HOST=${host} without TRAILSCOPE_URL: only requests naming 127.0.0.1 or localhost are served; set TRAILSCOPE_URL to the address people will use`);
+  }
+  authSecret(); // create the signing key now, not in the middle of a first request
 
   const db = await ensureDatabase();
   const m = await migrate(db.url);
   if (m.applied.length) console.error(`trailscope: applied migrations ${m.applied.join(", ")}`);
+  const pool = openDb(db.url, { max: 4 });
+  const bootstrapped = await bootstrapAdminFromEnv(pool);
+  if (bootstrapped) console.error(`trailscope: created the admin ${bootstrapped} (TRAILSCOPE_ADMIN_EMAIL)`);
+  const setupToken = await issueSetupToken(pool);
 
   if (!existsSync(path.join(root, ".next/BUILD_ID"))) {
     console.error("trailscope: no build found; building (next build)…");
@@ -29,14 +47,23 @@ async function main() {
     if (b.status !== 0) throw new Error("next build failed");
   }
 
-  const server = spawn(process.execPath, [nextBin, "start", "-H", host, "-p", port], {
+  const server = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/serve.ts")], {
     cwd: root,
-    env: { ...env, DATABASE_URL: db.url, TRAILSCOPE_SOURCES: sources.join(" ") },
+    env: { ...env, DATABASE_URL: db.url, TRAILSCOPE_SOURCES: sources.join(" "), HOST: host, PORT: port },
     stdio: "inherit",
   });
-  const pool = openDb(db.url, { max: 4 });
   const scheduler = startScheduler(pool, sources, interval);
-  console.error(`trailscope: console on http://${host}:${port}/events`);
+  console.error(`trailscope: console on ${settings.baseUrl}/events`);
+  if (setupToken) {
+    console.error(
+      [
+        "",
+        "  No user yet. Open this one-time link to create the first admin (valid 24 hours):",
+        `    ${settings.baseUrl}/setup?token=${setupToken}`,
+        "",
+      ].join("\n"),
+    );
+  }
 
   let stopping = false;
   const stop = async (code: number) => {

@@ -4,12 +4,13 @@
 // so changing a filter shows skeletons where data is coming, while changing columns, time zone or
 // the open event (view-only parameters) re-queries nothing.
 import { Suspense } from "react";
+import { AsOfNote } from "../../components/access/AsOfNote";
 import { FacetsDrawer } from "../../components/timeline/FacetsDrawer";
 import { FilterBar } from "../../components/timeline/FilterBar";
 import { Toolbar } from "../../components/timeline/Toolbar";
 import { SectionBoundary } from "../../components/ui/SectionBoundary";
 import { CountSkeleton, FacetSkeleton, HistogramSkeleton, TableSkeleton } from "../../components/ui/Skeletons";
-import { AccessError, accessQuery } from "../../lib/auth/access";
+import { AccessError, accessQuery, can } from "../../lib/auth/access";
 import { pageAccess } from "../../lib/auth/guard";
 import { ParamError, type EventQuery } from "../../lib/query/params";
 import { UrlStateProvider } from "../../lib/view/navigation";
@@ -53,7 +54,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
   return (
     <UrlStateProvider>
       <div data-shell className="flex flex-col lg:min-h-0 lg:flex-1">
-        <Toolbar resolvedFrom={resolvedFrom} resolvedTo={resolvedTo} />
+        <Toolbar resolvedFrom={resolvedFrom} resolvedTo={resolvedTo} asOf={isoParam(now)} canShare={can(access, "share")} sharedView={!!access.share} />
         <FilterBar />
         <div className="flex min-h-0 flex-1 flex-col lg:flex-row">
           <FacetsDrawer>
@@ -72,6 +73,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
               </SectionBoundary>
               {/* The server knows no browser zone: the range is named in UTC here; the toolbar follows tz. */}
               <span className="text-xs text-zinc-500">{describeRange(sp.get("from"), sp.get("to"), "utc")}</span>
+              {q.asOf && <AsOfNote asOf={q.asOf} />}
             </div>
             <SectionBoundary what="histogram">
               <Suspense key={aggregateKey} fallback={<HistogramSkeleton />}>

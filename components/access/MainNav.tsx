@@ -1,0 +1,23 @@
+// The header's page links, by what the principal may open: pages it cannot open answer 404, so
+// they are not offered. /sync counts every account's events: not for scoped users or share links.
+import Link from "next/link";
+import type { Access } from "../../lib/auth/access";
+import { can } from "../../lib/auth/access";
+
+const linkClass = "hover:text-zinc-900 dark:hover:text-white";
+
+export function MainNav({ access }: { access: Access }) {
+  const links: { href: string; label: string }[] = [{ href: "/events", label: "Events" }];
+  if (!access.scope && !access.share) links.push({ href: "/sync", label: "Sync" });
+  if (can(access, "share")) links.push({ href: "/shares", label: "Shares" });
+  if (can(access, "admin")) links.push({ href: "/admin/users", label: "Users" }, { href: "/admin/audit", label: "Audit" });
+  return (
+    <nav aria-label="Main" className="flex flex-wrap gap-x-4 gap-y-1 text-zinc-600 dark:text-zinc-400">
+      {links.map((l) => (
+        <Link key={l.href} href={l.href} className={linkClass}>
+          {l.label}
+        </Link>
+      ))}
+    </nav>
+  );
+}
