@@ -3,8 +3,10 @@
 // Each control writes the URL (CONTRACT.md parameter names); the URL is the only state.
 import { useEffect, useState } from "react";
 import { useUrlState } from "../../lib/view/navigation";
-import { isoParam } from "../../lib/view/time";
+import { frozenViewParams, isFrozenView, type ResolvedView } from "../../lib/view/frozen-link";
+import { formatTime } from "../../lib/view/time";
 import { exportHref, setParam } from "../../lib/view/url";
+import { ShareDialog } from "../access/ShareDialog";
 import { CopyButton } from "../ui/CopyButton";
 import { ColumnPicker } from "./ColumnPicker";
 import { SEARCH_INPUT_ID } from "./keyboard";
@@ -70,25 +72,35 @@ function ZoneToggle() {
   );
 }
 
-function ShareAndExport({ resolvedFrom, resolvedTo }: { resolvedFrom: string | null; resolvedTo: string | null }) {
+/** Who is looking decides the sharing controls: Share… for analysts and admins, no live link in a frozen shared view. */
+interface SharingProps {
+  /** The instant the page was read at (asOf of the frozen link). */
+  asOf: string;
+  canShare: boolean;
+  sharedView: boolean;
+}
+
+function ShareAndExport({ resolvedFrom, resolvedTo, asOf, canShare, sharedView }: { resolvedFrom: string | null; resolvedTo: string | null } & SharingProps) {
   const { params } = useUrlState();
-  const relative = (params.get("from") ?? "").startsWith("now") || (params.get("to") ?? "").startsWith("now");
+  const resolved: ResolvedView = { from: resolvedFrom, to: resolvedTo ?? asOf, asOf };
+  // The default link is frozen (absolute range, asOf): it shows the same events whenever opened.
+  const frozenHref = () => {
+    const u = new URL(window.location.href);
+    u.search = frozenViewParams(u.searchParams, resolved).toString();
+    return u.toString();
+  };
   return (
     <div className="flex flex-wrap items-center gap-2">
-      <CopyButton label="Copy link" text={() => window.location.href} title="Copy a link to exactly this view" className="py-1" />
-      {relative && (
-        <CopyButton
-          label="Copy link (fixed times)"
-          title="Copy a link whose relative range (now-24h…) is replaced by the instants shown now, so it shows the same events tomorrow"
-          className="py-1"
-          text={() => {
-            const u = new URL(window.location.href);
-            if (resolvedFrom && u.searchParams.has("from")) u.searchParams.set("from", resolvedFrom);
-            u.searchParams.set("to", resolvedTo ?? isoParam(Date.now()));
-            return u.toString();
-          }}
-        />
+      <CopyButton
+        label="Copy link"
+        text={frozenHref}
+        title={`Copy a link to exactly these events: the range as fixed times and only events stored by ${formatTime(asOf, "utc")} UTC, so it shows the same events later (for people signed in to this console)`}
+        className="py-1"
+      />
+      {!sharedView && !isFrozenView(params, resolved) && (
+        <CopyButton label="Copy live link" text={() => window.location.href} title="Copy a link that follows the range as written (now-24h…) and shows events synced later" className="py-1" />
       )}
+      {canShare && !sharedView && <ShareDialog buttonClassName={btn} />}
       <a className={btn} href={exportHref(params, "csv")} title="Every matching event as CSV (all pages)">
         Export CSV
       </a>
@@ -117,7 +129,7 @@ function useDropdownDismiss() {
   }, []);
 }
 
-export function Toolbar({ resolvedFrom, resolvedTo }: { resolvedFrom: string | null; resolvedTo: string | null }) {
+export function Toolbar({ resolvedFrom, resolvedTo, ...sharing }: { resolvedFrom: string | null; resolvedTo: string | null } & SharingProps) {
   const { pending } = useUrlState();
   useDropdownDismiss();
   return (
@@ -127,7 +139,7 @@ export function Toolbar({ resolvedFrom, resolvedTo }: { resolvedFrom: string | n
       <TimeRange resolvedFrom={resolvedFrom} resolvedTo={resolvedTo} />
       <ZoneToggle />
       <ColumnPicker />
-      <ShareAndExport resolvedFrom={resolvedFrom} resolvedTo={resolvedTo} />
+      <ShareAndExport resolvedFrom={resolvedFrom} resolvedTo={resolvedTo} {...sharing} />
     </div>
   );
 }
