@@ -6,6 +6,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { XSS_EVENT_ID } from "./seed";
+import { storageStateOf } from "./users";
 
 const SCREENS = "test-results/screens";
 mkdirSync(SCREENS, { recursive: true });
@@ -76,9 +77,20 @@ test("filters set through the UI live in the URL: reload and a fresh browser on 
   await page.getByRole("button", { name: "Copy link", exact: true }).click();
   await expect(page.getByRole("button", { name: "Copied" })).toBeVisible();
   const copied = await page.evaluate(() => navigator.clipboard.readText());
-  expect(copied).toBe(page.url());
+  // The frozen form: the same filters, plus the instant it was copied as the asOf bound.
+  const frozen = new URL(copied);
+  const live = new URL(page.url());
+  expect(frozen.pathname).toBe(live.pathname);
+  expect(frozen.searchParams.get("asOf")).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  frozen.searchParams.delete("asOf");
+  if (!live.searchParams.has("to")) {
+    expect(frozen.searchParams.get("to")).toMatch(/^\d{4}-\d{2}-\d{2}T/); // the page's "now", pinned
+    frozen.searchParams.delete("to");
+  }
+  expect([...frozen.searchParams].sort()).toEqual([...live.searchParams].sort());
 
-  const fresh = await browser.newContext();
+  // Another signed-in browser opens it and sees the same rows.
+  const fresh = await browser.newContext({ storageState: storageStateOf("auditor") });
   const other = await fresh.newPage();
   await open(other, copied);
   await expectCount(other, 8);

@@ -12,6 +12,7 @@ import { SectionBoundary } from "../../components/ui/SectionBoundary";
 import { CountSkeleton, FacetSkeleton, HistogramSkeleton, TableSkeleton } from "../../components/ui/Skeletons";
 import { AccessError, accessQuery, can } from "../../lib/auth/access";
 import { pageAccess } from "../../lib/auth/guard";
+import { freezeInstant } from "../../lib/auth/shares";
 import { ParamError, type EventQuery } from "../../lib/query/params";
 import { UrlStateProvider } from "../../lib/view/navigation";
 import { describeRange, isoParam } from "../../lib/view/time";
@@ -45,6 +46,8 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
     if (err instanceof AccessError) return <AccessErrorMessage message={err.message} />;
     throw err;
   }
+  // "Copy link" freezes the view as of this instant: no sync still open can add events before it.
+  const frozenAt = await freezeInstant(pool);
   const key = dataKey(sp);
   // Count, facets and histogram do not depend on order or paging: a new sort keeps them on screen.
   const aggregateKey = dataKey(withoutOrder(sp));
@@ -54,7 +57,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
   return (
     <UrlStateProvider>
       <div data-shell className="flex flex-col lg:min-h-0 lg:flex-1">
-        <Toolbar resolvedFrom={resolvedFrom} resolvedTo={resolvedTo} asOf={isoParam(now)} canShare={can(access, "share")} sharedView={!!access.share} />
+        <Toolbar resolvedFrom={resolvedFrom} resolvedTo={resolvedTo} asOf={isoParam(frozenAt)} canShare={can(access, "share")} sharedView={!!access.share} />
         <FilterBar />
         <div className="flex min-h-0 flex-1 flex-col lg:flex-row">
           <FacetsDrawer>

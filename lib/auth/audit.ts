@@ -66,6 +66,7 @@ export const AUDIT_ACTIONS = [
   "sign-in",
   "sign-in-failed",
   "sign-out",
+  "sign-out-everywhere",
   "export",
   "share-create",
   "share-open",

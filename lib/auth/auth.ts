@@ -5,7 +5,7 @@
 import { apiKey } from "@better-auth/api-key";
 import { prismaAdapter } from "@better-auth/prisma-adapter";
 import { betterAuth } from "better-auth";
-import { createAuthMiddleware, isAPIError } from "better-auth/api";
+import { createAuthMiddleware, getSessionFromCtx, isAPIError } from "better-auth/api";
 import { admin, genericOAuth } from "better-auth/plugins";
 import type { Db } from "../store/db";
 import { audit } from "./audit";
@@ -93,7 +93,23 @@ function createAuth(db: Db) {
         },
       },
     },
+    // Better Auth logs every refused API key as an error; a forged-token flood must not flood the
+    // log (refusals are answered 401 and the guard knows why).
+    logger: { level: "warn", log: (level, message, ...args) => (/API key/i.test(message) ? undefined : console[level === "error" ? "error" : "warn"](`better-auth: ${message}`, ...args)) },
     hooks: {
+      before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== "/sign-out" && ctx.path !== "/revoke-sessions") return;
+        const session = await getSessionFromCtx(ctx).catch(() => null);
+        if (session) {
+          await audit(db, {
+            actorKind: "user",
+            actorId: session.user.id,
+            actorName: session.user.email,
+            action: ctx.path === "/sign-out" ? "sign-out" : "sign-out-everywhere",
+            ip: ctx.request?.headers.get("x-forwarded-for") ?? null,
+          });
+        }
+      }),
       after: createAuthMiddleware(async (ctx) => {
         // A refused sign-in (wrong password, unknown user, rate-limited) returns an APIError.
         if (ctx.path === "/sign-in/email" && isAPIError(ctx.context.returned)) {

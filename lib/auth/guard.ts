@@ -6,6 +6,7 @@
 // test/route-guard.test.ts checks that every route is written this way; proxy.ts denies anything
 // without a credential before it gets here.
 import { headers as nextHeaders } from "next/headers";
+import { cache } from "react";
 import { notFound, redirect } from "next/navigation";
 import type { NextRequest } from "next/server";
 import type pg from "pg";
@@ -68,15 +69,17 @@ export function guarded<P = Record<string, never>>(
   };
 }
 
+/** One lookup per page request, shared by the layout's header and the page (React's cache). */
+const requestAccess = cache(async () => resolveAccess(getDb(), await nextHeaders()));
+
 /**
  * A page's principal. No valid credential: to sign-in (back here afterwards). Not allowed: the
  * page answers 404, so a page's existence says nothing to whom it is not for.
  */
 export async function pageAccess(need: Capability, from?: string): Promise<{ access: Access; db: Db }> {
   const db = getDb();
-  const h = await nextHeaders();
   try {
-    const access = await resolveAccess(db, h);
+    const access = await requestAccess();
     if (!can(access, need)) notFound();
     return { access, db };
   } catch (err) {
@@ -88,7 +91,7 @@ export async function pageAccess(need: Capability, from?: string): Promise<{ acc
 /** The principal if the request has a valid one (the layout's header), else null; never redirects. */
 export async function currentAccess(): Promise<Access | null> {
   try {
-    return await resolveAccess(getDb(), await nextHeaders());
+    return await requestAccess();
   } catch {
     return null;
   }
