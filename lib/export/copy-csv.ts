@@ -7,6 +7,8 @@
 // - COPY takes no bind parameters: values are inlined as escaped literals (sqlLiteral) — the one
 //   place user input is spliced into SQL text, so it accepts only the types whereClauses binds;
 // - empty strings come out quoted ("") to tell them from NULL: the SELECT turns '' into NULL;
+// - COPY quotes a cell only for , " CR LF, csvCell every non-empty one: FORCE_QUOTE * (NULLs,
+//   our empty cells, stay bare);
 // - rows end in LF, RFC 4180 wants CRLF: CrlfWriter rewrites row ends (outside quotes only,
 //   so a newline inside a quoted cell stays as it was stored).
 import { escapeLiteral } from "pg";
@@ -16,7 +18,7 @@ import type { Readable } from "node:stream";
 import type { EventQuery } from "../query/params";
 import { withSearchBlocks } from "../query/search";
 import { orderSql, SqlParams, whereClauses } from "../query/sql";
-import { CSV_HEADER, CSV_SELECT_EXPRS } from "./csv";
+import { CSV_HEADER, CSV_SELECT_EXPRS, CSV_SPACE_CODES, FORMULA_CHARS, FORMULA_LEAD_CODES } from "./csv";
 
 /** An SQL literal for a value whereClauses would have bound as a parameter. */
 export function sqlLiteral(v: unknown): string {
@@ -37,16 +39,29 @@ class LiteralParams extends SqlParams {
   }
 }
 
-/** csvCell's formula neutralisation and empty-as-nothing, in SQL, for one text expression. */
+/** `\uXXXX` for a code point, as PostgreSQL's escape strings and regular expressions read it. */
+const uEscape = (c: number) => "\\u" + c.toString(16).padStart(4, "0");
+const FORMULA_CODES = [...FORMULA_CHARS].map((c) => c.charCodeAt(0));
+/** A run of whitespace, then a formula character (an escape string: the regex reads the \u escapes). */
+const AFTER_SPACES_SQL = `E'^[${CSV_SPACE_CODES.map((c) => "\\" + uEscape(c)).join("")}]+[${FORMULA_CODES.map((c) => "\\" + uEscape(c)).join("")}]'`;
+
+/**
+ * csvCell's formula neutralisation (csv.ts isFormulaLike) and empty-as-nothing, in SQL, for one
+ * text expression. The first character by its code point (ascii() in a UTF-8 database; 0 for an
+ * empty string): integer comparisons cost next to nothing per cell, and the regular expression
+ * runs only for the rare cell that starts with whitespace.
+ */
 function cellSql(expr: string): string {
-  return `CASE WHEN left(${expr}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || ${expr} ELSE nullif(${expr}, '') END`;
+  const first = `ascii(${expr})`;
+  const formula = `${first} IN (${[...FORMULA_CODES, ...FORMULA_LEAD_CODES].join(", ")}) OR ${first} IN (${CSV_SPACE_CODES.join(", ")}) AND ${expr} ~ ${AFTER_SPACES_SQL}`;
+  return `CASE WHEN ${formula} THEN '''' || ${expr} ELSE nullif(${expr}, '') END`;
 }
 
 export function copyCsvSql(q: EventQuery): string {
   const p = new LiteralParams();
   const where = whereClauses(q, p);
   const cols = CSV_SELECT_EXPRS.map((e, i) => `${cellSql(e)} AS c${i}`).join(", ");
-  return `COPY (SELECT ${cols} FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY ${orderSql(q)}) TO STDOUT (FORMAT csv)`;
+  return `COPY (SELECT ${cols} FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY ${orderSql(q)}) TO STDOUT (FORMAT csv, FORCE_QUOTE *)`;
 }
 
 /** LF row ends → CRLF, tracking CSV quoting across chunk boundaries. */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { CSV_FIELDS } from "../fields";
 import { parseCsv } from "../../test/helpers/csv";
-import { CSV_HEADER, csvCell, csvLine } from "./csv";
+import { CSV_HEADER, CSV_SPACE_CODES, csvCell, csvLine, isFormulaLike } from "./csv";
 
 /** The single cell a csvCell output stands for. */
 function roundTrip(cell: string): string {
@@ -13,12 +13,27 @@ function roundTrip(cell: string): string {
 }
 
 describe("csvCell: RFC 4180 quoting", () => {
-  it("leaves plain values bare", () => {
-    expect(csvCell("ConsoleLogin")).toBe("ConsoleLogin");
-    expect(csvCell("arn:aws:iam::111122223333:user/alice")).toBe("arn:aws:iam::111122223333:user/alice");
-    expect(csvCell("a=b")).toBe("a=b");
-    expect(csvCell("it's")).toBe("it's");
-    expect(csvCell("semi;colon")).toBe("semi;colon");
+  // Every non-empty cell is quoted (OWASP's CSV injection guidance): a spreadsheet whose list
+  // separator is `;` splits an unquoted `a;=1+1` into a formula cell `=1+1`, and PostgreSQL's COPY
+  // (the export's fast path) can quote by column, not by content, so quoting every cell is how
+  // both paths stay byte-identical.
+  it("quotes every non-empty value, keeping it as it is", () => {
+    expect(csvCell("ConsoleLogin")).toBe('"ConsoleLogin"');
+    expect(csvCell("arn:aws:iam::111122223333:user/alice")).toBe('"arn:aws:iam::111122223333:user/alice"');
+    expect(csvCell("a=b")).toBe('"a=b"');
+    expect(csvCell("it's")).toBe(`"it's"`);
+    expect(csvCell("semi;colon")).toBe('"semi;colon"');
+    expect(csvCell("")).toBe("");
+  });
+
+  it("keeps a semicolon-separated formula inside its one cell", () => {
+    expect(csvCell("a;=1+1")).toBe('"a;=1+1"');
+    // Read with ; as the separator, as Excel does in many locales (the strict parser with , and ;
+    // swapped): one cell, where the bare text would have been two, the second a formula.
+    const swap = (t: string) => t.replace(/[,;]/g, (c) => (c === "," ? ";" : ","));
+    const bySemicolon = (line: string) => parseCsv(swap(line) + "\r\n").map((r) => r.map(swap));
+    expect(bySemicolon(csvCell("a;=1+1"))).toEqual([["a;=1+1"]]);
+    expect(bySemicolon("a;=1+1")).toEqual([["a", "=1+1"]]);
   });
 
   it("writes null and undefined as empty cells", () => {
@@ -52,21 +67,21 @@ describe("csvCell: RFC 4180 quoting", () => {
     for (const v of ["Zürich", "日本語", "emoji 😀 here", "Ünïcödé, with comma"]) {
       expect(roundTrip(csvCell(v))).toBe(v);
     }
-    expect(csvCell("日本語 😀")).toBe("日本語 😀");
+    expect(csvCell("日本語 😀")).toBe('"日本語 😀"');
   });
 
   it("writes booleans, numbers and dates", () => {
-    expect(csvCell(true)).toBe("true");
-    expect(csvCell(false)).toBe("false");
-    expect(csvCell(42)).toBe("42");
-    expect(csvCell(new Date("2026-11-20T13:00:00.250Z"))).toBe("2026-11-20T13:00:00.250Z");
+    expect(csvCell(true)).toBe('"true"');
+    expect(csvCell(false)).toBe('"false"');
+    expect(csvCell(42)).toBe('"42"');
+    expect(csvCell(new Date("2026-11-20T13:00:00.250Z"))).toBe('"2026-11-20T13:00:00.250Z"');
   });
 });
 
 describe("csvCell: arrays", () => {
   it("joins array entries into one cell", () => {
-    expect(csvCell(["arn:aws:s3:::a", "arn:aws:s3:::b"])).toBe("arn:aws:s3:::a; arn:aws:s3:::b");
-    expect(csvCell(["only"])).toBe("only");
+    expect(csvCell(["arn:aws:s3:::a", "arn:aws:s3:::b"])).toBe('"arn:aws:s3:::a; arn:aws:s3:::b"');
+    expect(csvCell(["only"])).toBe('"only"');
     expect(csvCell([])).toBe("");
   });
 
@@ -93,10 +108,39 @@ describe("csvCell: formula neutralisation", () => {
   it("prefixes exactly once and only at the start", () => {
     const out = roundTrip(csvCell("==1"));
     expect(out).toBe("'==1");
-    expect(csvCell("a=1")).toBe("a=1");
-    expect(csvCell("1-2")).toBe("1-2");
-    expect(csvCell("user@example.com")).toBe("user@example.com");
-    expect(csvCell("'already")).toBe("'already");
+    for (const v of ["a=1", "1-2", "user@example.com", "'already", "a -1", "x\t=1", "  x", "\u200b=1"]) {
+      expect(roundTrip(csvCell(v)), JSON.stringify(v)).toBe(v);
+    }
+  });
+
+  // A spreadsheet may skip leading whitespace before it decides a cell is a formula (LibreOffice's
+  // "trim spaces" import option; Excel for a cell that is edited), so =, +, - or @ after any run of
+  // whitespace is a formula too.
+  it.each([
+    [" =1+1", "' =1+1"],
+    ["   +1", "'   +1"],
+    ["\t\t=1", "'\t\t=1"],
+    ["\n=1", "'\n=1"],
+    ["\r\n-1", "'\r\n-1"],
+    ["\u00a0=1", "'\u00a0=1"],
+    ["\u3000@SUM(A1)", "'\u3000@SUM(A1)"],
+    ["\ufeff=1", "'\ufeff=1"],
+    [" \u2028\u00a0\t =HYPERLINK(1)", "' \u2028\u00a0\t =HYPERLINK(1)"],
+  ])("prefixes %j (a formula after leading whitespace) with a single quote", (input, cell) => {
+    expect(roundTrip(csvCell(input))).toBe(cell);
+  });
+
+  it("keeps whitespace that no formula follows", () => {
+    for (const v of [" x", "\u00a0", "\n", " 1", "  a=1"]) expect(roundTrip(csvCell(v)), JSON.stringify(v)).toBe(v);
+    // A leading tab or CR is neutralised whatever follows (OWASP lists both as formula starts).
+    expect(roundTrip(csvCell("\tx"))).toBe("'\tx");
+  });
+
+  it("treats exactly JavaScript's whitespace as whitespace (the SQL version lists the same characters)", () => {
+    const js: number[] = [];
+    for (let c = 0; c <= 0xffff; c++) if (/\s/.test(String.fromCharCode(c))) js.push(c);
+    expect([...CSV_SPACE_CODES].sort((a, b) => a - b)).toEqual(js);
+    for (const c of js) expect(isFormulaLike(String.fromCharCode(c) + "=1"), c.toString(16)).toBe(true);
   });
 
   it("neutralises a formula that also needs quoting", () => {

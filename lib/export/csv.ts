@@ -1,9 +1,34 @@
-// CSV per RFC 4180 (CRLF, quotes doubled, fields with , " CR LF quoted), one row per event with the
-// catalog's CSV columns. Cells a spreadsheet would run as a formula are neutralised.
+// CSV per RFC 4180 (CRLF, quotes doubled), one row per event with the catalog's CSV columns.
+// Cells a spreadsheet would run as a formula are neutralised, following OWASP's CSV injection
+// guidance: every non-empty cell is quoted, and one that starts like a formula gets a leading `'`.
+// The COPY export (copy-csv.ts) writes the same bytes; keep the two in step.
 import { CSV_FIELDS } from "../fields";
 
-/** Spreadsheets treat a leading = + - @ (and tab/CR, which some strip first) as a formula. */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * Whitespace a spreadsheet may skip before it reads a cell as a formula: exactly JavaScript's
+ * `\s`, listed as code points so that the SQL version (copy-csv.ts) tests the same characters.
+ */
+export const CSV_SPACE_CODES: readonly number[] = [
+  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680,
+  0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
+  0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff,
+];
+/** What starts a formula (OWASP): = + - @, and a tab or CR, which some spreadsheets strip first. */
+export const FORMULA_CHARS = "=+-@";
+export const FORMULA_LEAD_CODES: readonly number[] = [0x09, 0x0d];
+
+const hex = (c: number) => "\\u" + c.toString(16).padStart(4, "0");
+/**
+ * A formula character first, or after a run of whitespace (" =1+1": LibreOffice's "trim spaces"
+ * import, or Excel once the cell is edited, reads it as a formula); a leading tab or CR alone.
+ */
+const FORMULA_START = new RegExp(
+  `^(?:[${FORMULA_LEAD_CODES.map(hex).join("")}]|[${CSV_SPACE_CODES.map(hex).join("")}]*[${FORMULA_CHARS.replace("-", "\\-")}])`,
+);
+
+export function isFormulaLike(s: string): boolean {
+  return FORMULA_START.test(s);
+}
 
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return "";
@@ -11,8 +36,11 @@ export function csvCell(value: unknown): string {
   if (value instanceof Date) s = value.toISOString();
   else if (Array.isArray(value)) s = value.join("; ");
   else s = String(value);
+  if (s === "") return "";
   if (FORMULA_START.test(s)) s = "'" + s;
-  return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  // Quoted whether or not it holds , " CR LF: a spreadsheet whose list separator is `;` (many
+  // locales) splits an unquoted `a;=1+1` into a formula cell.
+  return '"' + s.replace(/"/g, '""') + '"';
 }
 
 export const CSV_HEADER = CSV_FIELDS.map((f) => f.key).join(",") + "\r\n";

@@ -1,5 +1,6 @@
 // Bytes of one object (a log file, digest, or something foreign) → what the engine stores. Pure
 // and synchronous (worker-thread friendly). Never throws for bad content: it classifies it.
+import { constants as bufferConstants } from "node:buffer";
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import type { IngestContext } from "../fields";
@@ -56,6 +57,61 @@ function skipped(kind: ObjectKind, reason: string, sha256: string | null = null,
 
 const DIGEST_FIELDS = ["digestStartTime", "digestEndTime", "logFiles"];
 
+// ---- size bounds ------------------------------------------------------------------------------
+//
+// An object is held whole while it is decoded: its bytes, then its text as one string, then the
+// parsed records (several times the text). A gzip of 1 MB can inflate to 1 GB (deflate reaches
+// ~1000:1), so inflation is bounded, and an object over the bound is recorded as failed with the
+// reason instead of taking the process's memory.
+
+/**
+ * Default bound on an object's uncompressed size. CloudTrail delivers a trail's log files every
+ * few minutes per account and region, which keeps them to a few MB (tens at most for accounts
+ * logging data events); V8 cannot hold a string over ~512 MiB (0x1fffffe8 characters), so a larger
+ * object could never be parsed anyway; and with up to four decode workers, 256 MiB each (plus the
+ * string and records made from it) stays within a few GiB.
+ */
+export const DEFAULT_MAX_OBJECT_BYTES = 256 * 2 ** 20;
+/**
+ * Past this many uncompressed bytes, a gzip may expand at most MAX_GZIP_RATIO times its size:
+ * CloudTrail JSON compresses 7:1 (the demo corpus) to 28:1 (near-identical records), while a
+ * decompression bomb runs to ~1000:1. Below it, any ratio (small files cost little either way).
+ */
+export const GZIP_RATIO_FLOOR_BYTES = 32 * 2 ** 20;
+export const MAX_GZIP_RATIO = 200;
+
+/** TRAILSCOPE_MAX_OBJECT_BYTES (a whole number of bytes), else the default. Read per call: tests and workers set it. */
+export function maxObjectBytes(): number {
+  const env = process.env.TRAILSCOPE_MAX_OBJECT_BYTES?.trim();
+  // A value that is not a positive whole number falls back to the default rather than failing
+  // every object (failed objects are not read again until they change).
+  return env && /^\d+$/.test(env) && Number(env) > 0 ? Number(env) : DEFAULT_MAX_OBJECT_BYTES;
+}
+
+const mib = (n: number) => (n % 2 ** 20 === 0 ? `${n / 2 ** 20} MiB` : `${n} bytes`);
+
+/** The failure recorded for an object larger than the bound (read, or known from a listing to be). */
+export function objectTooLarge(key: string, size: number | null, limit = maxObjectBytes()): DecodedObject {
+  const what = size === null ? "" : ` ${size} bytes,`;
+  return failed(classifyKey(key).kind, `too large:${what} over the limit of ${mib(limit)} uncompressed (TRAILSCOPE_MAX_OBJECT_BYTES); not read`);
+}
+
+/** Inflates a gzip within the bounds, or says which bound it broke. */
+function gunzipBounded(bytes: Uint8Array): { raw: Buffer } | { reason: string } {
+  const limit = maxObjectBytes();
+  const ratioCap = Math.max(GZIP_RATIO_FLOOR_BYTES, bytes.length * MAX_GZIP_RATIO);
+  const allowed = Math.min(limit, ratioCap, bufferConstants.MAX_LENGTH);
+  try {
+    return { raw: gunzipSync(bytes, { maxOutputLength: allowed }) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ERR_BUFFER_TOO_LARGE") return { reason: `corrupt gzip: ${(err as Error).message}` };
+    if (allowed === limit) return { reason: `too large: gzip expands past the limit of ${mib(limit)} uncompressed (TRAILSCOPE_MAX_OBJECT_BYTES); not read` };
+    return {
+      reason: `gzip expands more than ${MAX_GZIP_RATIO} times its ${bytes.length} bytes (past ${mib(GZIP_RATIO_FLOOR_BYTES)}): refused as a likely decompression bomb`,
+    };
+  }
+}
+
 export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext & { metadata?: Record<string, string> } = {}): DecodedObject {
   const info = classifyKey(key);
   if (info.kind === "foreign" && info.byLayout) {
@@ -64,12 +120,11 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
   let raw: Buffer;
   // Gzip by magic bytes, not by name or Content-Encoding (S3 returns the stored bytes as they are).
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      raw = gunzipSync(bytes);
-    } catch (err) {
-      return failed(info.kind, `corrupt gzip: ${(err as Error).message}`);
-    }
+    const inflated = gunzipBounded(bytes);
+    if ("reason" in inflated) return failed(info.kind, inflated.reason);
+    raw = inflated.raw;
   } else {
+    if (bytes.length > maxObjectBytes()) return objectTooLarge(key, bytes.length);
     raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
   const sha256 = createHash("sha256").update(raw).digest("hex");

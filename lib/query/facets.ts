@@ -20,7 +20,7 @@ import type pg from "pg";
 import { FACET_FIELDS, FIELD_BY_KEY, type FieldDef } from "../fields";
 import { queriesInOneSnapshot } from "../store/settings";
 import { DAY_MS, edgesSql, HOUR_MS, type Interval, intervalsSql, isRolledUp, type LevelSplit, splitLevels, unpivotSql } from "../store/rollups";
-import { type EventQuery } from "./params";
+import { type EventQuery, ParamError, quoted } from "./params";
 import { searchWindow, withSearchBlocks } from "./search";
 import { likePattern, SqlParams, whereClauses } from "./sql";
 
@@ -63,6 +63,64 @@ export const SAMPLE_LIMIT = 100_000;
 export function facetable(key: string): FieldDef | undefined {
   const f = FIELD_BY_KEY.get(key);
   return f && f.filter && (f.kind === "text" || f.kind === "bool" || f.kind === "textArray") ? f : undefined;
+}
+
+// ---- /api/facets' own parameters ----------------------------------------------------------------
+
+/** Parameters of /api/facets itself; every other one is a timeline filter (parseEventQuery). */
+export const FACET_OWN_PARAMS: readonly string[] = ["field", "limit", "contains"];
+/**
+ * Distinct fields one request may count: as many as the sidebar shows, the most the console asks
+ * at once. Repeats count once (`field=` 300 times started 300 queries).
+ */
+export const MAX_FACET_FIELDS = FACET_FIELDS.length;
+/** Characters of `contains`: what someone types into the filter bar's typeahead. */
+export const MAX_CONTAINS_CHARS = 200;
+
+export interface FacetParams {
+  /** Distinct, in the order first given; the catalog's facet fields when none is given. */
+  fields: FieldDef[];
+  limit?: number;
+  contains?: string;
+  /** The request's other parameters: the timeline's filters, for parseEventQuery. */
+  filters: URLSearchParams;
+}
+
+/** /api/facets' own parameters, checked; a bad one is a ParamError naming it (HTTP 400). */
+export function parseFacetParams(sp: URLSearchParams): FacetParams {
+  const fields: FieldDef[] = [];
+  for (const key of new Set(sp.getAll("field"))) {
+    const f = facetable(key);
+    if (!f) throw new ParamError("field", `${quoted(key)} is not a filterable field`);
+    fields.push(f);
+  }
+  if (fields.length > MAX_FACET_FIELDS) {
+    throw new ParamError("field", `at most ${MAX_FACET_FIELDS} different fields in one request (${fields.length} given)`);
+  }
+
+  const limits = sp.getAll("limit");
+  if (limits.length > 1) throw new ParamError("limit", "may be given only once");
+  const limitRaw = limits[0];
+  if (limitRaw !== undefined && (!/^\d+$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > MAX_FACET_LIMIT)) {
+    throw new ParamError("limit", `must be a whole number from 1 to ${MAX_FACET_LIMIT}`);
+  }
+
+  const containsAll = sp.getAll("contains");
+  if (containsAll.length > 1) throw new ParamError("contains", "may be given only once");
+  const contains = containsAll[0] || undefined;
+  if (contains !== undefined) {
+    if (contains.length > MAX_CONTAINS_CHARS) {
+      throw new ParamError("contains", `at most ${MAX_CONTAINS_CHARS} characters long (this one is ${contains.length})`);
+    }
+    // PostgreSQL rejects U+0000 in a text value (and no stored value holds it); an unpaired
+    // surrogate is not text either.
+    if (contains.includes("\u0000")) throw new ParamError("contains", "must not contain U+0000 (%00)");
+    if (!contains.isWellFormed()) throw new ParamError("contains", "is not valid Unicode text (an unpaired surrogate)");
+  }
+
+  const filters = new URLSearchParams(sp);
+  for (const k of FACET_OWN_PARAMS) filters.delete(k);
+  return { fields: fields.length ? fields : [...FACET_FIELDS], limit: limitRaw === undefined ? undefined : Number(limitRaw), contains, filters };
 }
 
 function withoutOwnFilter(q: EventQuery, field: FieldDef): EventQuery {

@@ -3,7 +3,21 @@
 import { describe, expect, it } from "vitest";
 import { CSV_FIELDS, FIELD_BY_KEY } from "../fields";
 import { exactValue } from "./filter-value";
-import { DEFAULT_LIMIT, MAX_LIMIT, ParamError, parseEventQuery, parseInstant, type EventQuery } from "./params";
+import {
+  DEFAULT_LIMIT,
+  MAX_INSTANT,
+  MAX_LIMIT,
+  MAX_PARAMS,
+  MAX_Q_TERM_CHARS,
+  MAX_Q_TERMS,
+  MAX_VALUE_CHARS,
+  MAX_VALUES_PER_PARAM,
+  MIN_INSTANT,
+  ParamError,
+  parseEventQuery,
+  parseInstant,
+  type EventQuery,
+} from "./params";
 
 const NOW = new Date("2026-11-20T12:00:00.000Z");
 const MIN = 60_000;
@@ -312,5 +326,119 @@ describe("U+0000 in filter values", () => {
     expect(paramError(() => parse("username=a%00b")).param).toBe("username");
     expect(paramError(() => parse("eventName=!%00")).param).toBe("eventName");
     expect(parse("q=a%00b").q).toEqual(["a\u0000b"]);
+  });
+});
+
+// Security review (issue 20, item 11): hostile but well-formed input must be a 400 naming the
+// parameter, never an Invalid Date or an unbounded amount of work reaching the database.
+describe("instants outside the representable range", () => {
+  it.each([
+    "now-999999999999d",
+    "now-99999999d", // a valid JavaScript Date (271,765 BC), beyond PostgreSQL's range
+    "now-" + "9".repeat(400) + "s", // Infinity
+    "now-30000d", // 1944
+    "0000-01-01",
+    "0001-01-01T00:00:00Z",
+    "1969-12-31T23:59:59.999Z",
+    "1970-01-01T00:30:00+01:00", // 1969-12-31T23:30Z
+    "9999-12-31T23:00:00-05:00", // 10000-01-01T04:00Z
+    "99999-01-01",
+    "+275760-09-13T00:00:00Z",
+    "-000001-01-01T00:00:00Z",
+  ])("%j is a ParamError naming the parameter and the supported range", (raw) => {
+    for (const param of ["from", "to"]) {
+      const e = paramError(() => parseInstant(param, raw, NOW));
+      expect(e.param).toBe(param);
+      expect(e.message).toMatch(new RegExp(`^${param}: `));
+      expect(e.message).toContain("1970-01-01T00:00:00Z");
+      expect(e.message).toContain("9999-12-31T23:59:59.999Z");
+    }
+  });
+
+  it("reaches parseEventQuery's from and to alike", () => {
+    expect(paramError(() => parse("from=now-999999999999d")).param).toBe("from");
+    expect(paramError(() => parse("to=now-999999999999d")).param).toBe("to");
+    expect(paramError(() => parse("from=now-1d&to=0000-01-01")).param).toBe("to");
+  });
+
+  it("accepts the bounds themselves", () => {
+    expect(parseInstant("from", "1970-01-01", NOW).getTime()).toBe(MIN_INSTANT.getTime());
+    expect(parseInstant("from", "1970-01-01T01:00:00+01:00", NOW).getTime()).toBe(0);
+    expect(parseInstant("to", "9999-12-31T23:59:59.999Z", NOW).getTime()).toBe(MAX_INSTANT.getTime());
+    expect(MIN_INSTANT.toISOString()).toBe("1970-01-01T00:00:00.000Z");
+    expect(MAX_INSTANT.toISOString()).toBe("9999-12-31T23:59:59.999Z");
+    // now-20000d is 1972: far back, still a time.
+    expect(parseInstant("from", "now-20000d", NOW).getUTCFullYear()).toBe(1972);
+  });
+
+  it("quotes at most a bounded part of a long bad value in the message", () => {
+    const e = paramError(() => parse("from=" + "x".repeat(5000)));
+    expect(e.param).toBe("from");
+    expect(e.message.length).toBeLessThan(400);
+  });
+});
+
+describe("caps on repeated parameters and long values", () => {
+  const repeat = (name: string, n: number, value = (i: number) => `v${i}`) =>
+    Array.from({ length: n }, (_, i) => `${name}=${encodeURIComponent(value(i))}`).join("&");
+
+  it("limits the q terms, naming q and the limit", () => {
+    expect(parse(repeat("q", MAX_Q_TERMS)).q).toHaveLength(MAX_Q_TERMS);
+    const e = paramError(() => parse(repeat("q", MAX_Q_TERMS + 1)));
+    expect(e.param).toBe("q");
+    expect(e.message).toContain(String(MAX_Q_TERMS));
+    // The review's 600 terms: past the request-wide cap too, still naming q.
+    expect(paramError(() => parse(repeat("q", 600))).param).toBe("q");
+    // Empty terms are dropped before counting (the page submits an empty search box as q=).
+    expect(parse(repeat("q", MAX_Q_TERMS) + "&q=&q=%20").q).toHaveLength(MAX_Q_TERMS);
+  });
+
+  it("limits a q term's length, naming q and the limit", () => {
+    expect(parse("q=" + "a".repeat(MAX_Q_TERM_CHARS)).q[0]).toHaveLength(MAX_Q_TERM_CHARS);
+    const e = paramError(() => parse("q=" + "a".repeat(MAX_Q_TERM_CHARS + 1)));
+    expect(e.param).toBe("q");
+    expect(e.message).toContain(String(MAX_Q_TERM_CHARS));
+    // Counted after trimming, like the term itself.
+    expect(parse("q=%20" + "a".repeat(MAX_Q_TERM_CHARS) + "%20").q[0]).toHaveLength(MAX_Q_TERM_CHARS);
+  });
+
+  it("limits the values of one filter parameter, naming it and the limit", () => {
+    expect(parse(repeat("eventName", MAX_VALUES_PER_PARAM)).filters[0].include).toHaveLength(MAX_VALUES_PER_PARAM);
+    for (const name of ["eventName", "resourceName", "errorCode", "readOnly"]) {
+      const e = paramError(() => parse(repeat(name, MAX_VALUES_PER_PARAM + 1, () => (name === "readOnly" ? "true" : "x"))));
+      expect(e.param).toBe(name);
+      expect(e.message).toContain(String(MAX_VALUES_PER_PARAM));
+    }
+  });
+
+  it("limits a value's length, naming the parameter and the limit", () => {
+    // An IAM ARN may be 2048 characters: it fits, escaped or not.
+    const arn = "arn:aws:s3:::b/" + "k*".repeat(1016);
+    expect(arn.length).toBe(2047);
+    expect(parse("principalArn=" + encodeURIComponent(exactValue(arn))).filters[0].include[0].value).toBe(arn);
+    for (const name of ["userAgent", "cursor", "sort", "columns"]) {
+      const e = paramError(() => parse(`${name}=` + "a".repeat(MAX_VALUE_CHARS + 1)));
+      expect(e.param).toBe(name);
+      expect(e.message).toContain(String(MAX_VALUE_CHARS));
+    }
+  });
+
+  it("limits the number of parameters, naming the most repeated one", () => {
+    const many = Array.from({ length: MAX_PARAMS + 1 }, (_, i) => `columns=c${i}`).join("&");
+    const e = paramError(() => parse(many));
+    expect(e.param).toBe("columns");
+    expect(e.message).toContain(String(MAX_PARAMS));
+    // Spread over names, each under its own cap, the total still counts.
+    const spread = ["eventName", "username", "awsRegion", "eventSource"].map((n) => repeat(n, 80)).join("&");
+    expect(paramError(() => parse(spread)).message).toContain(String(MAX_PARAMS));
+  });
+});
+
+describe("U+0000 in q", () => {
+  // The review asked for q=%00 to be a 400 "because PostgreSQL rejects it". It does not: a term is
+  // searched JSON-escaped (qLiteral: U+0000 is the six characters \u0000), so it is a valid query
+  // that finds records holding U+0000 (test/hostile-input.test.ts runs it against PostgreSQL).
+  it("is kept: free text can look for records holding U+0000", () => {
+    expect(parse("q=%00").q).toEqual(["\u0000"]);
   });
 });

@@ -78,6 +78,34 @@ const QUERY_PARAMS = new Set(["from", "to", "q", "sort"]);
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
+// Caps on what one request may ask for (security review, issue 20 item 11): every q term and
+// filter value becomes work per row, and 600 q terms made one request run 330 s. Each cap is far
+// above what the console writes; going over it is a 400 naming the parameter and the cap.
+/** Parameters in one request, all names together. */
+export const MAX_PARAMS = 300;
+/** Values of one filter parameter (ORed). */
+export const MAX_VALUES_PER_PARAM = 100;
+/** Characters in one parameter value: an IAM ARN may be 2048, and escaping (`\*`) can double that. */
+export const MAX_VALUE_CHARS = 4096;
+/** Free-text terms (ORed): each is its own ILIKE over every candidate record. */
+export const MAX_Q_TERMS = 20;
+/** Characters in one free-text term: CloudTrail caps userAgent and errorMessage at 1 KB, so one pasted whole fits. */
+export const MAX_Q_TERM_CHARS = 1024;
+
+/**
+ * The instants `from` and `to` may name. Outside them a time is either not a JavaScript Date at
+ * all (now-999999999999d: Invalid Date, which reached SQL as NaN) or one PostgreSQL or the COPY
+ * export's literal cannot take (year 0000, 271765 BC). No CloudTrail event is older than 1970.
+ */
+export const MIN_INSTANT = new Date(Date.UTC(1970, 0, 1));
+export const MAX_INSTANT = new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+const RANGE_TEXT = `${MIN_INSTANT.toISOString().replace(".000Z", "Z")} to ${MAX_INSTANT.toISOString()}`;
+
+/** A value as an error message quotes it: bounded, so a 4 KB value does not come back 4 KB long. */
+export function quoted(raw: string): string {
+  return JSON.stringify(raw.length > 64 ? raw.slice(0, 64) + "…" : raw);
+}
+
 const RELATIVE = /^now(?:-(\d+)(s|m|h|d|w))?$/;
 const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
 // Full instants with a zone, a date-time without one (taken as UTC) or a date (UTC midnight).
@@ -91,19 +119,35 @@ function calendarDateExists(v: string): boolean {
   return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
+/** A year of more than four digits or signed (ISO-8601's expanded years): a time, but out of range. */
+const EXPANDED_YEAR = /^[+-]?\d{5,}-\d{2}-\d{2}|^[+-]\d{4,}-\d{2}-\d{2}/;
+
+function inRange(param: string, raw: string, ms: number): Date {
+  if (!Number.isFinite(ms) || ms < MIN_INSTANT.getTime() || ms > MAX_INSTANT.getTime()) {
+    throw new ParamError(param, `${quoted(raw)} is outside the supported range ${RANGE_TEXT}`);
+  }
+  return new Date(ms);
+}
+
 export function parseInstant(param: string, raw: string, now: Date): Date {
   const v = raw.trim();
   const rel = RELATIVE.exec(v);
   if (rel) {
     const n = rel[1] ? Number(rel[1]) * UNIT_MS[rel[2]] : 0;
-    return new Date(now.getTime() - n);
+    return inRange(param, raw, now.getTime() - n);
   }
-  if (ISO.test(v) && calendarDateExists(v)) {
-    const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(v) && v.length > 10;
-    const d = new Date(hasZone || v.length === 10 ? v.replace(" ", "T") : v.replace(" ", "T") + "Z");
-    if (!Number.isNaN(d.getTime())) return d;
+  if (EXPANDED_YEAR.test(v)) return inRange(param, raw, NaN);
+  if (ISO.test(v)) {
+    const year = Number(v.slice(0, 4));
+    // Before the calendar check: Date.UTC reads years 0–99 as 1900–1999.
+    if (year < MIN_INSTANT.getUTCFullYear() - 1) return inRange(param, raw, NaN);
+    if (calendarDateExists(v)) {
+      const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(v) && v.length > 10;
+      const d = new Date(hasZone || v.length === 10 ? v.replace(" ", "T") : v.replace(" ", "T") + "Z");
+      if (!Number.isNaN(d.getTime())) return inRange(param, raw, d.getTime());
+    }
   }
-  throw new ParamError(param, `"${raw}" is not a time: use an ISO-8601 instant (2026-11-20T13:00:00Z) or now, now-15m, now-24h, now-7d`);
+  throw new ParamError(param, `${quoted(raw)} is not a time: use an ISO-8601 instant (2026-11-20T13:00:00Z) or now, now-15m, now-24h, now-7d`);
 }
 
 function parseValue(field: FieldDef, raw: string): { negate: boolean; match: ValueMatch } {
@@ -146,17 +190,53 @@ function single(sp: URLSearchParams, name: string): string | undefined {
   return all[0];
 }
 
+/**
+ * The request-wide caps: the number of parameters (named after the most repeated one) and each
+ * value's length. Before anything else reads the values.
+ */
+function checkSize(sp: URLSearchParams): void {
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const [name, value] of sp) {
+    total++;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (name !== "q" && value.length > MAX_VALUE_CHARS) {
+      throw new ParamError(name, `a value may be at most ${MAX_VALUE_CHARS} characters long (this one is ${value.length})`);
+    }
+  }
+  if (total > MAX_PARAMS) {
+    const [most] = [...counts].sort((a, b) => b[1] - a[1])[0];
+    throw new ParamError(most, `too many parameters: ${total} given, at most ${MAX_PARAMS} in one request`);
+  }
+}
+
+/** Free-text terms: trimmed, empty ones dropped, at most MAX_Q_TERMS of at most MAX_Q_TERM_CHARS. */
+function parseTerms(sp: URLSearchParams): string[] {
+  const q = sp.getAll("q").map((s) => s.trim()).filter((s) => s !== "");
+  if (q.length > MAX_Q_TERMS) throw new ParamError("q", `at most ${MAX_Q_TERMS} search terms (${q.length} given)`);
+  const long = q.find((t) => t.length > MAX_Q_TERM_CHARS);
+  if (long) throw new ParamError("q", `a search term may be at most ${MAX_Q_TERM_CHARS} characters long (this one is ${long.length})`);
+  // U+0000 is allowed: a term is searched JSON-escaped (lib/query/sql.ts qLiteral), so PostgreSQL
+  // never sees the character, and the term finds the records that hold it.
+  return q;
+}
+
 export function parseEventQuery(params: Params, opts: ParseOptions = {}): EventQuery {
   const sp = toSearchParams(params);
   const now = opts.now ?? new Date();
   const byField = new Map<string, FieldFilter>();
+  checkSize(sp);
 
   for (const name of new Set(sp.keys())) {
     if (QUERY_PARAMS.has(name) || PAGING_PARAMS.has(name) || VIEW_PARAMS.has(name)) continue;
     const field = FIELD_BY_KEY.get(name);
     if (!field || !field.filter) throw new ParamError(name, "unknown parameter");
+    const values = sp.getAll(name);
+    if (values.length > MAX_VALUES_PER_PARAM) {
+      throw new ParamError(name, `at most ${MAX_VALUES_PER_PARAM} values of one parameter (${values.length} given)`);
+    }
     const ff: FieldFilter = { field, include: [], exclude: [] };
-    for (const raw of sp.getAll(name)) {
+    for (const raw of values) {
       const { negate, match } = parseValue(field, raw);
       (negate ? ff.exclude : ff.include).push(match);
     }
@@ -169,7 +249,8 @@ export function parseEventQuery(params: Params, opts: ParseOptions = {}): EventQ
   const to = toRaw ? parseInstant("to", toRaw, now) : undefined;
   if (from && to && from.getTime() > to.getTime()) throw new ParamError("from", "is after to");
 
-  const q = sp.getAll("q").map((s) => s.trim()).filter((s) => s !== "");
+
+  const q = parseTerms(sp);
 
   const sortRaw = single(sp, "sort") ?? "eventTime:desc";
   const m = /^([A-Za-z]+)(?::(asc|desc))?$/.exec(sortRaw);

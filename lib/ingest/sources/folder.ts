@@ -3,8 +3,9 @@ import { createReadStream } from "node:fs";
 import { open, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { createGunzip } from "node:zlib";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import tar from "tar-stream";
+import { MAX_GZIP_RATIO, maxObjectBytes, objectTooLarge } from "../decode";
 import { fileChunks, type FileEntry } from "../files";
 import type { Chunk, SourceContext, SourcePlugin } from "../source";
 
@@ -22,6 +23,38 @@ async function* walk(dir: string): AsyncIterable<string> {
     if (e.isDirectory()) yield* walk(full);
     else if (e.isFile()) yield full;
   }
+}
+
+/**
+ * A context whose decoding records the objects in `oversized` (key → size, or null when only
+ * known to be over) as too large without reading them: their bytes never reach memory.
+ */
+function skippingOversized(ctx: SourceContext, oversized: Map<string, number | null>): SourceContext {
+  return {
+    ...ctx,
+    decode: (key, bytes, metadata) => (oversized.has(key) ? Promise.resolve(objectTooLarge(key, oversized.get(key)!)) : ctx.decode(key, bytes, metadata)),
+    decodeFile: (key, file) => (oversized.has(key) ? Promise.resolve(objectTooLarge(key, oversized.get(key)!)) : ctx.decodeFile(key, file)),
+  };
+}
+
+/** The archive's inflation broke the ratio bound: reported for the tarball, members read so far are kept. */
+class ArchiveBombError extends Error {}
+
+/**
+ * Counts what a tarball's gunzip puts out against what was read of the file. Members are bounded
+ * one by one, but a bomb of one huge member or many small ones would still be inflated (and
+ * drained) whole: past one object's bound, the archive may expand at most MAX_GZIP_RATIO times.
+ */
+function inflationGuard(file: { bytesRead: number }, floor: number): Transform {
+  let out = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      out += chunk.length;
+      if (out > floor && out > MAX_GZIP_RATIO * file.bytesRead) {
+        done(new ArchiveBombError(`archive expands more than ${MAX_GZIP_RATIO} times its compressed size (${out} bytes from ${file.bytesRead}): refused as a likely decompression bomb; members before this point were read`));
+      } else done(null, chunk);
+    },
+  });
 }
 
 async function isGzip(file: string): Promise<boolean> {
@@ -51,6 +84,10 @@ export class FolderSource implements SourcePlugin {
       yield* this.tarChunks(root, ctx);
       return;
     }
+    // A plain file over the bound is recorded as too large without reading it (a gzipped one is
+    // bounded while it is inflated, lib/ingest/decode.ts).
+    const oversized = new Map<string, number | null>();
+    const limit = maxObjectBytes();
     yield* fileChunks(
       {
         objectSource: LOCAL_OBJECT_SOURCE,
@@ -61,6 +98,7 @@ export class FolderSource implements SourcePlugin {
           const files = st.isDirectory() ? walk(root) : (async function* () { yield root; })();
           for await (const f of files) {
             const s = await stat(f);
+            if (s.size > limit) oversized.set(f, s.size);
             entries.push({ key: f, size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}` });
           }
           ctx.progress.phase = "reading";
@@ -70,7 +108,7 @@ export class FolderSource implements SourcePlugin {
         },
         read: async (e) => ({ path: e.key }), // read by the decoding worker
       },
-      ctx,
+      skippingOversized(ctx, oversized),
     );
   }
 
@@ -78,35 +116,59 @@ export class FolderSource implements SourcePlugin {
   private async *tarChunks(tarPath: string, ctx: SourceContext): AsyncIterable<Chunk> {
     ctx.progress.phase = "reading archive";
     const gzipped = await isGzip(tarPath);
-    const members = async function* () {
+    const limit = maxObjectBytes();
+    // Members over the bound are drained, not kept, and recorded as too large.
+    const oversized = new Map<string, number | null>();
+    type Member = FileEntry & { bytes: Buffer; unreadable?: string };
+    const members = async function* (): AsyncIterable<Member> {
       // Start the pipeline only when iteration begins: tar-stream drops entries emitted while no
       // one iterates, and then stalls waiting for them to be consumed.
       const extract = tar.extract();
-      let input: Readable = createReadStream(tarPath);
-      if (gzipped) input = input.pipe(createGunzip());
-      input.on("error", (err) => extract.destroy(err));
-      input.pipe(extract);
-      for await (const entry of extract) {
-        const h = entry.header;
-        if (h.type !== "file") {
-          entry.resume();
-          continue;
+      const file = createReadStream(tarPath);
+      const stages: Readable[] = gzipped ? [file, createGunzip(), inflationGuard(file, limit)] : [file];
+      for (const s of stages) s.on("error", (err) => extract.destroy(err));
+      stages.reduce((from, to) => from.pipe(to as Transform)).pipe(extract);
+      try {
+        for await (const entry of extract) {
+          const h = entry.header;
+          if (h.type !== "file") {
+            entry.resume();
+            continue;
+          }
+          const key = `${tarPath}!${h.name}`;
+          const mtime = h.mtime ? h.mtime.getTime() : 0;
+          const etag = `${h.size}-${mtime}`;
+          // tar-stream gives a member exactly the size its header declares.
+          if ((h.size ?? 0) > limit) {
+            oversized.set(key, h.size ?? null);
+            entry.resume(); // drained, never kept
+            yield { key, size: h.size ?? null, etag, bytes: Buffer.alloc(0) };
+            continue;
+          }
+          const parts: Buffer[] = [];
+          for await (const b of entry) parts.push(b as Buffer);
+          yield { key, size: h.size ?? null, etag, bytes: Buffer.concat(parts) };
         }
-        const parts: Buffer[] = [];
-        for await (const b of entry) parts.push(b as Buffer);
-        const mtime = h.mtime ? h.mtime.getTime() : 0;
-        yield { key: `${tarPath}!${h.name}`, size: h.size ?? null, etag: `${h.size}-${mtime}`, bytes: Buffer.concat(parts) };
+      } catch (err) {
+        if (!(err instanceof ArchiveBombError)) throw err;
+        // Reported as the tarball's own failure (retried next run, like an unreadable object);
+        // the members yielded so far still commit.
+        for (const s of stages) s.destroy();
+        yield { key: tarPath, size: null, etag: null, bytes: Buffer.alloc(0), unreadable: err.message };
       }
     };
     // Members arrive once, in archive order: "reading" one is taking the bytes already in hand.
-    yield* fileChunks<FileEntry & { bytes: Buffer }>(
+    yield* fileChunks<Member>(
       {
         objectSource: LOCAL_OBJECT_SOURCE,
         concurrency: 1,
         list: members,
-        read: async (e) => ({ bytes: e.bytes }),
+        read: async (e) => {
+          if (e.unreadable) throw new Error(e.unreadable);
+          return { bytes: e.bytes };
+        },
       },
-      ctx,
+      skippingOversized(ctx, oversized),
     );
   }
 }
