@@ -6,6 +6,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { SESSION_COOKIE, SHARE_COOKIE } from "./lib/auth/cookies";
 import { accessSettings } from "./lib/auth/settings";
+import { isDecodablePath } from "./lib/query/event-id";
 import { contentSecurityPolicy, hostAllowed, SECURITY_HEADERS } from "./lib/server/headers";
 
 const settings = accessSettings();
@@ -33,6 +34,8 @@ function withHeaders(res: NextResponse, csp?: string): NextResponse {
 export function proxy(req: NextRequest) {
   const path = req.nextUrl.pathname;
   const api = path.startsWith("/api/");
+  // Next itself answers a path that is not valid percent-encoding with a 500, before any page runs.
+  if (!isDecodablePath(path)) return withHeaders(NextResponse.json({ error: "path: not valid percent-encoding" }, { status: 400 }));
   if (!hostAllowed(settings, req.headers)) {
     return withHeaders(NextResponse.json({ error: "unknown Host: set TRAILSCOPE_URL (or TRAILSCOPE_ALLOWED_HOSTS) to serve this name" }, { status: 421 }));
   }

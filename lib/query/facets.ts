@@ -22,7 +22,7 @@ import { queriesInOneSnapshot } from "../store/settings";
 import { DAY_MS, edgesSql, HOUR_MS, type Interval, intervalsSql, isRolledUp, type LevelSplit, splitLevels, unpivotSql } from "../store/rollups";
 import { type EventQuery, ParamError, quoted } from "./params";
 import { searchWindow, withSearchBlocks } from "./search";
-import { likePattern, SqlParams, whereClauses } from "./sql";
+import { likePattern, onlyRange, SqlParams, whereClauses } from "./sql";
 
 export interface FacetValue {
   /** null: events without a value (filter with `!*`, exclude with `*`). */
@@ -332,7 +332,7 @@ export async function facetCounts(db: pg.Pool, query: EventQuery, fields: FieldD
   const q = await searchWindow(db, await withSearchBlocks(db, query), opts.searchWindow);
   const limit = Math.min(Math.max(1, opts.limit ?? DEFAULT_FACET_LIMIT), MAX_FACET_LIMIT);
   const sample = Math.max(1, opts.sample ?? SAMPLE_LIMIT);
-  if (opts.rollups !== false && fields.length > 0 && q.filters.length === 0 && q.q.length === 0 && fields.every(isRolledUp)) {
+  if (opts.rollups !== false && fields.length > 0 && onlyRange(q) && fields.every(isRolledUp)) {
     const split = splitForFacets(q);
     const stats = await rollupStats(db);
     if (rollupRowsRead(stats, split) <= MAX_ROLLUP_ROWS) {

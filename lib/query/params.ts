@@ -68,12 +68,24 @@ export interface EventQuery {
    * many events: `from` was moved here, and older events were not searched for that answer.
    */
   searchedFrom?: Date;
+  /**
+   * Access constraints, set only by lib/auth/access.ts accessQuery and applied by whereClauses to
+   * every query built from this one: the AWS accounts a scoped principal may see (undefined: all).
+   */
+  accounts?: string[];
+  /** Only events stored at or before this instant (the `asOf` parameter; share links). */
+  asOf?: Date;
+  /**
+   * A share link's frozen view: its conditions apply besides this query's own, and facets (which
+   * leave a field's own filter out) never leave these out.
+   */
+  within?: EventQuery;
 }
 
 /** Parameters of the page's view (not filters); the API accepts and ignores them so any timeline URL works there. */
 export const VIEW_PARAMS = new Set(["columns", "tz", "event", "format", "facets", "panel"]);
-const PAGING_PARAMS = new Set(["limit", "cursor"]);
-const QUERY_PARAMS = new Set(["from", "to", "q", "sort"]);
+export const PAGING_PARAMS = new Set(["limit", "cursor"]);
+const QUERY_PARAMS = new Set(["from", "to", "q", "sort", "asOf"]);
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
@@ -249,6 +261,8 @@ export function parseEventQuery(params: Params, opts: ParseOptions = {}): EventQ
   const to = toRaw ? parseInstant("to", toRaw, now) : undefined;
   if (from && to && from.getTime() > to.getTime()) throw new ParamError("from", "is after to");
 
+  const asOfRaw = single(sp, "asOf");
+  const asOf = asOfRaw ? parseInstant("asOf", asOfRaw, now) : undefined;
 
   const q = parseTerms(sp);
 
@@ -273,5 +287,5 @@ export function parseEventQuery(params: Params, opts: ParseOptions = {}): EventQ
     cursor = single(sp, "cursor") || undefined;
   }
 
-  return { filters: [...byField.values()], from, to, q, sort, limit, cursor };
+  return { filters: [...byField.values()], from, to, q, sort, limit, cursor, ...(asOf ? { asOf } : {}) };
 }

@@ -4,19 +4,28 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { EventDetail } from "../../../components/detail/EventDetail";
 import { pageAccess } from "../../../lib/auth/guard";
+import { parseEventIdSegment } from "../../../lib/query/event-id";
+import { ParamError } from "../../../lib/query/params";
 import { loadEventDetail } from "../_data/detail";
 
 export const dynamic = "force-dynamic";
 
+/** The segment as Next hands a page it (still percent-encoded), decoded once; invalid: not found. */
+function eventIdOf(segment: string): string {
+  try {
+    return parseEventIdSegment(segment);
+  } catch (err) {
+    if (err instanceof ParamError) notFound();
+    throw err;
+  }
+}
+
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
-  const { id } = await params;
-  return { title: `Event ${id} · Trailscope` };
+  return { title: `Event ${eventIdOf((await params).id)} · Trailscope` };
 }
 
 export default async function EventPage({ params }: { params: Promise<{ id: string }> }) {
-  const { id } = await params;
-  // Next hands the segment over decoded once already; decoding again would turn an ID holding
-  // "%3C" into "<" (a different event, and markup in the title).
+  const id = eventIdOf((await params).id);
   const { access, db } = await pageAccess("read", `/events/${encodeURIComponent(id)}`);
   const data = await loadEventDetail(db.pool, access, id);
   if (data === null) notFound();
