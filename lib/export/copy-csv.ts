@@ -19,6 +19,7 @@ import type { EventQuery } from "../query/params";
 import { withSearchBlocks } from "../query/search";
 import { orderSql, SqlParams, whereClauses } from "../query/sql";
 import { CSV_HEADER, CSV_SELECT_EXPRS, CSV_SPACE_CODES, FORMULA_CHARS, FORMULA_LEAD_CODES } from "./csv";
+import { ExportConnection } from "./connection";
 
 /** An SQL literal for a value whereClauses would have bound as a parameter. */
 export function sqlLiteral(v: unknown): string {
@@ -107,22 +108,24 @@ export class CrlfWriter {
 /** Up to this many candidate search blocks (~200k events) a sort of the matches is cheap. */
 const SORTABLE_BLOCKS = 100;
 
-export function copyCsvStream(pool: pg.Pool, query: EventQuery): ReadableStream<Uint8Array> {
+export function copyCsvStream(pool: pg.Pool, query: EventQuery, opts: { onDone?: () => void } = {}): ReadableStream<Uint8Array> {
   copyCsvSql(query); // before connecting: a value that can't be inlined fails here
-  let client: pg.PoolClient | undefined;
+  // A connection left mid-COPY is closed (which also ends its transaction), never reused; one the
+  // pool hands over after a cancel goes straight back (connection.ts).
+  const conn = new ExportConnection(pool, opts.onDone);
   let source: Readable | undefined;
-  let finished = false;
-  const release = (broken: boolean) => {
-    // A connection left mid-COPY is closed (which also ends its transaction), never reused.
-    client?.release(broken ? new Error("export cancelled") : undefined);
-    client = undefined;
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, err: unknown) => {
+    if (conn.ended) return; // cancelled meanwhile: the cancel freed the connection
+    source?.destroy();
+    conn.fail(err);
+    controller.error(err);
   };
   return new ReadableStream<Uint8Array>(
     {
       async start(controller) {
         try {
-          client = await pool.connect();
-          await client.query("BEGIN READ ONLY");
+          const client = await conn.begin(); // BEGIN READ ONLY, no statement time limit
+          if (!client) return; // cancelled while waiting for the pool
           const q = await withSearchBlocks(client, query);
           const sql = copyCsvSql(q);
           // COPY is planned for all rows, which for a large match means a full sort before the
@@ -131,50 +134,34 @@ export function copyCsvStream(pool: pg.Pool, query: EventQuery): ReadableStream<
           // Free text narrowed to a few search blocks is sorted: walking the time index instead
           // would test every row's block.
           if (!q.searchBlocks || q.searchBlocks.length > SORTABLE_BLOCKS) await client.query("SET LOCAL enable_sort = off");
+          if (conn.ended) return;
           controller.enqueue(new TextEncoder().encode(CSV_HEADER));
           const crlf = new CrlfWriter();
           const s = client.query(copyTo(sql)) as unknown as Readable;
           source = s;
           s.on("data", (chunk: Buffer) => {
-            if (finished) return;
+            if (conn.ended) return;
             controller.enqueue(crlf.convert(chunk));
             if ((controller.desiredSize ?? 1) <= 0) s.pause(); // resumed by pull()
           });
-          s.on("error", (err) => {
-            if (finished) return;
-            finished = true;
-            release(true);
-            controller.error(err);
-          });
+          s.on("error", (err) => fail(controller, err));
           s.on("end", () => {
-            if (finished) return;
-            const c = client!;
-            c.query("COMMIT").then(
-              () => {
-                finished = true;
-                release(false);
-                controller.close();
-              },
-              (err) => {
-                finished = true;
-                release(true);
-                controller.error(err);
-              },
+            if (conn.ended) return;
+            conn.commit().then(
+              () => controller.close(),
+              (err) => fail(controller, err),
             );
           });
         } catch (err) {
-          finished = true;
-          release(true);
-          controller.error(err);
+          fail(controller, err);
         }
       },
       pull() {
         source?.resume();
       },
       cancel() {
-        finished = true;
         source?.destroy();
-        release(true); // the client went away: free the connection
+        conn.cancel(); // the client went away: stop the COPY, free the connection
       },
     },
     { highWaterMark: 8 },

@@ -5,6 +5,7 @@ import type { EventQuery } from "../query/params";
 import { withSearchBlocks } from "../query/search";
 import { orderSql, SqlParams, whereClauses } from "../query/sql";
 import { CSV_HEADER, CSV_SELECT_TEXT, csvTextLine } from "./csv";
+import { ExportConnection } from "./connection";
 import { copyCsvStream } from "./copy-csv";
 
 export type ExportFormat = "csv" | "ndjson";
@@ -18,12 +19,25 @@ export function exportSql(q: EventQuery, format: ExportFormat): { text: string; 
 
 const FETCH_ROWS = 5000;
 
-export function exportStream(pool: pg.Pool, q: EventQuery, format: ExportFormat, opts: { fetchRows?: number; via?: "copy" | "cursor" } = {}): ReadableStream<Uint8Array> {
+export interface ExportOptions {
+  fetchRows?: number;
+  via?: "copy" | "cursor";
+  /** Runs exactly once when the export ends: read whole, failed, or cancelled by its client. */
+  onDone?: () => void;
+}
+
+/**
+ * The export as a byte stream. `pool` is the process's pool (not a request's abortablePool view:
+ * the stream outlives the handler); its connection is released when the stream ends, fails, or is
+ * cancelled, and its statement cancelled if one is running then.
+ */
+export function exportStream(pool: pg.Pool, q: EventQuery, format: ExportFormat, opts: ExportOptions = {}): ReadableStream<Uint8Array> {
   // CSV: PostgreSQL's COPY writes it (copy-csv.ts). The cursor path stays for NDJSON (COPY would
   // escape or quote the JSON text) and as the CSV reference the tests compare COPY against.
-  if (format === "csv" && (opts.via ?? "copy") === "copy") return copyCsvStream(pool, q);
+  if (format === "csv" && (opts.via ?? "copy") === "copy") return copyCsvStream(pool, q, { onDone: opts.onDone });
   const enc = new TextEncoder();
   const fetchRows = opts.fetchRows ?? FETCH_ROWS;
+  const conn = new ExportConnection(pool, opts.onDone);
   let client: pg.PoolClient | undefined;
   // One FETCH always in flight, so PostgreSQL reads the next batch while this one is formatted.
   let next: Promise<pg.QueryResult<(string | null)[]>> | undefined;
@@ -31,51 +45,50 @@ export function exportStream(pool: pg.Pool, q: EventQuery, format: ExportFormat,
     next = client!.query<(string | null)[]>({ text: `FETCH ${fetchRows} FROM trailscope_export`, rowMode: "array" });
     next.catch(() => {}); // surfaced by the pull that awaits it
   };
-  const release = (broken: boolean) => {
-    // A broken (cancelled mid-fetch) connection is closed, which also ends its transaction.
-    client?.release(broken ? new Error("export cancelled") : undefined);
-    client = undefined;
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, err: unknown) => {
+    if (conn.ended) return; // cancelled meanwhile: the cancel freed the connection
+    conn.fail(err);
+    controller.error(err);
   };
   return new ReadableStream<Uint8Array>(
     {
       async start(controller) {
         try {
-          client = await pool.connect();
+          client = await conn.begin();
+          if (!client) return; // cancelled while waiting for the pool
           const { text, values } = exportSql(await withSearchBlocks(client, q), format);
           // An SQL cursor, not a protocol portal: DECLARE is planned for a fast start
           // (cursor_tuple_fraction), so an export of millions of rows walks the time index and
           // streams at once instead of sorting everything on disk first; selective filters still
           // get their sort plans. Values stay bound parameters.
-          await client.query("BEGIN READ ONLY");
           await client.query({ text: `DECLARE trailscope_export NO SCROLL CURSOR FOR ${text}`, values });
+          if (conn.ended) return;
           fetch();
           if (format === "csv") controller.enqueue(enc.encode(CSV_HEADER));
         } catch (err) {
-          release(true);
-          controller.error(err);
+          fail(controller, err);
         }
       },
       async pull(controller) {
         try {
           // Rows as arrays of text: one column for NDJSON, the CSV columns pre-formatted by SQL.
           const { rows } = await next!;
+          if (conn.ended) return;
           const last = rows.length < fetchRows;
           if (!last) fetch();
           let out = "";
           for (const r of rows) out += format === "csv" ? csvTextLine(r) : r[0] + "\n";
           if (out) controller.enqueue(enc.encode(out));
           if (last) {
-            await client!.query("COMMIT");
-            release(false);
+            await conn.commit();
             controller.close();
           }
         } catch (err) {
-          release(true);
-          controller.error(err);
+          fail(controller, err);
         }
       },
       cancel() {
-        release(true); // the client went away: free the connection and the cursor
+        conn.cancel(); // the client went away: stop the FETCH, free the connection and the cursor
       },
     },
     { highWaterMark: 0 },

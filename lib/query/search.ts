@@ -4,6 +4,7 @@
 // only chooses where to look, so results are exactly those of a full scan.
 import type pg from "pg";
 import { BLOCK_EVENTS, GROUP_WORD_BYTES, probePositions, SKETCH_FORMAT } from "../store/sketch";
+import { basePool } from "../store/abort";
 import type { EventQuery } from "./params";
 import { qLiteral } from "./sql";
 
@@ -54,8 +55,9 @@ const probes = new WeakMap<object, Map<string, Probe>>();
 const PROBES_KEPT = 64;
 
 async function probeBlocks(db: Queryable, terms: string[], perTerm: number[][]): Promise<Probe> {
-  let cache = probes.get(db);
-  if (!cache) probes.set(db, (cache = new Map()));
+  // Keyed by the pool, not a request's abortablePool view of it: requests share probes.
+  let cache = probes.get(basePool(db));
+  if (!cache) probes.set(basePool(db), (cache = new Map()));
   const key = JSON.stringify(terms);
   const kept = cache.get(key);
   if (kept) {
