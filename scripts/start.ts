@@ -6,7 +6,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { accessSettings, authSecret, isLoopbackHost } from "../lib/auth/settings";
 import { bootstrapAdminFromEnv, issueSetupToken } from "../lib/auth/setup";
-import { openDb } from "../lib/store/db";
+import { maxExportsPerKey } from "../lib/export/slots";
+import { openDb, queryTimeoutMs } from "../lib/store/db";
 import { ensureDatabase } from "../lib/store/embedded";
 import { migrate } from "../lib/store/migrate";
 import { configuredSources, syncIntervalMs } from "../lib/sync/config";
@@ -22,6 +23,8 @@ async function main() {
   // Invalid settings fail here, before anything starts.
   const sources = configuredSources();
   const interval = syncIntervalMs();
+  queryTimeoutMs();
+  maxExportsPerKey();
   const settings = accessSettings();
   if (!isLoopbackHost(host) && !process.env.TRAILSCOPE_SECRET && !process.env.BETTER_AUTH_SECRET) {
     throw new Error(

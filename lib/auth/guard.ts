@@ -64,7 +64,7 @@ export function guarded<P = Record<string, never>>(
       return await handler(req, { access, db, pool: abortablePool(db.pool, req.signal), params: (await route?.params) ?? ({} as P) });
     } catch (err) {
       if (err instanceof AccessError) return jsonError(err.status, err.message);
-      return handleError(err);
+      return handleError(err, req.signal);
     }
   };
 }
