@@ -15,7 +15,7 @@ const settings = accessSettings();
 const PUBLIC_PAGES = new Set(["/sign-in", "/setup"]);
 const PUBLIC_API = new Set(["/api/setup"]);
 /** Better Auth's endpoints a browser may call; the rest (admin, API keys) are server-side only. */
-const AUTH_ENDPOINTS = /^\/api\/auth\/(?:sign-in\/email|sign-in\/oauth2|(?:oauth2\/)?callback\/[\w-]+|sign-out|get-session|revoke-sessions|revoke-other-sessions|change-password|ok|error)$/;
+const AUTH_ENDPOINTS = /^\/api\/auth\/(?:sign-in\/email|sign-in\/social|(?:oauth2\/)?callback\/[\w-]+|sign-out|get-session|revoke-sessions|revoke-other-sessions|change-password|ok|error)$/;
 
 function hasCredential(req: NextRequest): boolean {
   if (req.headers.get("authorization")) return true;

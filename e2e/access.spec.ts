@@ -72,7 +72,7 @@ const ROLE: Record<E2eUser | "token", "admin" | "analyst" | "auditor"> = { admin
 function expected(p: Probe, who: Principal, api: boolean): number {
   const ok = p.ok ?? 200;
   // Signed in already, the sign-in page sends one on to the console.
-  if (p.path === "/sign-in" && who !== "anonymous" && who !== "share" && who !== "token") return 307;
+  if (p.path === "/sign-in" && who !== "anonymous" && who !== "share") return 307;
   if (p.need === "public") return ok;
   if (who === "anonymous") return api ? 401 : 303;
   const denied = api ? 403 : 404;

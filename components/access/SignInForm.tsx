@@ -27,7 +27,7 @@ export function SignInForm({ next, sso }: { next: string; sso: string | null }) 
   async function onSso() {
     setBusy(true);
     setError(null);
-    const r = await post("/api/auth/sign-in/oauth2", { providerId: "oidc", callbackURL: next, errorCallbackURL: "/sign-in?error=sso" });
+    const r = await post("/api/auth/sign-in/social", { provider: "oidc", callbackURL: next, errorCallbackURL: "/sign-in?error=sso" });
     if (r.ok && typeof r.data.url === "string") window.location.assign(r.data.url);
     else {
       setBusy(false);

@@ -44,7 +44,7 @@ function createAuth(db: Db) {
       max: 600,
       customRules: {
         "/sign-in/email": { window: 60, max: attempts },
-        "/sign-in/oauth2": { window: 60, max: attempts },
+        "/sign-in/social": { window: 60, max: attempts },
       },
     },
     advanced: {
