@@ -8,6 +8,9 @@ import { expect, test, type APIRequest, type APIRequestContext } from "@playwrig
 import { XSS_EVENT_ID } from "./seed";
 import { E2E_PASSWORD, E2E_USERS, storageStateOf, type E2eUser } from "./users";
 
+/** New request contexts inherit the project's signed-in state unless told otherwise. */
+const NO_COOKIES = { cookies: [], origins: [] };
+
 type Need = "public" | "read" | "export" | "share" | "admin" | "unscoped";
 interface Probe {
   method: "GET" | "POST" | "PATCH" | "DELETE";
@@ -104,10 +107,10 @@ test.describe("route × principal matrix", () => {
   });
 
   async function contextOf(who: Principal, api: APIRequest, baseURL: string): Promise<APIRequestContext> {
-    if (who === "anonymous") return api.newContext({ baseURL });
-    if (who === "token") return api.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${tokenKey}` } });
+    if (who === "anonymous") return api.newContext({ baseURL, storageState: NO_COOKIES });
+    if (who === "token") return api.newContext({ baseURL, storageState: NO_COOKIES, extraHTTPHeaders: { authorization: `Bearer ${tokenKey}` } });
     if (who === "share") {
-      const ctx = await api.newContext({ baseURL });
+      const ctx = await api.newContext({ baseURL, storageState: NO_COOKIES });
       const r = await ctx.get(new URL(shareUrl).pathname, { maxRedirects: 0 });
       expect(r.status()).toBe(303);
       return ctx;
@@ -134,7 +137,7 @@ test.describe("route × principal matrix", () => {
             // Through a share link, the one event's detail is inside its view (200).
             if (who === "scoped" && p.path.includes(XSS_EVENT_ID)) want = p.path.startsWith("/api/export") ? 200 : 404; // another account's event
             seen.push(`${p.method} ${p.path} → ${res.status()}${res.status() === want ? "" : ` (want ${want})`}`);
-            if (who === "anonymous" && !api && p.need !== "public") expect(res.headers()["location"] ?? "").toContain("/sign-in");
+            if (who === "anonymous" && !api && p.need !== "public") expect(res.headers()["location"] ?? "", `${p.path} → ${res.status()}`).toContain("/sign-in");
           }
         }
       } finally {
@@ -147,7 +150,7 @@ test.describe("route × principal matrix", () => {
 
 test.describe("forged and tampered credentials", () => {
   test("a made-up API token, a tampered session cookie and a tampered share cookie are refused", async ({ playwright, baseURL }) => {
-    const forged = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { authorization: "Bearer ts_forgedforgedforgedforged" } });
+    const forged = await playwright.request.newContext({ baseURL, storageState: NO_COOKIES, extraHTTPHeaders: { authorization: "Bearer ts_forgedforgedforgedforged" } });
     expect((await forged.get("/api/events")).status()).toBe(401);
     await forged.dispose();
     const host = new URL(baseURL!).hostname;
@@ -214,7 +217,7 @@ test("every page and API answer carries the security headers; pages a nonce-base
 test("sign-in attempts are rate-limited per client address, whatever X-Forwarded-For says", async ({ playwright, baseURL }) => {
   // This server allows 1000 a minute (playwright.config.ts); the limit itself is exercised on a
   // server of its own in e2e/start.spec.ts. Here: a spoofed X-Forwarded-For is not what is recorded.
-  const ctx = await playwright.request.newContext({ baseURL });
+  const ctx = await playwright.request.newContext({ baseURL, storageState: NO_COOKIES });
   const res = await ctx.post("/api/auth/sign-in/email", { data: { email: E2E_USERS.admin.email, password: "wrong-password!" }, headers: { origin: baseURL!, "x-forwarded-for": "203.0.113.7" } });
   expect(res.status()).toBe(401);
   await ctx.dispose();

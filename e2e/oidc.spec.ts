@@ -74,6 +74,7 @@ test("an invited user signs in through the provider's own login form", async ({ 
 test("someone the console does not know is sent back to sign-in", async ({ page }) => {
   await page.goto(`${BASE}/sign-in`);
   await page.getByRole("button", { name: "Sign in with Test IdP" }).click();
+  await expect(page).toHaveURL(new RegExp(`^${peer.issuer}`));
   await page.getByLabel("Email").fill("stranger@elsewhere.test");
   await page.getByLabel("Password").fill("idp-password-2");
   await page.getByRole("button", { name: "Sign in" }).click();

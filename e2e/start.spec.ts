@@ -31,7 +31,7 @@ function start(env: Record<string, string | undefined>, port: number): ChildProc
 
 /** A client with no cookies of the other e2e servers (cookies are per host, not per port). */
 async function signedIn(playwright: { request: APIRequest }, base: string, email: string, password: string): Promise<APIRequestContext> {
-  const ctx = await playwright.request.newContext({ baseURL: base });
+  const ctx = await playwright.request.newContext({ baseURL: base, storageState: { cookies: [], origins: [] } });
   const r = await ctx.post("/api/auth/sign-in/email", { data: { email, password }, headers: { origin: base } });
   expect(r.status(), await r.text()).toBe(200);
   return ctx;
@@ -62,7 +62,7 @@ test("with no DATABASE_URL it runs on an embedded PostgreSQL; the printed setup 
   delete process.env.DATABASE_URL;
   const child = start({ ...env, DATABASE_URL: "", TRAILSCOPE_ADMIN_EMAIL: "", TRAILSCOPE_ADMIN_PASSWORD: "" }, 3231);
   const base = "http://127.0.0.1:3231";
-  const anonymous = await playwright.request.newContext({ baseURL: base });
+  const anonymous = await playwright.request.newContext({ baseURL: base, storageState: { cookies: [], origins: [] } });
   try {
     const link = await poll(async () => /(http:\/\/127\.0\.0\.1:3231\/setup\?token=[\w-]+)/.exec(printed.get(child)!.join(""))?.[1], "the setup link on stderr");
     await poll(async () => ((await anonymous.get("/sign-in")).status() === 200 ? true : undefined), "the console to serve");
