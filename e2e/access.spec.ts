@@ -39,6 +39,16 @@ const PROBES: Record<string, Probe[]> = {
   "api/facets/route.ts": [{ method: "GET", path: "/api/facets?field=eventName", need: "read" }],
   "api/histogram/route.ts": [{ method: "GET", path: "/api/histogram", need: "read" }],
   "api/sync/route.ts": [{ method: "GET", path: "/api/sync", need: "unscoped" }],
+  // Sources: an empty URI (400 once allowed), so the matrix adds none (GET /api/sync stays as seeded).
+  "api/sources/route.ts": [
+    { method: "GET", path: "/api/sources", need: "admin" },
+    { method: "POST", path: "/api/sources", body: { uri: "" }, need: "admin", ok: 400 },
+  ],
+  "api/sources/[id]/route.ts": [
+    { method: "PATCH", path: "/api/sources/no-such-source", body: { paused: true }, need: "admin", ok: 404 },
+    { method: "DELETE", path: "/api/sources/no-such-source", need: "admin", ok: 404 },
+  ],
+  "api/sources/[id]/sync/route.ts": [{ method: "POST", path: "/api/sources/no-such-source/sync", need: "admin", ok: 404 }],
   "api/shares/route.ts": [
     { method: "GET", path: "/api/shares", need: "share" },
     { method: "POST", path: "/api/shares", body: { query: "eventName=ListUsers&from=now-30d" }, need: "share", ok: 201 },

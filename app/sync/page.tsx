@@ -1,11 +1,16 @@
-// /sync: what each source is doing — state, last run, progress, counts and recent errors.
+// /sync: what each source is doing — state, last run, progress, counts and recent errors. Admins
+// also manage the background sync's sources here: add one, and per source Sync now, Pause/Resume,
+// Remove (the /api/sources routes); those of TRAILSCOPE_SOURCES are only shown.
 import { notFound } from "next/navigation";
+import { AddSourceForm } from "../../components/sync/AddSourceForm";
 import { AutoRefresh } from "../../components/sync/AutoRefresh";
 import { SyncTable } from "../../components/sync/SyncTable";
 import { formatDuration } from "../../lib/view/time";
+import { can } from "../../lib/auth/access";
 import { pageAccess } from "../../lib/auth/guard";
-import { configuredSources, sourceIdOf, syncIntervalMs } from "../../lib/sync/config";
-import { syncStatus, type SourceStatus } from "../../lib/sync/status";
+import { syncIntervalMs } from "../../lib/sync/config";
+import { syncOverview, type SourceView } from "../../lib/sync/sources-view";
+import type { SourceStatus } from "../../lib/sync/status";
 
 export const dynamic = "force-dynamic";
 
@@ -19,14 +24,23 @@ function interval(): string {
   }
 }
 
+function summary(configured: SourceView[]): string {
+  if (configured.length === 0) return "No background sources configured.";
+  const fromEnv = configured.filter((s) => s.origin === "environment").length;
+  const paused = configured.filter((s) => s.paused).length;
+  const parts = [fromEnv && `${fromEnv} from TRAILSCOPE_SOURCES`, configured.length - fromEnv && `${configured.length - fromEnv} added in the console`, paused && `${paused} paused`].filter(Boolean);
+  return `Background sync of ${configured.length} source${configured.length === 1 ? "" : "s"} (${parts.join(", ")}), ${interval()}.`;
+}
+
 export default async function SyncPage() {
   // Sync runs count every account's events: for principals that see all accounts only.
   const { access, db } = await pageAccess("read", "/sync");
   if (access.scope || access.share) notFound();
-  const configured = await Promise.all(configuredSources().map(sourceIdOf));
+  const manage = can(access, "admin");
   let sources: SourceStatus[];
+  let configured: SourceView[];
   try {
-    sources = await syncStatus(db.prisma, configured);
+    ({ statuses: sources, configured } = await syncOverview(db));
   } catch (err) {
     console.error("trailscope: /sync could not read sync status:", err);
     return (
@@ -41,24 +55,24 @@ export default async function SyncPage() {
     <div className="space-y-3 p-4">
       <div className="flex flex-wrap items-baseline gap-3">
         <h1 className="text-base font-semibold">Sync</h1>
-        <p className="text-xs text-zinc-500">
-          {configured.length > 0 ? `Background sync of ${configured.length} configured source${configured.length === 1 ? "" : "s"}, ${interval()}.` : "No background sources configured (TRAILSCOPE_SOURCES)."}
-        </p>
-        <AutoRefresh active={sources.some((s) => s.state === "running")} />
+        <p className="text-xs text-zinc-500">{summary(configured)}</p>
+        <AutoRefresh active={sources.some((s) => s.state === "running") || configured.some((s) => s.syncPending)} />
       </div>
       {sources.length === 0 ? (
         <div className="max-w-2xl rounded border border-zinc-200 p-4 text-sm dark:border-zinc-800">
           <p className="font-medium">No sources yet.</p>
           <p className="mt-1 text-zinc-600 dark:text-zinc-400">
-            Set <code className="font-mono">TRAILSCOPE_SOURCES</code> (space-separated: a folder, <code className="font-mono">s3://bucket/prefix</code>,{" "}
-            <code className="font-mono">lookup://us-east-1</code>) for background sync, or run <code className="font-mono">npm run sync -- &lt;source&gt;</code> once.
+            {manage ? "Add one below, or set " : "An admin adds them here, or sets "}
+            <code className="font-mono">TRAILSCOPE_SOURCES</code> (space-separated: a folder, <code className="font-mono">s3://bucket/prefix</code>,{" "}
+            <code className="font-mono">lookup://us-east-1</code>) for background sync; <code className="font-mono">npm run sync -- &lt;source&gt;</code> syncs one once.
           </p>
         </div>
       ) : (
         <div className="overflow-x-auto">
-          <SyncTable sources={sources} now={now} />
+          <SyncTable sources={sources} now={now} configured={configured} manage={manage} />
         </div>
       )}
+      {manage && <AddSourceForm schedule={interval()} />}
     </div>
   );
 }

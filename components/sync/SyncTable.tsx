@@ -1,6 +1,10 @@
 // Sync status per source (lib/sync/status.ts): state, last run, progress, counts and the recent
 // failures of the last run. Values are text; failure reasons come from files and are shown as such.
+// With `configured` (lib/sync/sources-view.ts) each configured source says where it is configured,
+// its URI and whether it is paused; with `manage` (admins) a last column holds its controls.
+import type { SourceView } from "../../lib/sync/sources-view";
 import type { SourceStatus } from "../../lib/sync/status";
+import { SourceActions } from "./SourceActions";
 import { visibleText } from "../../lib/view/text";
 import { formatDuration, formatTime } from "../../lib/view/time";
 
@@ -35,7 +39,20 @@ function failuresOf(v: unknown): { key: string; reason: string }[] {
 
 const num = (n: number | undefined) => (n === undefined ? "—" : n.toLocaleString("en-US"));
 
-export function SyncTable({ sources, now }: { sources: SourceStatus[]; now: Date }) {
+function Origin({ status, view }: { status: SourceStatus; view: SourceView | undefined }) {
+  if (!view) return status.configured ? null : <span className="ml-1 font-sans text-zinc-500">(not configured)</span>;
+  return (
+    <>
+      {view.uri !== view.source && <span className="block text-zinc-500">{visibleText(view.uri)}</span>}
+      <span className="block font-sans text-zinc-500">
+        {view.origin === "environment" ? "from environment" : `added in the console${view.createdByEmail ? ` by ${visibleText(view.createdByEmail)}` : ""}`}
+      </span>
+    </>
+  );
+}
+
+export function SyncTable({ sources, now, configured = [], manage = false }: { sources: SourceStatus[]; now: Date; configured?: SourceView[]; manage?: boolean }) {
+  const views = new Map(configured.map((v) => [v.source, v]));
   const th = "px-2 py-1.5 font-medium text-zinc-600 dark:text-zinc-300";
   const td = "px-2 py-1.5 align-top";
   return (
@@ -51,21 +68,31 @@ export function SyncTable({ sources, now }: { sources: SourceStatus[]; now: Date
           <th scope="col" className={`${th} text-right`}>Events new / duplicate</th>
           <th scope="col" className={th}>Last success</th>
           <th scope="col" className={th}>Last error</th>
+          {manage && (
+            <th scope="col" className={th}>
+              <span className="sr-only">Actions</span>
+            </th>
+          )}
         </tr>
       </thead>
       <tbody>
         {sources.map((s) => {
           const r = s.lastRun;
+          const view = views.get(s.source);
           const failures = failuresOf(r?.failures);
           const took = r?.finishedAt ? formatDuration(Math.max(1000, Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000) * 1000)) : null;
           return [
-            <tr key={s.source} className="border-t border-zinc-200 dark:border-zinc-800">
+            <tr key={s.source} className="border-t border-zinc-200 dark:border-zinc-800" data-testid="source-row">
               <th scope="row" className={`${td} min-w-[14rem] break-all font-mono font-normal`}>
                 {visibleText(s.source)}
-                {!s.configured && <span className="ml-1 font-sans text-zinc-500">(one-shot)</span>}
+                <Origin status={s} view={view} />
               </th>
               <td className={td}>
-                <span className={`whitespace-nowrap rounded-full px-2 py-0.5 ${STATE_STYLE[s.state]}`}>{STATE_WORDS[s.state]}</span>
+                <span className="flex flex-wrap gap-1">
+                  <span className={`whitespace-nowrap rounded-full px-2 py-0.5 ${STATE_STYLE[s.state]}`}>{STATE_WORDS[s.state]}</span>
+                  {view?.paused && <span className="whitespace-nowrap rounded-full bg-amber-100 px-2 py-0.5 text-amber-900 dark:bg-amber-950 dark:text-amber-200">paused</span>}
+                  {view?.syncPending && <span className="whitespace-nowrap text-zinc-500">sync requested</span>}
+                </span>
               </td>
               <td className={`${td} whitespace-nowrap font-mono`}>
                 {r ? (
@@ -89,10 +116,11 @@ export function SyncTable({ sources, now }: { sources: SourceStatus[]; now: Date
               </td>
               <td className={`${td} whitespace-nowrap`}>{s.lastSuccessAt ? ago(s.lastSuccessAt, now) : "never"}</td>
               <td className={`${td} max-w-96 break-words text-red-700 dark:text-red-400`}>{s.lastError ? visibleText(s.lastError) : ""}</td>
+              {manage && <td className={`${td} whitespace-nowrap`}>{view && <SourceActions source={view} />}</td>}
             </tr>,
             failures.length > 0 && (
               <tr key={`${s.source}-failures`}>
-                <td colSpan={8} className="px-2 pb-2">
+                <td colSpan={manage ? 9 : 8} className="px-2 pb-2">
                   <details>
                     <summary className="cursor-pointer text-zinc-600 dark:text-zinc-400">
                       {failures.length} problem{failures.length === 1 ? "" : "s"} in the last run (files skipped or failed; the rest was read)

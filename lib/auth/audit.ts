@@ -78,4 +78,9 @@ export const AUDIT_ACTIONS = [
   "user-enable",
   "token-create",
   "token-revoke",
+  "source-add",
+  "source-pause",
+  "source-resume",
+  "source-remove",
+  "source-sync-now",
 ] as const;

@@ -1,6 +1,6 @@
 // Background sync settings: TRAILSCOPE_SOURCES (whitespace-separated source URIs) every
 // TRAILSCOPE_SYNC_INTERVAL (e.g. 90s, 5m, 1h; default 5m).
-export function configuredSources(env = process.env): string[] {
+export function configuredSources(env: Record<string, string | undefined> = process.env): string[] {
   return (env.TRAILSCOPE_SOURCES ?? "").split(/\s+/).filter(Boolean);
 }
 
@@ -15,14 +15,4 @@ export function parseDuration(name: string, value: string): number {
   if (!m) throw new Error(`${name}: "${raw}" is not a duration like 90s, 5m or 1h`);
   const unit = { ms: 1, s: 1e3, m: 60e3, h: 3600e3 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
   return Number(m[1]) * unit;
-}
-
-/** The canonical id a source URI runs under (what sync_runs records), or the URI if it is invalid. */
-export async function sourceIdOf(uri: string): Promise<string> {
-  const { parseSource } = await import("../ingest/sources");
-  try {
-    return parseSource(uri).id;
-  } catch {
-    return uri;
-  }
 }

@@ -1,9 +1,10 @@
 // Source URIs of the contract → source plugins.
 //   <path> | file:<path>                                   folder, log file, or tarball
-//   s3://<bucket>[/<prefix>][?region=…&forcePathStyle=true&lookback=1d&full=true]
-//   lookup://<region>[?profile=…&since=…&overlap=30m&insights=false]
+//   s3://<bucket>[/<prefix>][?region=…&forcePathStyle=true&lookback=1d&full=true&roleArn=…]
+//   lookup://<region>[?profile=…&roleArn=…&since=…&overlap=30m&insights=false]
 import { parseInstant } from "../../query/params";
 import type { SourcePlugin } from "../source";
+import { isRoleArn } from "./credentials";
 import { FolderSource } from "./folder";
 import { LookupSource } from "./lookup";
 import { S3Source } from "./s3";
@@ -26,6 +27,13 @@ function bool(name: string, v: string | null, dflt: boolean): boolean {
   throw new SourceError(`${name}: "${v}" is not true or false`);
 }
 
+function roleArn(params: URLSearchParams): string | undefined {
+  const v = params.get("roleArn");
+  if (v === null) return undefined;
+  if (!isRoleArn(v)) throw new SourceError(`roleArn: "${v}" is not an IAM role ARN like arn:aws:iam::123456789012:role/TrailscopeReader`);
+  return v;
+}
+
 function checkParams(params: URLSearchParams, allowed: string[], uri: string) {
   for (const k of params.keys()) {
     if (!allowed.includes(k)) throw new SourceError(`${uri}: unknown option "${k}" (known: ${allowed.join(", ")})`);
@@ -37,7 +45,7 @@ export function parseSource(uri: string, opts: { now?: () => Date } = {}): Sourc
     const u = new URL(uri);
     const bucket = u.hostname;
     if (!bucket) throw new SourceError(`${uri}: no bucket`);
-    checkParams(u.searchParams, ["region", "forcePathStyle", "lookback", "full", "concurrency"], uri);
+    checkParams(u.searchParams, ["region", "forcePathStyle", "lookback", "full", "concurrency", "roleArn"], uri);
     const prefix = decodeURIComponent(u.pathname.replace(/^\//, ""));
     return new S3Source({
       bucket,
@@ -47,18 +55,20 @@ export function parseSource(uri: string, opts: { now?: () => Date } = {}): Sourc
       lookbackDays: Math.ceil(duration("lookback", u.searchParams.get("lookback") ?? "1d") / UNIT.d),
       full: bool("full", u.searchParams.get("full"), false),
       concurrency: Number(u.searchParams.get("concurrency") ?? 8) || 8,
+      roleArn: roleArn(u.searchParams),
     });
   }
   if (uri.startsWith("lookup://")) {
     const u = new URL(uri);
     const region = u.hostname;
     if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new SourceError(`${uri}: "${region}" is not an AWS region`);
-    checkParams(u.searchParams, ["profile", "since", "overlap", "insights", "rate"], uri);
+    checkParams(u.searchParams, ["profile", "roleArn", "since", "overlap", "insights", "rate"], uri);
     const now = opts.now ?? (() => new Date());
     const since = u.searchParams.get("since");
     return new LookupSource({
       region,
       profile: u.searchParams.get("profile") ?? undefined,
+      roleArn: roleArn(u.searchParams),
       since: since ? parseInstant("since", since, now()) : undefined,
       overlapMs: duration("overlap", u.searchParams.get("overlap") ?? "30m"),
       insights: bool("insights", u.searchParams.get("insights"), true),

@@ -6,6 +6,7 @@
 import { CloudTrailClient, LookupEventsCommand, type CloudTrailClientConfig, type LookupEventsCommandInput } from "@aws-sdk/client-cloudtrail";
 import { LinePacker, noRows, normalizeRecord } from "../normalize";
 import { SketchBuilder } from "../../store/sketch";
+import { sourceCredentials } from "./credentials";
 import type { Chunk, SourceContext, SourcePlugin } from "../source";
 
 const DAY = 86400e3;
@@ -33,6 +34,8 @@ export interface LookupPosition {
 export interface LookupSourceOptions {
   region: string;
   profile?: string;
+  /** A role to assume (LookupEvents of another account), signed by the profile or the default chain. */
+  roleArn?: string;
   /** First-run start (default: 90 days ago). */
   since?: Date;
   overlapMs: number;
@@ -80,13 +83,23 @@ export class LookupSource implements SourcePlugin {
   private readonly now: () => Date;
 
   constructor(private readonly opts: LookupSourceOptions) {
-    this.id = `lookup://${opts.region}${opts.profile ? `?profile=${encodeURIComponent(opts.profile)}` : ""}`;
+    // The role is part of the id: two roles are two accounts, each with its own cursors and lock.
+    // (The profile is encoded as it always was, so existing sources keep their id; an ARN keeps
+    // its ":" and "/" readable.)
+    const query = [
+      ...(opts.profile ? [`profile=${encodeURIComponent(opts.profile)}`] : []),
+      ...(opts.roleArn ? [`roleArn=${encodeURIComponent(opts.roleArn).replace(/%3A/g, ":").replace(/%2F/g, "/")}`] : []),
+    ];
+    this.id = `lookup://${opts.region}${query.length ? `?${query.join("&")}` : ""}`;
+    const credentials = sourceCredentials({ profile: opts.profile, roleArn: opts.roleArn, region: opts.region });
     this.client = new CloudTrailClient({
       region: opts.region,
       ...(opts.profile ? { profile: opts.profile } : {}),
+      ...(credentials ? { credentials } : {}),
       ...opts.clientConfig,
     });
-    this.limiter = limiterFor(`${opts.profile ?? "default"}|${opts.region}`, opts.rate);
+    // LookupEvents' rate is per account and region: an assumed role is its own account.
+    this.limiter = limiterFor(`${opts.roleArn ?? opts.profile ?? "default"}|${opts.region}`, opts.rate);
     this.now = opts.now ?? (() => new Date());
   }
 

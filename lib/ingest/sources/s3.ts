@@ -6,6 +6,7 @@
 // are never read again either way.
 import { GetObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { fileChunks, type FileEntry } from "../files";
+import { sourceCredentials } from "./credentials";
 import type { Chunk, SourceContext, SourcePlugin } from "../source";
 
 const REGION_FOLDER = /(?:^|\/)AWSLogs\/(?:o-[a-z0-9]+\/)?([^/]+)\/(CloudTrail|CloudTrail-Digest|CloudTrail-Insight)\/([^/]+)\/$/;
@@ -21,6 +22,8 @@ export interface S3SourceOptions {
   /** Ignore cursors and list everything (objects already recorded are still not read again). */
   full: boolean;
   concurrency: number;
+  /** A role to assume for reading the bucket (a bucket of another account); see credentials.ts. */
+  roleArn?: string;
   clientConfig?: S3ClientConfig;
 }
 
@@ -36,9 +39,12 @@ export class S3Source implements SourcePlugin {
   constructor(private readonly opts: S3SourceOptions) {
     this.id = `s3://${opts.bucket}${opts.prefix ? "/" + opts.prefix : ""}`;
     this.objectSource = `s3://${opts.bucket}`;
+    const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
+    const credentials = sourceCredentials({ roleArn: opts.roleArn, region });
     this.s3 = new S3Client({
-      region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+      region,
       forcePathStyle: opts.forcePathStyle,
+      ...(credentials ? { credentials } : {}),
       ...opts.clientConfig,
     });
   }
