@@ -12,7 +12,7 @@ import type { NextRequest } from "next/server";
 import type pg from "pg";
 import { handleError, jsonError } from "../api/respond";
 import { getDb, type Db } from "../store/db";
-import { abortablePool } from "../store/abort";
+import { abortablePool, RequestAbortedError } from "../store/abort";
 import { AccessError, can, resolveAccess, type Access } from "./access";
 import type { Capability } from "./roles";
 import { accessSettings } from "./settings";
@@ -55,6 +55,8 @@ export function guarded<P = Record<string, never>>(
 ): (req: NextRequest, route: { params: Promise<P> }) => Promise<Response> {
   return async (req, route) => {
     try {
+      // A client gone before its turn came (requests queue while the server is busy): no work.
+      if (req.signal.aborted) return handleError(new RequestAbortedError(), req.signal);
       const db = getDb();
       const access = await resolveAccess(db, req.headers);
       if (UNSAFE.has(req.method) && access.kind !== "token" && !sameOrigin(req)) {

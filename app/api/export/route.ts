@@ -33,7 +33,7 @@ export const GET = guarded("export", async (req, { access, db }) => {
       target: access.share?.id ?? null,
       detail: { query: sp.toString(), format, rows, complete, accounts: access.scope },
     });
-  });
+  }, req.signal);
   return new Response(stream, {
     headers: {
       "content-type": TYPES[format],

@@ -20,8 +20,11 @@ function eventIdOf(segment: string): string {
   }
 }
 
+// Unlike the page itself, generateMetadata gets the segment decoded already (Next 16.4.6; the
+// review's "an ID holding %3C shows <" was this title decoding it a second time).
+// e2e/hostile-http.spec.ts checks the title of such IDs.
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
-  return { title: `Event ${eventIdOf((await params).id)} · Trailscope` };
+  return { title: `Event ${(await params).id} · Trailscope` };
 }
 
 export default async function EventPage({ params }: { params: Promise<{ id: string }> }) {
