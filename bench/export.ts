@@ -3,6 +3,7 @@
 // before each repetition so VmHWM (peak RSS since start) belongs to the export alone (plus start).
 // Peers in the same loop: PostgreSQL's own COPY … TO STDOUT (CSV) of the same SELECT — the floor
 // for producing these rows as CSV from this database — and DuckDB's COPY … TO (CSV) of its table.
+// The export is asked with an admin's API token, as a script would (bench/principals.ts).
 import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import type * as ExportStream from "../lib/export/stream";
@@ -10,7 +11,8 @@ import type * as Params from "../lib/query/params";
 import type { Corpus } from "./corpus";
 import { DUCK_SELECT, openDuck } from "./duck";
 import { keptDbName, keptDuckPath } from "./ingest";
-import { dbUrl } from "./pg";
+import { dbUrl, withClient } from "./pg";
+import { ensurePrincipals } from "./principals";
 import { memoryOf, startServer } from "./server";
 import { load } from "./src";
 import { log, median } from "./stats";
@@ -87,6 +89,10 @@ async function duckCopy(size: string): Promise<number> {
 export async function benchExport(corpus: Corpus, reps: number): Promise<ExportResult> {
   const url = dbUrl(keptDbName(corpus.size));
   const runs: ExportRun[] = [];
+  const account = (await withClient(url, (c) => c.query(`SELECT recipient_account_id AS v FROM events LIMIT 1`))).rows[0].v as string;
+  const ps = await ensurePrincipals(url, account);
+  const token = ps.admin.token;
+  await ps.close();
   for (let rep = 1; rep <= reps; rep++) {
     const server = await startServer(url, `export-${corpus.size}`);
     let run: ExportRun;
@@ -101,7 +107,7 @@ export async function benchExport(corpus: Corpus, reps: number): Promise<ExportR
         }
       }, 100);
       const t = performance.now();
-      const r = await fetch(`${server.url}/api/export?format=csv`, { headers: { "accept-encoding": "identity" } });
+      const r = await fetch(`${server.url}/api/export?format=csv`, { headers: { "accept-encoding": "identity", authorization: `Bearer ${token}` } });
       const counted = r.body ? await countStream(r.body) : { bytes: 0, lines: 0 };
       const ms = performance.now() - t;
       clearInterval(sampler);

@@ -1,7 +1,11 @@
-// Stage 3: the query mix through the real API (`next start` on the kept database), each question
+// Stage 3: the query mix through the real API (scripts/serve.ts on the kept database), each question
 // asked of DuckDB over its loaded table in the same loop (interleaved run by run), p50/p95.
+// Each question is also asked by a user scoped to one of the corpus' three accounts (the one with
+// the fewest events: its matches are the sparsest along the indexes), in the same loop: the
+// access-control cost of a scope, as a ratio to the unscoped figure of the same run.
 //
-// Our side is what a browser would wait for: an HTTP request to the server, fully read. Facets and
+// Our side is what a browser would wait for: an HTTP request to the server with a signed-in
+// session's cookie (an admin, every account), fully read. Facets and
 // histogram go through their routes when the build has them; otherwise the SQL those routes would
 // run is measured directly through lib/query/facets.ts and lib/query/histogram.ts (marked "lib").
 // DuckDB's side is the same question in SQL, run in this process with the rows materialised.
@@ -14,13 +18,14 @@ import { CORPUS_END, type Corpus } from "./corpus";
 import { DUCK_SELECT, duckLiteral as lit, duckRows, openDuck, type DuckHandle } from "./duck";
 import { keptDbName, keptDuckPath } from "./ingest";
 import { dbUrl, withClient } from "./pg";
+import { ensurePrincipals, headersOf, type Principals } from "./principals";
 import { memoryOf, startServer, type Server } from "./server";
 import { load } from "./src";
 import { log, median, percentile, ratio } from "./stats";
 
 const DAY = 86400e3;
-/** Distinct rare terms the free-text item cycles through, one per run. */
-const FREE_TEXT_TERMS = 12;
+/** Distinct rare terms the free-text item cycles through, one per run: half each for the unscoped and the scoped user. */
+const FREE_TEXT_TERMS = 24;
 /** The investigation window of the mix: the corpus's last 7 days. */
 const RANGE_TO = CORPUS_END;
 const RANGE_FROM = new Date(CORPUS_END.getTime() - 7 * DAY);
@@ -28,6 +33,8 @@ const iso = (d: Date) => d.toISOString().replace(".000Z", "Z");
 const ts = (d: Date | string) => `TIMESTAMPTZ ${lit(typeof d === "string" ? d : d.toISOString())}`;
 
 type Params = [string, string][];
+/** Who asks: the admin (every account) or the analyst scoped to one account. */
+type Who = "all" | "scoped";
 
 interface Item {
   name: string;
@@ -35,7 +42,7 @@ interface Item {
   what: string;
   /** Target class: filters first page < 150 ms, free text < 500 ms, facets/histogram < 500 ms. */
   target: "filter" | "text" | "agg" | "page" | "none";
-  ours: () => Promise<{ ms: number; check: string; via: string }>;
+  ours: (who: Who) => Promise<{ ms: number; check: string; via: string }>;
   duck: () => Promise<{ ms: number; check: string }>;
   /** The same question through our library in this process (no HTTP): how much is SQL. */
   lib?: () => Promise<number>;
@@ -59,6 +66,13 @@ export interface QueryStat {
   ratioP50: number;
   agree: boolean | null;
   note: string;
+  /** The same question asked by the user scoped to one account (QueriesResult.values.scopedAccount). */
+  scopedRuns?: number;
+  scopedP50?: number;
+  scopedP95?: number;
+  /** scoped p95 / unscoped p95 of the same run (> 1: the scope costs). */
+  scopedRatioP95?: number;
+  scopedRatioP50?: number;
 }
 
 export interface QueriesResult {
@@ -70,9 +84,12 @@ export interface QueriesResult {
   serverRssAfterMB: number;
 }
 
-async function httpGet(url: string): Promise<{ ms: number; status: number; body: string }> {
+/** Credentials of the mix's two users, set by benchQueries. */
+let creds: Record<Who, Record<string, string>> = { all: {}, scoped: {} };
+
+async function httpGet(url: string, who: Who = "all"): Promise<{ ms: number; status: number; body: string }> {
   const t = performance.now();
-  const r = await fetch(url, { headers: { "accept-encoding": "identity" } });
+  const r = await fetch(url, { headers: { "accept-encoding": "identity", ...creds[who] } });
   const body = await r.text();
   return { ms: performance.now() - t, status: r.status, body };
 }
@@ -80,7 +97,7 @@ async function httpGet(url: string): Promise<{ ms: number; status: number; body:
 const qs = (p: Params) => new URLSearchParams(p).toString();
 
 /** Values drawn from the data, so every query asks something the data can answer. */
-async function pickValues(url: string): Promise<Record<string, string>> {
+export async function pickValues(url: string): Promise<Record<string, string>> {
   return withClient(url, async (c) => {
     const one = async (sql: string, params: unknown[] = []) => (await c.query(sql, params)).rows;
     const names = await one(`SELECT event_name AS v FROM events WHERE event_name IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 2`);
@@ -102,6 +119,8 @@ async function pickValues(url: string): Promise<Record<string, string>> {
         GROUP BY 1 HAVING count(*) <= 20 ORDER BY md5(source_ip_address) LIMIT ${FREE_TEXT_TERMS - 1}`,
       [term],
     );
+    // The account a scoped user sees: the one with the fewest events (ties: the smallest ID).
+    const scopedAccount = (await one(`SELECT recipient_account_id AS v FROM events GROUP BY 1 ORDER BY count(*), 1 LIMIT 1`))[0].v as string;
     const keyHits = Number((await one(`SELECT count(*)::int AS n FROM events WHERE access_key_id = $1`, [story.stopLoggingAccessKeyId]))[0].n);
     const rareKey = keyHits > 0 ? story.stopLoggingAccessKeyId : (await one(`SELECT access_key_id AS v FROM events WHERE access_key_id IS NOT NULL GROUP BY 1 ORDER BY count(*), 1 LIMIT 1`))[0].v;
     return {
@@ -116,6 +135,7 @@ async function pickValues(url: string): Promise<Record<string, string>> {
       rareAccessKeyId: rareKey,
       from: iso(RANGE_FROM),
       to: iso(RANGE_TO),
+      scopedAccount,
     };
   });
 }
@@ -129,6 +149,9 @@ function firstPageIds(body: string): string {
 let FACET_FIELDS: typeof Fields.FACET_FIELDS;
 let listEvents: typeof Events.listEvents;
 let parseEventQuery: typeof Params.parseEventQuery;
+/** The scoped user's account, as accessQuery writes a scope into a query built in this process. */
+let scopeAccount = "";
+const asWho = <T extends { accounts?: string[] }>(q: T, who: Who): T => (who === "scoped" ? { ...q, accounts: [scopeAccount] } : q);
 
 export async function benchQueries(corpus: Corpus, runs: number, opts: { warmups?: number } = {}): Promise<QueriesResult> {
   ({ FACET_FIELDS } = await load<typeof Fields>("lib/fields.ts"));
@@ -142,6 +165,10 @@ export async function benchQueries(corpus: Corpus, runs: number, opts: { warmups
   await withClient(url, (c) => c.query(`VACUUM (ANALYZE) events`));
   const v = await pickValues(url);
   log(`queries ${corpus.size}: values ${JSON.stringify(v)}`);
+  scopeAccount = v.scopedAccount;
+  const who: Principals = await ensurePrincipals(url, v.scopedAccount);
+  creds = { all: headersOf({ cookie: who.admin.cookie }), scoped: headersOf({ cookie: who.scoped.cookie }) };
+  await who.close();
   const server = await startServer(url, `queries-${corpus.size}`);
   const duck = await openDuck(keptDuckPath(corpus.size));
   const pool = new pg.Pool({ connectionString: url, max: 8 });
@@ -150,6 +177,7 @@ export async function benchQueries(corpus: Corpus, runs: number, opts: { warmups
     const stats: QueryStat[] = [];
     for (const it of items) {
       const ours: number[] = [];
+      const scoped: number[] = [];
       const theirs: number[] = [];
       const libs: number[] = [];
       let agree: boolean | null = null;
@@ -163,7 +191,8 @@ export async function benchQueries(corpus: Corpus, runs: number, opts: { warmups
         let useLib = Boolean(it.lib);
         for (let i = 0; i < warmups; i++) {
           const t = performance.now();
-          await it.ours();
+          await it.ours("all");
+          await it.ours("scoped");
           await it.duck();
           if (useLib) await it.lib!();
           iterMs = performance.now() - t;
@@ -177,27 +206,25 @@ export async function benchQueries(corpus: Corpus, runs: number, opts: { warmups
         const n = Math.max(floor, Math.min(runs, Math.floor(ITEM_BUDGET_MS / Math.max(iterMs, 1))));
         if (n < runs) note = `${n} runs (time budget), ${warm} warm-up${warm > 1 ? "s" : ""}`;
         for (let i = 0; i < n; i++) {
-          // Alternate who goes first so neither always runs right after the other's cache warm-up.
+          // Rotate who goes first so none always runs right after another's cache warm-up.
+          let ca = "";
+          let cb = "";
           const a = async () => {
-            const r = await it.ours();
+            const r = await it.ours("all");
             ours.push(r.ms);
             via = r.via;
-            return r.check;
+            ca = r.check;
+          };
+          const s = async () => {
+            scoped.push((await it.ours("scoped")).ms);
           };
           const b = async () => {
             const r = await it.duck();
             theirs.push(r.ms);
-            return r.check;
+            cb = r.check;
           };
-          let ca: string;
-          let cb: string;
-          if (i % 2 === 0) {
-            ca = await a();
-            cb = await b();
-          } else {
-            cb = await b();
-            ca = await a();
-          }
+          const order = [a, s, b];
+          for (let k = 0; k < order.length; k++) await order[(i + k) % order.length]();
           if (ca !== "" || cb !== "") agree = (agree ?? true) && ca === cb;
           if (useLib) libs.push(await it.lib!());
         }
@@ -206,8 +233,14 @@ export async function benchQueries(corpus: Corpus, runs: number, opts: { warmups
         // another item's; the ratio is then of medians over different numbers of runs, and says so.
         const mean = () => ours.reduce((x, y) => x + y, 0) / Math.max(ours.length, 1);
         let alone = 0;
-        while (ours.length > 0 && ours.length < runs && mean() * (runs - ours.length) < ITEM_BUDGET_MS) {
-          ours.push((await it.ours()).ms);
+        while (ours.length > 0 && ours.length < runs && 2 * mean() * (runs - ours.length) < ITEM_BUDGET_MS) {
+          if (alone % 2 === 0) {
+            ours.push((await it.ours("all")).ms);
+            scoped.push((await it.ours("scoped")).ms);
+          } else {
+            scoped.push((await it.ours("scoped")).ms);
+            ours.push((await it.ours("all")).ms);
+          }
           alone++;
         }
         if (alone > 0) note = `${ours.length} runs, ${alone} of them alone (DuckDB ${theirs.length}: time budget), ${warm} warm-up${warm > 1 ? "s" : ""}`;
@@ -231,13 +264,18 @@ export async function benchQueries(corpus: Corpus, runs: number, opts: { warmups
         ratioP50: ratio(median(ours), median(theirs)),
         agree,
         note,
+        scopedRuns: scoped.length,
+        scopedP50: median(scoped),
+        scopedP95: percentile(scoped, 95),
+        scopedRatioP95: ratio(percentile(scoped, 95), percentile(ours, 95)),
+        scopedRatioP50: ratio(median(scoped), median(ours)),
       };
       if (it.name === "/events server response" && pageTtfb.length) {
         s.note = [s.note, `time to first byte p50 ${median(pageTtfb.slice(-ours.length)).toFixed(0)} ms`].filter(Boolean).join("; ");
       }
       stats.push(s);
       log(
-        `queries ${corpus.size}: ${it.name.padEnd(28)} ours p50 ${s.p50.toFixed(1)} p95 ${s.p95.toFixed(1)} ms (SQL via lib p50 ${s.libP50.toFixed(1)}) | DuckDB p50 ${s.duckP50.toFixed(1)} p95 ${s.duckP95.toFixed(1)} ms | ×${s.ratioP95.toFixed(2)}${agree === false ? " | RESULTS DIFFER" : ""}`,
+        `queries ${corpus.size}: ${it.name.padEnd(28)} ours p50 ${s.p50.toFixed(1)} p95 ${s.p95.toFixed(1)} ms (SQL via lib p50 ${s.libP50.toFixed(1)}) | DuckDB p50 ${s.duckP50.toFixed(1)} p95 ${s.duckP95.toFixed(1)} ms | ×${s.ratioP95.toFixed(2)} | scoped p50 ${s.scopedP50!.toFixed(1)} p95 ${s.scopedP95!.toFixed(1)} ms ×${s.scopedRatioP95!.toFixed(2)}${agree === false ? " | RESULTS DIFFER" : ""}`,
       );
     }
     const mem = memoryOf(server.pid);
@@ -272,22 +310,29 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
    * given as functions of the run number change from run to run; each side counts its own calls,
    * and the loop calls each once per run, so both ask the same question.
    */
-  const listItem = (name: string, what: string, target: Item["target"], params: Params | ((n: number) => Params), where: string | ((n: number) => string)): Item => {
+  const listItem = (
+    name: string,
+    what: string,
+    target: Item["target"],
+    params: Params | ((n: number, who: Who) => Params),
+    where: string | ((n: number) => string),
+  ): Item => {
     const paramsAt = typeof params === "function" ? params : () => params;
     const whereAt = typeof where === "function" ? where : () => where;
-    const calls = { lib: 0, ours: 0, duck: 0 };
+    const calls = { lib: 0, ours: 0, scoped: 0, duck: 0 };
     return {
       name,
       what,
       target,
       async lib() {
-        const q = parseEventQuery(new URLSearchParams([...paramsAt(calls.lib++), ["limit", "100"]]), { paging: true });
+        const q = parseEventQuery(new URLSearchParams([...paramsAt(calls.lib++, "all"), ["limit", "100"]]), { paging: true });
         const t = performance.now();
         await listEvents(pool, q);
         return performance.now() - t;
       },
-      async ours() {
-        const r = await httpGet(`${server.url}/api/events?${qs([...paramsAt(calls.ours++), ["limit", "100"]])}`);
+      async ours(who) {
+        const n = who === "scoped" ? calls.scoped++ : calls.ours++;
+        const r = await httpGet(`${server.url}/api/events?${qs([...paramsAt(n, who), ["limit", "100"]])}`, who);
         if (r.status !== 200) throw new Error(`/api/events ${r.status}: ${r.body.slice(0, 200)}`);
         return { ms: r.ms, check: firstPageIds(r.body), via: "GET /api/events" };
       },
@@ -298,8 +343,13 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
       },
     };
   };
-  const qTerms = v.qTerms.split(" ");
-  const qTerm = (n: number) => qTerms[n % qTerms.length];
+  // The scoped user asks terms of its own (the second half): the server keeps the sketch probes of
+  // recent terms (lib/query/search.ts), and whoever asked a term second would not pay its probe.
+  const allTerms = v.qTerms.split(" ");
+  const half = Math.ceil(allTerms.length / 2);
+  const qTerms = allTerms.slice(0, half);
+  const scopedTerms = allTerms.length > half ? allTerms.slice(half) : qTerms;
+  const qTerm = (n: number, who: Who = "all") => (who === "scoped" ? scopedTerms[n % scopedTerms.length] : qTerms[n % qTerms.length]);
 
   const items: Item[] = [
     listItem("time range only", "last 7 days", "filter", range, rangeSql),
@@ -329,9 +379,9 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
     listItem("wildcard", `eventName=${v.wildcard}`, "filter", [["eventName", v.wildcard]], `event_name LIKE ${lit(v.wildcard.replace(/\*/g, "%"))}`),
     listItem(
       "free text q",
-      `q=${v.q} and ${qTerms.length - 1} other rare IPs, one per run (rare: anywhere in the record)`,
+      `q=${v.q} and ${qTerms.length - 1} other rare IPs, one per run (rare: anywhere in the record; scoped: ${scopedTerms.length} others)`,
       "text",
-      (n) => [["q", qTerm(n)]],
+      (n, who) => [["q", qTerm(n, who)]],
       (n) => `record ILIKE ${lit("%" + qTerm(n) + "%")}`,
     ),
   ];
@@ -342,6 +392,7 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
   );
   const facetFields = FACET_FIELDS.filter((f) => facetCols.has(f.column) && f.kind !== "textArray");
   const facetRoute = await httpGet(`${server.url}/api/facets?${qs(range)}`).catch(() => null);
+  if (facetRoute && facetRoute.status !== 200 && facetRoute.status !== 404) throw new Error(`/api/facets ${facetRoute.status}: ${facetRoute.body.slice(0, 200)}`);
   type FacetsFn = (db: pg.Pool, q: ReturnType<typeof parseEventQuery>) => Promise<{ field: string; values: { value: string | null; count: number }[] }[]>;
   let facetsLib: FacetsFn | null = null;
   // Our facets are exact where rollups answer them (time range only) and otherwise count the newest
@@ -385,16 +436,16 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
     name: "facet counts",
     what: `top 10 of ${facetFields.length} facet fields, last 7 days${rangeFacets.sampled ? ` (both sides: newest ${sampleLimit!.toLocaleString("en-US")} matching events, as lib/query/facets.ts samples)` : ""}`,
     target: "agg",
-    async ours() {
+    async ours(who) {
       if (facetRoute?.status === 200) {
-        const r = await httpGet(`${server.url}/api/facets?${qs(range)}`);
+        const r = await httpGet(`${server.url}/api/facets?${qs(range)}`, who);
         if (r.status !== 200) throw new Error(`/api/facets ${r.status}`);
         const j = JSON.parse(r.body) as { facets?: Parameters<typeof facetCheck>[0] } | Parameters<typeof facetCheck>[0];
         return { ms: r.ms, check: facetCheck(Array.isArray(j) ? j : (j.facets ?? [])), via: "GET /api/facets" };
       }
       if (!facetsLib) throw new Error("not yet available (no /api/facets route, no lib/query/facets.ts)");
       const t = performance.now();
-      const f = await facetsLib(pool, parseEventQuery(new URLSearchParams(range)));
+      const f = await facetsLib(pool, asWho(parseEventQuery(new URLSearchParams(range)), who));
       return { ms: performance.now() - t, check: facetCheck(f), via: "lib facetCounts (no route in this build)" };
     },
     lib: facetsLib
@@ -437,16 +488,16 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
     name: "histogram",
     what: `counts and errors per ${stepMs / 3600e3} h bucket, last 7 days`,
     target: "agg",
-    async ours() {
+    async ours(who) {
       if (histRoute?.status === 200) {
-        const r = await httpGet(`${server.url}/api/histogram?${qs(range)}`);
+        const r = await httpGet(`${server.url}/api/histogram?${qs(range)}`, who);
         if (r.status !== 200) throw new Error(`/api/histogram ${r.status}`);
         const j = JSON.parse(r.body) as { buckets?: { total: number; errors: number }[]; histogram?: { buckets: { total: number; errors: number }[] } };
         return { ms: r.ms, check: histCheck(j.buckets ?? j.histogram?.buckets ?? []), via: "GET /api/histogram" };
       }
       if (!histLib) throw new Error("not yet available (no /api/histogram route, no lib/query/histogram.ts)");
       const t = performance.now();
-      const h = await histLib(pool, parseEventQuery(new URLSearchParams(range)));
+      const h = await histLib(pool, asWho(parseEventQuery(new URLSearchParams(range)), who));
       return { ms: performance.now() - t, check: histCheck(h?.buckets ?? []), via: "lib histogram (no route in this build)" };
     },
     lib: histLib
@@ -463,6 +514,35 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
       return { ms, check: histCheck(rows.map((r) => ({ total: Number(r.total), errors: Number(r.errors) }))) };
     },
   });
+
+  // ---- match count ------------------------------------------------------------------------------
+  // "N events match" is part of the /events page (no route of its own): the page's own function,
+  // in this process over node-postgres (so without HTTP, unlike the items above).
+  type CountFn = (db: pg.Pool, q: ReturnType<typeof parseEventQuery>) => Promise<{ value: number; exact: boolean }>;
+  let countLib: CountFn | null = null;
+  try {
+    countLib = (await load<Record<string, unknown>>("app/events/_data/count.ts")).matchCount as CountFn;
+  } catch {
+    countLib = null;
+  }
+  if (countLib) {
+    const matchCount = countLib;
+    items.push({
+      name: "match count",
+      what: "events matching, last 7 days (the /events page's count, app/events/_data/count.ts)",
+      target: "none",
+      async ours(who) {
+        const t = performance.now();
+        const n = await matchCount(pool, asWho(parseEventQuery(new URLSearchParams(range)), who));
+        return { ms: performance.now() - t, check: String(n.value), via: "lib matchCount (in process; no route)" };
+      },
+      async duck() {
+        const t = performance.now();
+        const rows = await duckRows(duck.conn, `SELECT count(*) AS n FROM events WHERE ${rangeSql}`);
+        return { ms: performance.now() - t, check: String(Number(rows[0].n)) };
+      },
+    });
+  }
 
   // ---- a cursor page 50 pages deep ------------------------------------------------------------
   let cursor: string | null = null;
@@ -494,15 +574,15 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
     name: "/events server response",
     what: `GET /events (default view; full streamed HTML) vs facets${allFacets.sampled ? " (sampled as ours)" : ""} + count + histogram + first page`,
     target: "page",
-    async ours() {
+    async ours(who) {
       const t = performance.now();
-      const r = await fetch(`${server.url}/events`, { headers: { "accept-encoding": "identity" } });
+      const r = await fetch(`${server.url}/events`, { headers: { "accept-encoding": "identity", ...creds[who] } });
       const reader = r.body!.getReader();
       let first = true;
       for (;;) {
         const { done } = await reader.read();
         if (first) {
-          ttfb.push(performance.now() - t);
+          if (who === "all") ttfb.push(performance.now() - t);
           first = false;
         }
         if (done) break;

@@ -1,9 +1,11 @@
 // `npm run bench` — Trailscope's benchmarks, each figure beside its peer measured in the same run.
 //
-//   npm run bench                       100k and 1M: ingest, LookupEvents, queries, export
+//   npm run bench                       100k and 1M: ingest, LookupEvents, queries, export, access
 //   npm run bench -- --10m              adds 10M (corpus generation and ingest take long)
 //   npm run bench -- --sizes 100k       one size
-//   npm run bench -- --only ingest --only queries     some stages (repeatable)
+//   npm run bench -- --only ingest --only queries     some stages (repeatable): ingest, lookup,
+//                                       queries (the mix, unscoped and scoped to one account), export,
+//                                       access (the guard's cost per credential; share link vs signed in)
 //   npm run bench -- --reps 5 --runs 30              repetitions (ingest, lookup, export) / query runs
 //   npm run bench -- --keep             keep the databases (tsbench_<size>) for --only queries/export
 //   npm run bench -- --head             measure the committed HEAD (a clean copy built once per commit)
@@ -17,6 +19,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ensureCorpus, OUT_DIR, SIZES, type Corpus } from "./corpus";
+import { benchAccess, type AccessResult } from "./access";
 import { benchExport, type ExportResult } from "./export";
 import { benchIngest, ensureKept, keptDbName, keptDuckPath, ROOT, type IngestResult } from "./ingest";
 import { benchLookup, type LookupResult } from "./lookup";
@@ -29,8 +32,8 @@ import { runCleanup } from "./cleanup";
 import { useHead } from "./src";
 import { log } from "./stats";
 
-type Stage = "ingest" | "lookup" | "queries" | "export";
-const STAGES: Stage[] = ["ingest", "lookup", "queries", "export"];
+type Stage = "ingest" | "lookup" | "queries" | "export" | "access";
+const STAGES: Stage[] = ["ingest", "lookup", "queries", "export", "access"];
 
 interface Options {
   sizes: string[];
@@ -69,7 +72,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--seed") o.seed = Number(val());
     else if (a === "--help" || a === "-h") {
       process.stderr.write(
-        "usage: npm run bench -- [--sizes 100k,1m] [--10m] [--reps N] [--runs N] [--only ingest|lookup|queries|export]… [--keep] [--head] [--seed N]\n",
+        "usage: npm run bench -- [--sizes 100k,1m] [--10m] [--reps N] [--runs N] [--only ingest|lookup|queries|export|access]… [--keep] [--head] [--seed N]\n",
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -137,6 +140,7 @@ async function main(): Promise<void> {
     lookup: null,
     queries: [],
     export: [],
+    access: [],
   };
   const save = async () => writeFile(path.join(OUT_DIR, `results-${runId}.json`), JSON.stringify(results, null, 2) + "\n");
 
@@ -151,7 +155,7 @@ async function main(): Promise<void> {
         results.ingest.push(r);
         await save();
       }
-      if (has("queries") || has("export")) await ensureKept(corpus, runId);
+      if (has("queries") || has("export") || has("access")) await ensureKept(corpus, runId);
       if (has("queries")) {
         const q: QueriesResult = await benchQueries(corpus, runsFor(o, size));
         results.queries.push(q);
@@ -160,6 +164,11 @@ async function main(): Promise<void> {
       if (has("export")) {
         const e: ExportResult = await benchExport(corpus, repsFor(o, size));
         results.export.push(e);
+        await save();
+      }
+      if (has("access")) {
+        const a: AccessResult = await benchAccess(corpus, runsFor(o, size));
+        results.access!.push(a);
         await save();
       }
     }

@@ -1,5 +1,8 @@
-// The real console server (`next start` on the production build) against a given database, and
-// the memory figures of the process that actually listens (VmHWM = peak RSS since it started).
+// The real console server (scripts/serve.ts, what `npm start` runs: Next's handler on the
+// production build behind our own HTTP server) against a given database, and the memory figures of
+// the process that actually listens (VmHWM = peak RSS since it started). Every page and /api route
+// needs a credential, so the server signs sessions with BENCH_SECRET (bench/principals.ts makes
+// the users, sessions, tokens and share links the measurements send).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { cp, mkdir, rm, symlink } from "node:fs/promises";
@@ -12,6 +15,10 @@ import { log } from "./stats";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const NEXT_BIN = path.join(ROOT, "node_modules/next/dist/bin/next");
+/** Signs the bench server's session cookies; the bench process signs in with the same one. */
+export const BENCH_SECRET = "trailscope-bench-secret-0123456789abcdef";
+/** Ports the bench's servers listen on (the machine's other users keep to theirs). */
+const PORTS = { from: 3260, to: 3279 };
 
 export interface Server {
   url: string;
@@ -25,7 +32,8 @@ export interface Server {
 /**
  * A production build to serve. Others may rebuild .next while the bench runs (a rebuild deletes and
  * rewrites it, which breaks a running `next start`), so the bench serves a private snapshot:
- * bench/.out/app/ with a copy of .next (without its cache) and links to node_modules and public.
+ * bench/.out/app/ with a copy of .next (without its cache), scripts/serve.ts and lib/ (what serve.ts
+ * imports, run by tsx), and links to node_modules and public.
  * If there is no build, wait for one being made elsewhere, else make it.
  */
 export async function ensureBuild(): Promise<string> {
@@ -66,7 +74,8 @@ export async function ensureBuild(): Promise<string> {
     }
     break;
   }
-  for (const f of ["package.json", "next.config.js"]) await cp(path.join(ROOT, f), path.join(dir, f));
+  for (const f of ["package.json", "next.config.js", "tsconfig.json", "scripts/serve.ts"]) await cp(path.join(ROOT, f), path.join(dir, f));
+  await cp(path.join(ROOT, "lib"), path.join(dir, "lib"), { recursive: true });
   await symlink(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
   if (existsSync(path.join(ROOT, "public"))) await symlink(path.join(ROOT, "public"), path.join(dir, "public"));
   snapshotDir = dir;
@@ -83,15 +92,17 @@ export function buildId(): string {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
-    });
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
   });
+}
+
+async function freePort(): Promise<number> {
+  for (let p = PORTS.from; p <= PORTS.to; p++) if (await portFree(p)) return p;
+  throw new Error(`no free port in ${PORTS.from}-${PORTS.to}`);
 }
 
 /** pid of the process listening on 127.0.0.1:port, from `ss -ltnp`. */
@@ -111,9 +122,17 @@ export async function startServer(databaseUrl: string, tag: string): Promise<Ser
   const appDir = await ensureBuild();
   const port = await freePort();
   const logFile = createWriteStream(path.join(OUT_DIR, `server-${tag}.log`), { flags: "a" });
-  const child = spawn(process.execPath, [NEXT_BIN, "start", appDir, "-H", "127.0.0.1", "-p", String(port)], {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(appDir, "scripts/serve.ts")], {
     cwd: appDir,
-    env: { ...process.env, DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+    env: {
+      ...process.env,
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      TRAILSCOPE_SECRET: BENCH_SECRET,
+      NEXT_TELEMETRY_DISABLED: "1",
+      NODE_ENV: "production",
+    },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true, // its own process group: stop() ends it and any child it forked, nothing else
   });
@@ -137,12 +156,13 @@ export async function startServer(databaseUrl: string, tag: string): Promise<Ser
       undoEarly();
       return new Error(`${m}; see bench/.out/server-${tag}.log`);
     };
-    if (exited) throw fail("next start exited");
-    if (Date.now() > deadline) throw fail("next start did not answer within 90 s");
+    if (exited) throw fail("the server exited");
+    if (Date.now() > deadline) throw fail("the server did not answer within 90 s");
     try {
+      // Up when the proxy answers; without a credential that is a 401.
       const r = await fetch(`${url}/api/events?limit=1`);
       await r.arrayBuffer();
-      if (r.status === 200) break;
+      if (r.status === 401) break;
     } catch {
       /* not listening yet */
     }

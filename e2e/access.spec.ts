@@ -238,3 +238,28 @@ test("sign-in attempts are rate-limited per client address, whatever X-Forwarded
   await admin.dispose();
   void E2E_PASSWORD;
 });
+
+test("each action of this run is in the audit trail, exports with their query, format and row count", async ({ playwright, baseURL }) => {
+  // Sign in and out once more, and make and revoke a token, so those actions happen here too.
+  const me = await playwright.request.newContext({ baseURL, storageState: NO_COOKIES });
+  expect((await me.post("/api/auth/sign-in/email", { data: { email: E2E_USERS.auditor.email, password: E2E_PASSWORD }, headers: { origin: baseURL! } })).status()).toBe(200);
+  const made = await (await me.post("/api/tokens", { data: { name: "to revoke" }, headers: { origin: baseURL! } })).json();
+  expect((await me.delete(`/api/tokens/${made.token.id}`, { headers: { origin: baseURL! } })).status()).toBe(204);
+  expect((await me.post("/api/auth/sign-out", { data: {}, headers: { origin: baseURL! } })).status()).toBe(200);
+  expect((await me.get("/api/events?limit=1")).status()).toBe(401);
+  await me.dispose();
+
+  const admin = await playwright.request.newContext({ baseURL, storageState: storageStateOf("admin") });
+  const entries = (await (await admin.get("/api/audit?limit=2000")).json()).entries as { action: string; actorName: string | null; detail: Record<string, unknown> | null }[];
+  const actions = new Set(entries.map((e) => e.action));
+  for (const a of ["sign-in", "sign-in-failed", "sign-out", "export", "share-create", "share-open", "share-export", "user-create", "token-create", "token-revoke"]) {
+    expect(actions, a).toContain(a);
+  }
+  const exported = entries.find((e) => e.action === "export" && e.actorName === E2E_USERS.admin.email && String(e.detail?.query).includes("eventID="));
+  expect(exported?.detail).toMatchObject({ format: "ndjson", rows: 1, complete: true });
+  // The CSV of the trail itself.
+  const csv = await admin.get("/api/audit?format=csv&action=sign-out");
+  expect(csv.headers()["content-type"]).toContain("text/csv");
+  expect((await csv.text()).split("\r\n")[1]).toContain(E2E_USERS.auditor.email);
+  await admin.dispose();
+});

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countEvents, listEvents } from "../lib/query/events";
 import { facetCounts } from "../lib/query/facets";
 import { histogram } from "../lib/query/histogram";
+import { searchWindow } from "../lib/query/search";
 import { relatedEvents } from "../lib/query/related";
 import { visibleEvent } from "../lib/query/visible";
 import { AccessError, accessQuery, resolveAccess, type Access } from "../lib/auth/access";
@@ -79,6 +80,19 @@ describe("a principal scoped to one account", () => {
     const now = new Date("2026-12-01T00:00:00Z");
     const h = await histogram(db.pool, accessQuery(scoped, new URLSearchParams({ from: "2026-10-30T00:00:00Z" }), { now }), now);
     expect(h!.buckets.reduce((n, b) => n + b.total, 0)).toBe(perAccount);
+  });
+
+  it("free text searched over a window starts where that account's own newest events begin, not the rollups' (every account's)", async () => {
+    const budget = 10;
+    const q = accessQuery(scoped, new URLSearchParams({ q: "amazonaws", from: "2026-10-30T00:00:00Z", to: "2026-12-01T00:00:00Z" }));
+    const w = await searchWindow(db.pool, q, budget);
+    const nth = async (where: string) =>
+      (await db.pool.query(`SELECT date_trunc('minute', event_time) AS m FROM events ${where} ORDER BY event_time DESC OFFSET ${budget - 1} LIMIT 1`, where ? [B] : [])).rows[0].m as Date;
+    expect(w.searchedFrom).toEqual(await nth("WHERE recipient_account_id = $1"));
+    // The unscoped cut (from the rollups) is another instant: the scoped one reveals nothing of A.
+    const all = await searchWindow(db.pool, accessQuery(userAccess(null), new URLSearchParams({ q: "amazonaws", from: "2026-10-30T00:00:00Z", to: "2026-12-01T00:00:00Z" })), budget);
+    expect(all.searchedFrom).toBeDefined();
+    expect(all.searchedFrom!.getTime()).toBeGreaterThanOrEqual(w.searchedFrom!.getTime());
   });
 
   it("the other account's event is not found in detail, and related events stay in scope", async () => {

@@ -6,7 +6,7 @@ import type pg from "pg";
 import { BLOCK_EVENTS, GROUP_WORD_BYTES, probePositions, SKETCH_FORMAT } from "../store/sketch";
 import { basePool } from "../store/abort";
 import type { EventQuery } from "./params";
-import { qLiteral } from "./sql";
+import { qLiteral, SqlParams, whereClauses } from "./sql";
 
 type Queryable = Pick<pg.Pool, "query">;
 
@@ -152,6 +152,7 @@ export async function searchWindow(db: Queryable, q: EventQuery, budget = SEARCH
     });
     if (rows <= budget) return q;
   }
+  if (q.accounts || q.within || q.asOf) return windowOfVisible(db, q, budget);
   const values: unknown[] = [budget];
   const range = [q.from && `minute >= date_trunc('minute', $${values.push(q.from)}::timestamptz, 'UTC')`, q.to && `minute < $${values.push(q.to)}`].filter(Boolean);
   // Newest minutes first, summed until the budget: an index scan that stops there.
@@ -162,5 +163,25 @@ export async function searchWindow(db: Queryable, q: EventQuery, budget = SEARCH
   );
   const cut = rows[0]?.minute as Date | undefined;
   if (!cut || (q.from && cut.getTime() <= q.from.getTime())) return q;
+  return { ...q, from: cut, searchedFrom: cut };
+}
+
+/**
+ * searchWindow for a principal limited to some accounts, a share link's view or an asOf bound: the
+ * cut where the newest `budget` events *it may see* begin, read from the time index. The rollup
+ * counts every account, so a cut taken from it would tell a scoped user how busy other accounts
+ * are; this one reads at most the range's events down to the cut, like the windowed query itself.
+ */
+async function windowOfVisible(db: Queryable, q: EventQuery, budget: number): Promise<EventQuery> {
+  const p = new SqlParams();
+  const where = whereClauses({ ...q, filters: [], q: [], searchBlocks: undefined }, p);
+  const { rows } = await db.query(
+    `SELECT event_time FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY event_time DESC OFFSET ${p.add(budget - 1)} LIMIT 1`,
+    p.values,
+  );
+  const at = rows[0]?.event_time as Date | undefined;
+  if (!at) return q;
+  const cut = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
+  if (q.from && cut.getTime() <= q.from.getTime()) return q;
   return { ...q, from: cut, searchedFrom: cut };
 }
