@@ -4,6 +4,7 @@
 // signed-in session (Better Auth's sign-in, in this process) and an API token; share links are
 // made per measurement (shareOf). The server signs and checks sessions with BENCH_SECRET.
 import type * as AccessMod from "../lib/auth/access";
+import type * as AccessCacheMod from "../lib/auth/access-cache";
 import type * as AuthMod from "../lib/auth/auth";
 import type * as SharesMod from "../lib/auth/shares";
 import type * as UsersMod from "../lib/auth/users";
@@ -50,6 +51,8 @@ export interface Principals {
   /** A share link of `admin` for this view (a query string; the range is frozen as the product does). */
   shareOf(query: string): Promise<Share>;
   resolve(headers: Headers): Promise<Access>;
+  /** Forgets credentials checked recently (lib/auth/access-cache.ts): the next resolve is a first request's. */
+  forget(): void;
   accessQuery: typeof AccessMod.accessQuery;
   close(): Promise<void>;
 }
@@ -63,6 +66,8 @@ export async function ensurePrincipals(url: string, account: string): Promise<Pr
   const { authFor } = await load<typeof AuthMod>("lib/auth/auth.ts");
   const { resolveAccess, accessQuery } = await load<typeof AccessMod>("lib/auth/access.ts");
   const { createShare } = await load<typeof SharesMod>("lib/auth/shares.ts");
+  // Before the access cache existed (older commits measured with --head) there is nothing to forget.
+  const forget = await load<typeof AccessCacheMod>("lib/auth/access-cache.ts").then((m) => m.forgetAccess, () => () => {});
   const db = openDb(url, { max: 8 });
   const resolve = (h: Headers) => resolveAccess(db, h);
 
@@ -91,6 +96,7 @@ export async function ensurePrincipals(url: string, account: string): Promise<Pr
     scoped,
     account,
     resolve,
+    forget,
     accessQuery,
     async shareOf(query) {
       const s = await createShare(db, admin.access, query, 1);

@@ -8,6 +8,7 @@ import { accessSettings, authSecret, isLoopbackHost } from "../lib/auth/settings
 import { bootstrapAdminFromEnv, issueSetupToken } from "../lib/auth/setup";
 import { maxExportsPerKey } from "../lib/export/slots";
 import { openDb, queryTimeoutMs } from "../lib/store/db";
+import { checkAccessCacheSetting } from "../lib/auth/access-cache";
 import { ensureDatabase } from "../lib/store/embedded";
 import { migrate } from "../lib/store/migrate";
 import { configuredSources, syncIntervalMs } from "../lib/sync/config";
@@ -25,6 +26,7 @@ async function main() {
   const interval = syncIntervalMs();
   queryTimeoutMs();
   maxExportsPerKey();
+  checkAccessCacheSetting();
   const settings = accessSettings();
   if (!isLoopbackHost(host) && !process.env.TRAILSCOPE_SECRET && !process.env.BETTER_AUTH_SECRET) {
     throw new Error(

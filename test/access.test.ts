@@ -16,8 +16,8 @@ import { relatedEvents } from "../lib/query/related";
 import { visibleEvent } from "../lib/query/visible";
 import { AccessError, accessQuery, resolveAccess, type Access } from "../lib/auth/access";
 import { completeSetup, issueSetupToken, SetupError } from "../lib/auth/setup";
-import { createShare } from "../lib/auth/shares";
-import { createToken, revokeToken, SYSTEM, upsertUser } from "../lib/auth/users";
+import { createShare, revokeShare } from "../lib/auth/shares";
+import { createToken, revokeToken, setDisabled, SYSTEM, upsertUser } from "../lib/auth/users";
 import { exportStream } from "../lib/export/stream";
 import { runSync } from "../lib/ingest/engine";
 import { parseSource } from "../lib/ingest/sources";
@@ -112,11 +112,29 @@ describe("a principal scoped to one account", () => {
   });
 });
 
+describe("first run", () => {
+  it("first-run setup creates the admin once", async () => {
+    const token = await issueSetupToken(db);
+    expect(token).toBeTruthy();
+    await expect(completeSetup(db, "wrong", { email: "x@y.z", password: "0123456789" }, null)).rejects.toThrow(SetupError);
+    const { user } = await completeSetup(db, token!, { email: "Root@Example.com", password: "correct horse battery" }, "127.0.0.1");
+    expect(user).toMatchObject({ email: "root@example.com", role: "admin", accounts: null });
+    await expect(completeSetup(db, token!, { email: "second@example.com", password: "0123456789" }, null)).rejects.toThrow(SetupError);
+    expect(await issueSetupToken(db)).toBeNull();
+  });
+});
+
 describe("share links", () => {
   const analyst = userAccess(null);
+  // Links are made by real users: a link dies with its creator's account.
+  const creators: Record<"analyst" | "scoped", string> = { analyst: "", scoped: "" };
+  beforeAll(async () => {
+    creators.analyst = (await upsertUser(db, { email: "share-analyst@example.com", role: "analyst", accounts: null })).user.id;
+    creators.scoped = (await upsertUser(db, { email: "share-scoped@example.com", role: "analyst", accounts: [B] })).user.id;
+  });
 
   it("freeze the set: events a later sync stores inside the range are not in it", async () => {
-    const share = await createShare(db, { ...analyst, userId: "u-analyst" }, "eventName=ListUsers&from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z", 30);
+    const share = await createShare(db, { ...analyst, userId: creators.analyst }, "eventName=ListUsers&from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z", 30);
     const shared = await resolveAccess(db, new Headers({ cookie: `trailscope_share=${share.token}` }));
     expect(shared.share?.id).toBe(share.id);
     const before = await countEvents(db.pool, accessQuery(shared, new URLSearchParams()));
@@ -130,7 +148,7 @@ describe("share links", () => {
   });
 
   it("may be narrowed, never widened (403)", async () => {
-    const share = await createShare(db, { ...analyst, userId: "u-analyst" }, "eventName=ListUsers&eventName=CreateUser&from=2026-11-01T00:00:00Z&to=2026-11-01T12:00:00Z", 30);
+    const share = await createShare(db, { ...analyst, userId: creators.analyst }, "eventName=ListUsers&eventName=CreateUser&from=2026-11-01T00:00:00Z&to=2026-11-01T12:00:00Z", 30);
     const shared = await resolveAccess(db, new Headers({ cookie: `trailscope_share=${share.token}` }));
     const all = await countEvents(db.pool, accessQuery(shared, new URLSearchParams()));
     const narrowed = await countEvents(db.pool, accessQuery(shared, new URLSearchParams({ eventName: "CreateUser", from: "2026-11-01T00:02:00Z" })));
@@ -151,18 +169,41 @@ describe("share links", () => {
   });
 
   it("of a scoped creator see only the creator's accounts", async () => {
-    const share = await createShare(db, { ...userAccess([B]), userId: "u-scoped" }, "from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z", 30);
+    const share = await createShare(db, { ...userAccess([B]), userId: creators.scoped }, "from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z", 30);
     const shared = await resolveAccess(db, new Headers({ cookie: `trailscope_share=${share.token}` }));
     const page = await listEvents(db.pool, accessQuery(shared, new URLSearchParams({ limit: "1000" }), { paging: true }));
     expect(page.events.length).toBeGreaterThan(0);
     expect(page.events.every((e) => e.recipientAccountId === B)).toBe(true);
   });
 
+  it("die with their creator's account and never show more than the creator may see now", async () => {
+    const view = "from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z";
+    const { user } = await upsertUser(db, { email: "leaver@example.com", role: "analyst", accounts: null });
+    const share = await createShare(db, { ...analyst, userId: user.id }, view, 30);
+    const cookie = new Headers({ cookie: `trailscope_share=${share.token}` });
+    expect((await resolveAccess(db, cookie)).scope).toBeNull();
+    // Narrowing the creator's scope narrows the link at once (the remembered access is forgotten).
+    await upsertUser(db, { email: "leaver@example.com", role: "analyst", accounts: [B] });
+    const narrowed = await resolveAccess(db, cookie);
+    expect(narrowed.scope).toEqual([B]);
+    expect((await listEvents(db.pool, accessQuery(narrowed, new URLSearchParams({ limit: "1000" }), { paging: true }))).events.every((e) => e.recipientAccountId === B)).toBe(true);
+    await setDisabled(db, user.id, true, SYSTEM);
+    await expect(resolveAccess(db, cookie)).rejects.toThrow(/creator/);
+  });
+
+  it("a remembered link, session or token is refused at once after its revocation", async () => {
+    const share = await createShare(db, { ...analyst, userId: creators.analyst }, "from=2026-11-01T00:00:00Z", 1);
+    const cookie = new Headers({ cookie: `trailscope_share=${share.token}` });
+    await resolveAccess(db, cookie);
+    expect(await revokeShare(db, { ...analyst, userId: creators.analyst, role: "admin" }, share.id)).toBe(true);
+    await expect(resolveAccess(db, cookie)).rejects.toThrow(/revoked/);
+  });
+
   it("expired, revoked and unknown links are refused", async () => {
-    const share = await createShare(db, { ...analyst, userId: "u-analyst" }, "from=2026-11-01T00:00:00Z", 1);
+    const share = await createShare(db, { ...analyst, userId: creators.analyst }, "from=2026-11-01T00:00:00Z", 1);
     await db.prisma.share.update({ where: { id: share.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     await expect(resolveAccess(db, new Headers({ cookie: `trailscope_share=${share.token}` }))).rejects.toThrow(/expired/);
-    const other = await createShare(db, { ...analyst, userId: "u-analyst" }, "from=2026-11-01T00:00:00Z", 1);
+    const other = await createShare(db, { ...analyst, userId: creators.analyst }, "from=2026-11-01T00:00:00Z", 1);
     await db.prisma.share.update({ where: { id: other.id }, data: { revokedAt: new Date() } });
     await expect(resolveAccess(db, new Headers({ cookie: `trailscope_share=${other.token}` }))).rejects.toThrow(/revoked/);
     await expect(resolveAccess(db, new Headers({ cookie: `trailscope_share=${other.token.slice(0, -2)}xx` }))).rejects.toThrow(/unknown/);
@@ -173,22 +214,15 @@ describe("share links", () => {
 });
 
 describe("users, API tokens, setup and the audit trail", () => {
-  it("first-run setup creates the admin once", async () => {
-    const token = await issueSetupToken(db);
-    expect(token).toBeTruthy();
-    await expect(completeSetup(db, "wrong", { email: "x@y.z", password: "0123456789" }, null)).rejects.toThrow(SetupError);
-    const { user } = await completeSetup(db, token!, { email: "Root@Example.com", password: "correct horse battery" }, "127.0.0.1");
-    expect(user).toMatchObject({ email: "root@example.com", role: "admin", accounts: null });
-    await expect(completeSetup(db, token!, { email: "second@example.com", password: "0123456789" }, null)).rejects.toThrow(SetupError);
-    expect(await issueSetupToken(db)).toBeNull();
-  });
-
   it("a token has its owner's role and scope at every use, records its last use, and dies when revoked", async () => {
     const { user } = await upsertUser(db, { email: "bot@example.com", role: "auditor", accounts: [B] });
     const { key, token } = await createToken(db, user.id, "ci", SYSTEM);
     expect(key.startsWith("ts_")).toBe(true);
     const a = await resolveAccess(db, new Headers({ authorization: `Bearer ${key}` }));
     expect(a).toMatchObject({ kind: "token", role: "auditor", scope: [B] });
+    // Its first use is in the audit trail, once (not each request).
+    await resolveAccess(db, new Headers({ authorization: `Bearer ${key}` }));
+    expect(await db.prisma.auditEntry.count({ where: { action: "token-use", target: token.id } })).toBe(1);
     const used = await db.prisma.apikey.findUnique({ where: { id: token.id } });
     expect(used?.lastRequest).toBeTruthy();
     expect(JSON.stringify(used)).not.toContain(key);

@@ -5,9 +5,11 @@
 import { parseEventQuery, ParamError, type EventQuery, type ParseOptions } from "../query/params";
 import type { Db } from "../store/db";
 import { authFor } from "./auth";
-import { SHARE_COOKIE } from "./cookies";
+import { SESSION_COOKIE_PREFIX, SHARE_COOKIE } from "./cookies";
 import { hashToken } from "./tokens-hash";
-import { isRole, parseScope, roleCan, type Capability, type Role } from "./roles";
+import { cachedAccess, credentialKey, rememberAccess } from "./access-cache";
+import { audit } from "./audit";
+import { intersectScopes, isRole, parseScope, roleCan, type Capability, type Role } from "./roles";
 import { narrowWithinShare } from "./share-bounds";
 
 export interface ShareGrant {
@@ -60,9 +62,9 @@ function cookieValue(headers: Headers, name: string): string | undefined {
 interface UserRow {
   id: string;
   email: string;
-  role: string | null;
-  banned: boolean | null;
-  accountScope: string | null;
+  role?: string | null;
+  banned?: boolean | null;
+  accountScope?: string | null;
 }
 
 function userAccess(u: UserRow, kind: Access["kind"], ip: string | null, extra: Partial<Access> = {}): Access {
@@ -72,35 +74,70 @@ function userAccess(u: UserRow, kind: Access["kind"], ip: string | null, extra: 
 }
 
 const USER_SELECT = { id: true, email: true, role: true, banned: true, accountScope: true } as const;
+/** A token's last use is written to the audit trail at most this often (its every use would flood it). */
+const TOKEN_USE_AUDIT_MS = 3600_000;
 
 async function tokenAccess(db: Db, token: string, ip: string | null): Promise<Access> {
+  // Better Auth verifies the key (stored hashed) and records its last use (lastRequest).
   const r = await authFor(db).api.verifyApiKey({ body: { key: token } }).catch(() => null);
   if (!r?.valid || !r.key) throw new AccessError(401, "invalid or revoked API token");
   const u = await db.prisma.user.findUnique({ where: { id: r.key.referenceId }, select: USER_SELECT });
   if (!u) throw new AccessError(401, "the API token's user no longer exists");
   // Role and scope are the owner's now, not when the token was made.
-  return userAccess(u, "token", ip, { tokenId: r.key.id });
+  const access = userAccess(u, "token", ip, { tokenId: r.key.id });
+  await auditTokenUse(db, access, r.key.id);
+  return access;
+}
+
+/** "token-use" in the audit trail: the first use, then the first of each hour. */
+async function auditTokenUse(db: Db, access: Access, tokenId: string): Promise<void> {
+  const since = new Date(Date.now() - TOKEN_USE_AUDIT_MS);
+  const recent = await db.prisma.auditEntry.findFirst({ where: { action: "token-use", target: tokenId, at: { gt: since } }, select: { id: true } });
+  if (!recent) await audit(db, { actorKind: "token", actorId: access.userId, actorName: access.name, ip: access.ip, action: "token-use", target: tokenId });
 }
 
 async function shareAccess(db: Db, token: string, ip: string | null): Promise<Access> {
-  const s = await db.prisma.share.findUnique({ where: { tokenHash: hashToken(token) } });
+  // The link and its creator in one statement: a link dies with its creator's account, and never
+  // shows more than the creator may see now (a scope narrowed since the link was made applies).
+  const { rows } = await db.pool.query(
+    `SELECT s.id, s.created_by, s.query, s.account_scope, s.expires_at, s.revoked_at, u.id AS creator, u.banned, u.account_scope AS creator_scope
+       FROM shares s LEFT JOIN auth_users u ON u.id = s.created_by WHERE s.token_hash = $1`,
+    [hashToken(token)],
+  );
+  const s = rows[0];
   if (!s) throw new AccessError(401, "unknown share link");
-  if (s.revokedAt) throw new AccessError(401, "this share link was revoked");
-  if (s.expiresAt.getTime() <= Date.now()) throw new AccessError(401, "this share link has expired");
+  if (s.revoked_at) throw new AccessError(401, "this share link was revoked");
+  if ((s.expires_at as Date).getTime() <= Date.now()) throw new AccessError(401, "this share link has expired");
+  if (!s.creator || s.banned) throw new AccessError(401, "this share link's creator can no longer share it");
   return {
     kind: "share",
-    userId: s.createdBy,
+    userId: s.created_by,
     name: `share link ${s.id}`,
     role: null,
-    scope: parseScope(s.accountScope),
-    share: { id: s.id, createdBy: s.createdBy, params: new URLSearchParams(s.query), expiresAt: s.expiresAt },
+    scope: intersectScopes(parseScope(s.account_scope), parseScope(s.creator_scope)),
+    share: { id: s.id, createdBy: s.created_by, params: new URLSearchParams(s.query), expiresAt: s.expires_at },
     ip,
   };
+}
+
+async function sessionAccess(db: Db, headers: Headers, ip: string | null): Promise<Access> {
+  // With database joins on (lib/auth/auth.ts) the session and its user are one statement, and the
+  // user's role, disabled flag and scope come with it: read at every lookup, never from a cookie.
+  const session = await authFor(db).api.getSession({ headers }).catch(() => null);
+  if (!session) throw new AccessError(401, "sign in first");
+  const access = userAccess(session.user as UserRow, "session", ip);
+  rememberAccess(credentialKey("session", sessionCookie(headers) ?? ""), access, session.session.expiresAt);
+  return access;
+}
+
+function sessionCookie(headers: Headers): string | undefined {
+  return cookieValue(headers, `${SESSION_COOKIE_PREFIX}.session_token`) ?? cookieValue(headers, `__Secure-${SESSION_COOKIE_PREFIX}.session_token`);
 }
 
 /**
  * The principal of a request: an API token (Authorization: Bearer), else a share link's cookie,
  * else a signed-in session. A credential that is present but invalid is refused, never skipped.
+ * A credential checked in the last few seconds is not checked again (lib/auth/access-cache.ts).
  */
 export async function resolveAccess(db: Db, headers: Headers): Promise<Access> {
   const ip = headers.get("x-forwarded-for");
@@ -108,15 +145,28 @@ export async function resolveAccess(db: Db, headers: Headers): Promise<Access> {
   if (authz) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authz);
     if (!m) throw new AccessError(401, "Authorization: use Bearer <API token>");
-    return tokenAccess(db, m[1], ip);
+    const key = credentialKey("token", m[1]);
+    const hit = cachedAccess(key, ip);
+    if (hit) return hit;
+    const access = await tokenAccess(db, m[1], ip);
+    rememberAccess(key, access);
+    return access;
   }
   const share = cookieValue(headers, SHARE_COOKIE);
-  if (share) return shareAccess(db, share, ip);
-  const session = await authFor(db).api.getSession({ headers }).catch(() => null);
-  if (!session) throw new AccessError(401, "sign in first");
-  const u = await db.prisma.user.findUnique({ where: { id: session.user.id }, select: USER_SELECT });
-  if (!u) throw new AccessError(401, "sign in first");
-  return userAccess(u, "session", ip);
+  if (share) {
+    const key = credentialKey("share", share);
+    const hit = cachedAccess(key, ip);
+    if (hit) return hit;
+    const access = await shareAccess(db, share, ip);
+    rememberAccess(key, access, access.share!.expiresAt);
+    return access;
+  }
+  const cookie = sessionCookie(headers);
+  if (cookie) {
+    const hit = cachedAccess(credentialKey("session", cookie), ip);
+    if (hit) return hit;
+  }
+  return sessionAccess(db, headers, ip);
 }
 
 /**

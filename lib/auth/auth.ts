@@ -8,7 +8,9 @@ import { betterAuth } from "better-auth";
 import { createAuthMiddleware, getSessionFromCtx, isAPIError } from "better-auth/api";
 import { admin, genericOAuth } from "better-auth/plugins";
 import type { Db } from "../store/db";
+import { forgetAccess } from "./access-cache";
 import { audit } from "./audit";
+import { SESSION_COOKIE_PREFIX } from "./cookies";
 import { accessSettings, authSecret } from "./settings";
 
 /** Sign-in attempts one client may make per minute (TRAILSCOPE_SIGNIN_ATTEMPTS_PER_MINUTE). */
@@ -51,7 +53,9 @@ function createAuth(db: Db) {
       },
     },
     advanced: {
-      cookiePrefix: "trailscope",
+      cookiePrefix: SESSION_COOKIE_PREFIX,
+      // The session and its user in one statement (lib/auth/access.ts reads role and scope from it).
+      database: { joins: true },
       useSecureCookies: settings.baseUrl.startsWith("https:"),
       defaultCookieAttributes: { sameSite: "lax", httpOnly: true },
       // lib/server/http.ts overwrites X-Forwarded-For with the peer address (or, behind a trusted
@@ -114,6 +118,8 @@ function createAuth(db: Db) {
         }
       }),
       after: createAuthMiddleware(async (ctx) => {
+        // Sign-out, revoked sessions, changed passwords…: remembered credentials are checked again.
+        if (ctx.path !== "/get-session") forgetAccess();
         // A refused sign-in (wrong password, unknown user, rate-limited) returns an APIError.
         if (ctx.path === "/sign-in/email" && isAPIError(ctx.context.returned)) {
           const email = typeof ctx.body?.email === "string" ? ctx.body.email.slice(0, 320) : null;

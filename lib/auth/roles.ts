@@ -39,3 +39,11 @@ export function parseScope(stored: string | null | undefined): string[] | null {
 export function formatScope(ids: string[] | null): string | null {
   return ids && ids.length ? [...new Set(ids)].sort().join(",") : null;
 }
+
+/** Accounts both scopes allow (null: every account). An empty list allows none. */
+export function intersectScopes(a: string[] | null, b: string[] | null): string[] | null {
+  if (!a) return b;
+  if (!b) return a;
+  const keep = new Set(b);
+  return a.filter((id) => keep.has(id));
+}

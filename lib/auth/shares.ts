@@ -6,6 +6,7 @@ import type pg from "pg";
 import { PAGING_PARAMS, ParamError } from "../query/params";
 import type { Db } from "../store/db";
 import { accessQuery, type Access } from "./access";
+import { forgetAccess } from "./access-cache";
 import { audit } from "./audit";
 import { formatScope } from "./roles";
 import { accessSettings } from "./settings";
@@ -99,6 +100,7 @@ export async function revokeShare(db: Db, access: Access, id: string): Promise<b
     where: { id, revokedAt: null, ...(access.role === "admin" ? {} : { createdBy: access.userId }) },
     data: { revokedAt: new Date() },
   });
+  forgetAccess();
   if (r.count) await audit(db, { actorKind: "user", actorId: access.userId, actorName: access.name, ip: access.ip, action: "share-revoke", target: id });
   return r.count > 0;
 }

@@ -3,6 +3,7 @@
 // recorded in the audit trail.
 import { randomUUID } from "node:crypto";
 import type { Db } from "../store/db";
+import { forgetAccess } from "./access-cache";
 import { audit, type AuditInput } from "./audit";
 import { authFor } from "./auth";
 import { formatScope, isRole, parseScope, type Role } from "./roles";
@@ -62,6 +63,7 @@ export async function upsertUser(db: Db, spec: UserSpec, actor: Actor = SYSTEM):
     if (spec.name?.trim()) await db.prisma.user.update({ where: { id }, data: { name: spec.name.trim() } });
   }
   const user = await db.prisma.user.update({ where: { id }, data: { role: spec.role, accountScope: scope } });
+  forgetAccess();
   await audit(db, {
     ...actor,
     action: existing ? "user-update" : "user-create",
@@ -78,6 +80,7 @@ export async function setPassword(db: Db, userId: string, password: string): Pro
   const cred = await db.prisma.account.findFirst({ where: { userId, providerId: "credential" } });
   if (cred) await db.prisma.account.update({ where: { id: cred.id }, data: { password: hash } });
   else await db.prisma.account.create({ data: { id: randomUUID(), userId, accountId: userId, providerId: "credential", password: hash } });
+  forgetAccess();
 }
 
 function view(u: { id: string; email: string; name: string; role: string | null; accountScope: string | null; banned: boolean | null; createdAt: Date }): UserView {
@@ -92,6 +95,7 @@ export async function listUsers(db: Db): Promise<UserView[]> {
 export async function setDisabled(db: Db, userId: string, disabled: boolean, actor: Actor): Promise<UserView> {
   const u = await db.prisma.user.update({ where: { id: userId }, data: { banned: disabled } });
   if (disabled) await db.prisma.session.deleteMany({ where: { userId } });
+  forgetAccess();
   await audit(db, { ...actor, action: disabled ? "user-disable" : "user-enable", target: u.email });
   return view(u);
 }
@@ -120,6 +124,7 @@ export async function listTokens(db: Db, userId: string): Promise<TokenView[]> {
 /** Revokes a token of `userId` (any user's when userId is null: an admin). False: no such token. */
 export async function revokeToken(db: Db, tokenId: string, userId: string | null, actor: Actor): Promise<boolean> {
   const r = await db.prisma.apikey.deleteMany({ where: { id: tokenId, ...(userId ? { referenceId: userId } : {}) } });
+  forgetAccess();
   if (r.count) await audit(db, { ...actor, action: "token-revoke", target: tokenId });
   return r.count > 0;
 }
