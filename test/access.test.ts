@@ -12,6 +12,9 @@ import { countEvents, listEvents } from "../lib/query/events";
 import { facetCounts } from "../lib/query/facets";
 import { histogram } from "../lib/query/histogram";
 import { searchWindow } from "../lib/query/search";
+import { rangeView } from "../lib/query/sql";
+import { lateCut } from "../lib/store/rollups";
+import { matchCount } from "../app/events/_data/count";
 import { relatedEvents } from "../lib/query/related";
 import { visibleEvent } from "../lib/query/visible";
 import { AccessError, accessQuery, resolveAccess, type Access } from "../lib/auth/access";
@@ -137,6 +140,10 @@ describe("share links", () => {
     const share = await createShare(db, { ...analyst, userId: creators.analyst }, "eventName=ListUsers&from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z", 30);
     const shared = await resolveAccess(db, new Headers({ cookie: `trailscope_share=${share.token}` }));
     expect(shared.share?.id).toBe(share.id);
+    // And a link of the range alone, whose counts, facets and histogram come from the rollups.
+    const rangeShare = await createShare(db, { ...analyst, userId: creators.analyst }, "from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z", 30);
+    const rangeShared = await resolveAccess(db, new Headers({ cookie: `trailscope_share=${rangeShare.token}` }));
+    const rangeBefore = await countEvents(db.pool, accessQuery(rangeShared, new URLSearchParams()));
     const before = await countEvents(db.pool, accessQuery(shared, new URLSearchParams()));
     expect(before).toBeGreaterThan(0);
     // A later sync: more ListUsers events inside the range (another account, new IDs).
@@ -145,6 +152,22 @@ describe("share links", () => {
     const live = await countEvents(db.pool, accessQuery(analyst, new URLSearchParams({ eventName: "ListUsers", from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z" })));
     expect(live).toBeGreaterThan(before);
     expect(await countEvents(db.pool, accessQuery(shared, new URLSearchParams()))).toBe(before);
+
+    // The range-only link: rollups up to the first minute holding a later-stored event, `events`
+    // with the bound from there; every figure equal to the scan's, none counting the later sync.
+    const rq = accessQuery(rangeShared, new URLSearchParams());
+    expect(rangeView(rq)?.asOf).toBeDefined();
+    expect(await lateCut(db.pool, rangeView(rq)!.from, rangeView(rq)!.to, rangeView(rq)!.asOf!)).toBeDefined();
+    expect(await matchCount(db.pool, rq)).toEqual({ value: rangeBefore, exact: true });
+    const now = new Date("2026-12-01T00:00:00Z");
+    const viaRollups = await histogram(db.pool, rq, now);
+    expect(viaRollups).toEqual(await histogram(db.pool, rq, now, { rollups: false }));
+    expect(viaRollups!.buckets.reduce((n, b) => n + b.total, 0)).toBe(rangeBefore);
+    const facets = await facetCounts(db.pool, rq, undefined, { limit: 100 });
+    expect(facets).toEqual(await facetCounts(db.pool, rq, undefined, { limit: 100, rollups: false }));
+    expect(facets.find((f) => f.field === "eventName")!.values.reduce((n, v) => n + v.count, 0)).toBe(rangeBefore);
+    // Live, the same range counts the later sync's events too.
+    expect(await matchCount(db.pool, accessQuery(analyst, new URLSearchParams({ from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z" })))).toEqual({ value: rangeBefore + 80, exact: true });
   });
 
   it("may be narrowed, never widened (403)", async () => {

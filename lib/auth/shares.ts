@@ -24,9 +24,11 @@ const EPOCH = "1970-01-01T00:00:00.000Z";
  */
 export async function freezeInstant(pool: pg.Pool): Promise<Date> {
   const { rows } = await pool.query<{ t: Date }>(
+    // A millisecond before: events.ingested_at is rounded to the millisecond (a transaction that
+    // began within half of one after this instant could otherwise be stamped with it).
     `SELECT least(now(), coalesce((SELECT min(xact_start) FROM pg_stat_activity
                                    WHERE datname = current_database() AND pid <> pg_backend_pid()
-                                     AND xact_start IS NOT NULL AND state <> 'idle'), now())) AS t`,
+                                     AND xact_start IS NOT NULL AND state <> 'idle'), now())) - interval '1 millisecond' AS t`,
   );
   return rows[0].t;
 }

@@ -19,10 +19,10 @@
 import type pg from "pg";
 import { FACET_FIELDS, FIELD_BY_KEY, type FieldDef } from "../fields";
 import { queriesInOneSnapshot } from "../store/settings";
-import { DAY_MS, edgesSql, HOUR_MS, type Interval, intervalsSql, isRolledUp, type LevelSplit, splitLevels, unpivotSql } from "../store/rollups";
+import { DAY_MS, edgesSql, HOUR_MS, type Interval, intervalsSql, isRolledUp, lateCut, type LevelSplit, type RangeView, splitWithCut, unpivotSql } from "../store/rollups";
 import { type EventQuery, ParamError, quoted } from "./params";
 import { searchWindow, withSearchBlocks } from "./search";
-import { likePattern, onlyRange, SqlParams, whereClauses } from "./sql";
+import { likePattern, rangeView, SqlParams, whereClauses } from "./sql";
 
 export interface FacetValue {
   /** null: events without a value (filter with `!*`, exclude with `*`). */
@@ -180,7 +180,7 @@ async function countTogether(db: pg.Pool, q: EventQuery, fields: FieldDef[], opt
 export const MAX_ROLLUP_ROWS = 500_000;
 
 /** The query's range for the facet rollups: whole days, whole hours of the partial days, edges. */
-const splitForFacets = (q: EventQuery): LevelSplit => splitLevels(q.from, q.to, [DAY_MS, HOUR_MS]);
+const splitForFacets = (view: RangeView, cut?: Date): LevelSplit => splitWithCut(view.from, view.to, [DAY_MS, HOUR_MS], cut);
 
 /** What the planner knows of the rollups: their row counts and each field's share of the day rows. */
 interface RollupStats {
@@ -271,14 +271,14 @@ const ROLLUP_WORK_MEM = "64MB";
  * at the range's edges. Missing values are not stored; each event in the range has exactly one
  * value per text field, so a text field's missing values are the range's events minus its values.
  */
-function rollupFacetsSql(split: LevelSplit, fields: FieldDef[], opts: { limit: number; contains?: string }): { sql: string; values: unknown[] } {
+function rollupFacetsSql(split: LevelSplit, fields: FieldDef[], opts: { limit: number; contains?: string; asOf?: Date }): { sql: string; values: unknown[] } {
   const [days, hours] = split.levels;
   const values: unknown[] = [];
   const p = (v: unknown) => `$${values.push(v)}`;
   const dayWhere = intervalsSql("day", days, values);
   const hourWhere = intervalsSql("hour", hours, values);
   const minuteWhere = intervalsSql("minute", [...days, ...hours], values);
-  const edgeWhere = edgesSql(split.edges, values);
+  const edgeWhere = edgesSql(split.edges, values, opts.asOf);
   const contains = opts.contains ? `WHERE v ILIKE ${p("%" + likePattern(opts.contains) + "%")}` : "";
   // A missing value never contains text: with `contains`, no missing-value rows at all.
   const nullable = opts.contains ? [] : fields.filter((f) => f.kind === "text").map((f) => f.key);
@@ -317,7 +317,7 @@ function rollupFacetsSql(split: LevelSplit, fields: FieldDef[], opts: { limit: n
  * The exact counts of `groups` of fields, each group one query (rollupFacetsSql), all at once in
  * one snapshot; in the order of `fields`.
  */
-async function countFromRollups(db: pg.Pool, split: LevelSplit, fields: FieldDef[], groups: FieldDef[][], opts: { limit: number; contains?: string }): Promise<Facet[]> {
+async function countFromRollups(db: pg.Pool, split: LevelSplit, fields: FieldDef[], groups: FieldDef[][], opts: { limit: number; contains?: string; asOf?: Date }): Promise<Facet[]> {
   const results = await queriesInOneSnapshot(db, { work_mem: ROLLUP_WORK_MEM }, groups.map((g) => rollupFacetsSql(split, g, opts)));
   const byField = new Map<string, FacetValue[]>(fields.map((f) => [f.key, []]));
   for (const { rows } of results) for (const r of rows) byField.get(r.f as string)?.push({ value: (r.v as string | null) ?? null, count: Number(r.n) });
@@ -332,11 +332,12 @@ export async function facetCounts(db: pg.Pool, query: EventQuery, fields: FieldD
   const q = await searchWindow(db, await withSearchBlocks(db, query), opts.searchWindow);
   const limit = Math.min(Math.max(1, opts.limit ?? DEFAULT_FACET_LIMIT), MAX_FACET_LIMIT);
   const sample = Math.max(1, opts.sample ?? SAMPLE_LIMIT);
-  if (opts.rollups !== false && fields.length > 0 && onlyRange(q) && fields.every(isRolledUp)) {
-    const split = splitForFacets(q);
+  const view = rangeView(q);
+  if (opts.rollups !== false && fields.length > 0 && view && fields.every(isRolledUp)) {
+    const split = splitForFacets(view, view.asOf ? await lateCut(db, view.from, view.to, view.asOf) : undefined);
     const stats = await rollupStats(db);
     if (rollupRowsRead(stats, split) <= MAX_ROLLUP_ROWS) {
-      return countFromRollups(db, split, fields, balanceFields(fields, stats.dayShare, ROLLUP_LANES), { limit, contains: opts.contains });
+      return countFromRollups(db, split, fields, balanceFields(fields, stats.dayShare, ROLLUP_LANES), { limit, contains: opts.contains, asOf: view.asOf });
     }
   }
   const filtered = new Set(q.filters.map((ff) => ff.field.key));

@@ -1,11 +1,11 @@
 // Events over time for the timeline's histogram: counts per time bucket (errors apart) under the
 // same WHERE as the list (parseEventQuery + whereClauses), so the bars always add up to the count.
 import type pg from "pg";
-import { edgesSql, intervalSql, splitRange } from "../store/rollups";
+import { edgesSql, intervalSql, lateCut, type RangeView, splitWithCut } from "../store/rollups";
 import type { EventQuery } from "./params";
 import { queryWithSettings } from "../store/settings";
 import { searchWindow, windowSettings, withSearchBlocks } from "./search";
-import { onlyRange, SqlParams, whereClauses } from "./sql";
+import { rangeView, SqlParams, whereClauses } from "./sql";
 
 /** Bucket sizes on offer, smallest first; each is a whole number of seconds for date_bin. */
 export const BUCKET_STEPS_MS: readonly number[] = [
@@ -93,14 +93,17 @@ async function extent(db: pg.Pool, q: EventQuery, now: Date): Promise<{ from: nu
  * midnight), each minute lies in one bucket: whole minutes come from event_minutes, the partial
  * minutes at the query's edges from `events` — the same counts as the scan, without it.
  */
-async function fromRollups(db: pg.Pool, q: EventQuery, stepMs: number): Promise<Bucket[]> {
-  const { whole, edges } = splitRange(q.from, q.to, 60_000);
+async function fromRollups(db: pg.Pool, view: RangeView, stepMs: number): Promise<Bucket[]> {
+  const cut = view.asOf ? await lateCut(db, view.from, view.to, view.asOf) : undefined;
+  const split = splitWithCut(view.from, view.to, [60_000], cut);
+  const whole = split.levels[0][0] ?? null;
+  const edges = split.edges;
   const values: unknown[] = [`${stepMs / 1000} seconds`, new Date(BUCKET_ORIGIN)];
   const { rows } = await db.query(
     `SELECT date_bin($1::interval, t, $2::timestamptz) AS b, sum(total)::bigint AS total, sum(errors)::bigint AS errors FROM (
        SELECT minute AS t, events AS total, errors FROM event_minutes WHERE ${intervalSql("minute", whole, values)}
        UNION ALL
-       SELECT event_time, 1, (error_code IS NOT NULL)::int FROM events WHERE ${edgesSql(edges, values)}
+       SELECT event_time, 1, (error_code IS NOT NULL)::int FROM events WHERE ${edgesSql(edges, values, view.asOf)}
      ) AS m GROUP BY b ORDER BY b`,
     values,
   );
@@ -124,8 +127,9 @@ export async function histogram(
   const range = q.searchedFrom ? await extent(db, { ...all, q: [], searchBlocks: null }, now) : await extent(db, q, now);
   if (!range) return null;
   const stepMs = chooseBucket(range.to - range.from);
-  if (opts.rollups !== false && onlyRange(q) && stepMs % 60_000 === 0) {
-    const found = await fromRollups(db, q, stepMs);
+  const view = rangeView(q);
+  if (opts.rollups !== false && view && stepMs % 60_000 === 0) {
+    const found = await fromRollups(db, view, stepMs);
     return { from: range.from, to: range.to, stepMs, buckets: fillBuckets(range.from, range.to, stepMs, found) };
   }
   const p = new SqlParams();

@@ -117,12 +117,22 @@ export function whereClauses(q: EventQuery, p: SqlParams): string[] {
   return clauses;
 }
 
+const laterOf = (a?: Date, b?: Date) => (a && b ? (a > b ? a : b) : (a ?? b));
+const earlierOf = (a?: Date, b?: Date) => (a && b ? (a < b ? a : b) : (a ?? b));
+
 /**
- * Whether only the range constrains the query: then counts, facets and the histogram may add up the
- * rollups (which know nothing of accounts, storage instants or share links).
+ * The query as a range and an asOf bound when nothing else constrains it — no filter, free text or
+ * account scope; a frozen view, and a share link's view of a range alone (its `within` adds only
+ * bounds): counts, facets and the histogram may then add up the rollups (which know nothing of
+ * accounts or filters), leaving out what was stored after the bound (lib/store/rollups.ts,
+ * lateCut). null otherwise.
  */
-export function onlyRange(q: EventQuery): boolean {
-  return q.filters.length === 0 && q.q.length === 0 && !q.accounts && !q.asOf && !q.within;
+export function rangeView(q: EventQuery): { from?: Date; to?: Date; asOf?: Date } | null {
+  if (q.filters.length > 0 || q.q.length > 0 || q.accounts) return null;
+  if (!q.within) return { from: q.from, to: q.to, asOf: q.asOf };
+  const w = rangeView(q.within);
+  if (!w) return null;
+  return { from: laterOf(q.from, w.from), to: earlierOf(q.to, w.to), asOf: earlierOf(q.asOf, w.asOf) };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Rollups of `events`, kept exact under ingest: the unfiltered timeline (histogram, match count,
 // facets) adds them up instead of scanning millions of rows.
-//   event_minutes      per UTC minute: events, and events with an errorCode
+//   event_minutes      per UTC minute: events, events with an errorCode, and when one was last
+//                      stored (now() of the storing transaction, as events.ingested_at)
 //   event_facet_hours  per facet field, UTC hour and value: events (array fields per element,
 //                      booleans as text). Events WITHOUT a value are not stored: for a text field
 //                      they are the hours' total (event_minutes) minus the stored values.
@@ -84,9 +85,10 @@ export async function addEntriesToRollups(client: pg.ClientBase, entries: readon
   // Every commit upserts the three tables in this statement's fixed order, each in key order.
   await client.query(
     `WITH minutes AS (
-       INSERT INTO event_minutes (minute, events, errors)
-       SELECT * FROM unnest($1::timestamptz[], $2::int[], $3::int[]) ORDER BY 1
-       ON CONFLICT (minute) DO UPDATE SET events = event_minutes.events + EXCLUDED.events, errors = event_minutes.errors + EXCLUDED.errors
+       INSERT INTO event_minutes (minute, events, errors, last_stored_at)
+       SELECT m.*, now() FROM unnest($1::timestamptz[], $2::int[], $3::int[]) AS m ORDER BY 1
+       ON CONFLICT (minute) DO UPDATE SET events = event_minutes.events + EXCLUDED.events, errors = event_minutes.errors + EXCLUDED.errors,
+         last_stored_at = greatest(event_minutes.last_stored_at, EXCLUDED.last_stored_at)
      ),
      hours AS (
        INSERT INTO event_facet_hours (field, hour, value, events)
@@ -180,18 +182,58 @@ export function intervalsSql(col: string, ivs: Interval[], values: unknown[]): s
   return ivs.length ? ivs.map((iv) => `(${intervalSql(col, iv, values)})`).join(" OR ") : "false";
 }
 
-/** A SQL condition on event_time matching any of the edges ("false" when there are none). */
-export function edgesSql(edges: Interval[], values: unknown[]): string {
-  return intervalsSql("event_time", edges, values);
+/**
+ * A SQL condition on event_time matching any of the edges ("false" when there are none); with
+ * `asOf`, only events stored by then (edges are where a frozen view's late minutes are read).
+ */
+export function edgesSql(edges: Interval[], values: unknown[], asOf?: Date): string {
+  const on = intervalsSql("event_time", edges, values);
+  return asOf && edges.length ? `(${on}) AND ingested_at <= $${values.push(asOf)}` : on;
 }
 
-/** Exact number of events in [from, to): whole minutes from event_minutes, edges from events. */
-export async function countInRange(db: pg.Pool, from?: Date, to?: Date): Promise<number> {
-  const { whole, edges } = splitRange(from, to, 60_000);
+/**
+ * A range seen as of an instant: the rollups count every event stored, so the first whole minute
+ * of [from, to) that holds an event stored after `asOf` (event_minutes.last_stored_at) is where
+ * they stop being usable; from there to `to` is read from `events` with the bound. undefined: no
+ * such minute, the bound changes nothing in this range. Events arrive late by CloudTrail's
+ * delivery delay, so for a view frozen at "now" the cut is minutes before its end.
+ */
+export async function lateCut(db: Pick<pg.Pool, "query">, from: Date | undefined, to: Date | undefined, asOf: Date): Promise<Date | undefined> {
+  const values: unknown[] = [asOf];
+  const range = intervalSql("minute", { from: from && new Date(Math.floor(from.getTime() / 60_000) * 60_000), to }, values);
+  const { rows } = await db.query(
+    `SELECT min(minute) AS cut FROM event_minutes WHERE ${range} AND (last_stored_at IS NULL OR last_stored_at > $1)`,
+    values,
+  );
+  const cut = rows[0]?.cut as Date | null;
+  if (!cut) return undefined;
+  return from && cut.getTime() < from.getTime() ? from : cut;
+}
+
+/** [from, to) as rollup levels and edges, the part from a frozen view's late cut on as one more edge. */
+export function splitWithCut(from: Date | undefined, to: Date | undefined, unitsMs: readonly number[], cut?: Date): LevelSplit {
+  if (!cut) return splitLevels(from, to, unitsMs);
+  const head = splitLevels(from, cut, unitsMs);
+  return { levels: head.levels, edges: [...head.edges, { from: cut, to }] };
+}
+
+/** A range and an asOf bound (undefined: every event stored), answered from the rollups. */
+export interface RangeView {
+  from?: Date;
+  to?: Date;
+  asOf?: Date;
+}
+
+/** Exact number of events in [from, to) (stored by asOf): whole minutes from event_minutes, edges from events. */
+export async function countInRange(db: pg.Pool, from?: Date, to?: Date, asOf?: Date): Promise<number> {
+  const cut = asOf ? await lateCut(db, from, to, asOf) : undefined;
+  const split = splitWithCut(from, to, [60_000], cut);
+  const whole = split.levels[0][0] ?? null;
+  const edges = split.edges;
   const values: unknown[] = [];
   const { rows } = await db.query(
     `SELECT (SELECT coalesce(sum(events), 0) FROM event_minutes WHERE ${intervalSql("minute", whole, values)})
-          + (SELECT count(*) FROM events WHERE ${edgesSql(edges, values)}) AS n`,
+          + (SELECT count(*) FROM events WHERE ${edgesSql(edges, values, asOf)}) AS n`,
     values,
   );
   return Number(rows[0].n);

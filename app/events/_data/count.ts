@@ -7,7 +7,7 @@ import type pg from "pg";
 import type { EventQuery } from "../../../lib/query/params";
 import { SEARCH_WINDOW_EVENTS, searchWindow, windowSettings, withSearchBlocks } from "../../../lib/query/search";
 import { queryWithSettings } from "../../../lib/store/settings";
-import { onlyRange, SqlParams, whereClauses } from "../../../lib/query/sql";
+import { rangeView, SqlParams, whereClauses } from "../../../lib/query/sql";
 import { countInRange } from "../../../lib/store/rollups";
 
 export interface MatchCount {
@@ -25,7 +25,8 @@ export interface MatchCount {
 export const COUNT_CAP = 100_000;
 
 export async function matchCount(db: pg.Pool, query: EventQuery, cap = COUNT_CAP, window = SEARCH_WINDOW_EVENTS): Promise<MatchCount> {
-  if (onlyRange(query)) return { value: await countInRange(db, query.from, query.to), exact: true };
+  const view = rangeView(query);
+  if (view) return { value: await countInRange(db, view.from, view.to, view.asOf), exact: true };
   const q = await searchWindow(db, await withSearchBlocks(db, query), window);
   const p = new SqlParams();
   const where = whereClauses(q, p);
