@@ -1,6 +1,7 @@
 "use client";
 // First-run setup: creates the first admin with the one-time token, then signs in as it.
 import { useState } from "react";
+import { formAlertClass, formSubmitClass } from "./styles";
 
 export function SetupForm({ token }: { token: string }) {
   const [error, setError] = useState<string | null>(null);
@@ -43,11 +44,9 @@ export function SetupForm({ token }: { token: string }) {
         <input name="confirm" type="password" autoComplete="new-password" minLength={10} required className={input} />
       </label>
       {error && (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
-          {error}
-        </p>
+        <p role="alert" className={formAlertClass}>{error}</p>
       )}
-      <button type="submit" disabled={busy} className="w-full rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 disabled:opacity-60">
+      <button type="submit" disabled={busy} className={formSubmitClass}>
         Create admin and sign in
       </button>
     </form>

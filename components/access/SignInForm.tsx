@@ -2,6 +2,7 @@
 // The sign-in form: email + password through Better Auth's endpoint, and single sign-on when an
 // OpenID provider is configured.
 import { useState } from "react";
+import { formAlertClass, formSubmitClass } from "./styles";
 
 async function post(path: string, body: unknown): Promise<{ ok: boolean; data: Record<string, unknown> }> {
   const res = await fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -47,11 +48,9 @@ export function SignInForm({ next, sso }: { next: string; sso: string | null }) 
           <input name="password" type="password" autoComplete="current-password" required className="w-full rounded border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900" />
         </label>
         {error && (
-          <p role="alert" className="text-sm text-red-700 dark:text-red-400">
-            {error}
-          </p>
+          <p role="alert" className={formAlertClass}>{error}</p>
         )}
-        <button type="submit" disabled={busy} className="w-full rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 disabled:opacity-60">
+        <button type="submit" disabled={busy} className={formSubmitClass}>
           Sign in
         </button>
       </form>

@@ -11,3 +11,6 @@ export const tdClass = "px-2 py-1.5 align-top";
 export const theadClass = "border-b border-zinc-300 bg-zinc-100 dark:border-zinc-700 dark:bg-zinc-900";
 export const rowClass = "border-t border-zinc-200 dark:border-zinc-800";
 export const errorTextClass = "text-xs text-red-700 dark:text-red-400";
+/** The sign-in and first-run forms: a full-width submit button and the refusal above it. */
+export const formSubmitClass = "w-full rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 disabled:opacity-60";
+export const formAlertClass = "text-sm text-red-700 dark:text-red-400";
