@@ -5,7 +5,7 @@
 import { parseEventQuery, ParamError, type EventQuery, type ParseOptions } from "../query/params";
 import type { Db } from "../store/db";
 import { authFor } from "./auth";
-import { SESSION_COOKIE_PREFIX, SHARE_COOKIE } from "./cookies";
+import { SESSION_COOKIE, SHARE_COOKIE } from "./cookies";
 import { hashToken } from "./tokens-hash";
 import { cachedAccess, credentialKey, rememberAccess } from "./access-cache";
 import { audit } from "./audit";
@@ -120,18 +120,30 @@ async function shareAccess(db: Db, token: string, ip: string | null): Promise<Ac
   };
 }
 
-async function sessionAccess(db: Db, headers: Headers, ip: string | null): Promise<Access> {
+async function sessionAccess(db: Db, headers: Headers, ip: string | null): Promise<{ access: Access; expiresAt: Date }> {
   // With database joins on (lib/auth/auth.ts) the session and its user are one statement, and the
   // user's role, disabled flag and scope come with it: read at every lookup, never from a cookie.
   const session = await authFor(db).api.getSession({ headers }).catch(() => null);
   if (!session) throw new AccessError(401, "sign in first");
-  const access = userAccess(session.user as UserRow, "session", ip);
-  rememberAccess(credentialKey("session", sessionCookie(headers) ?? ""), access, session.session.expiresAt);
-  return access;
+  return { access: userAccess(session.user as UserRow, "session", ip), expiresAt: session.session.expiresAt };
 }
 
+/** The value of Better Auth's session cookie (either name, lib/auth/cookies.ts). */
 function sessionCookie(headers: Headers): string | undefined {
-  return cookieValue(headers, `${SESSION_COOKIE_PREFIX}.session_token`) ?? cookieValue(headers, `__Secure-${SESSION_COOKIE_PREFIX}.session_token`);
+  for (const part of (headers.get("cookie") ?? "").split(";")) {
+    const i = part.indexOf("=");
+    if (i > 0 && SESSION_COOKIE.test(part.slice(0, i).trim())) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+/** A credential's access from the last few seconds' memory, else checked and remembered. */
+async function remembered(key: string, ip: string | null, check: () => Promise<{ access: Access; expiresAt?: Date }>): Promise<Access> {
+  const hit = cachedAccess(key, ip);
+  if (hit) return hit;
+  const { access, expiresAt } = await check();
+  rememberAccess(key, access, expiresAt);
+  return access;
 }
 
 /**
@@ -145,28 +157,18 @@ export async function resolveAccess(db: Db, headers: Headers): Promise<Access> {
   if (authz) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authz);
     if (!m) throw new AccessError(401, "Authorization: use Bearer <API token>");
-    const key = credentialKey("token", m[1]);
-    const hit = cachedAccess(key, ip);
-    if (hit) return hit;
-    const access = await tokenAccess(db, m[1], ip);
-    rememberAccess(key, access);
-    return access;
+    return remembered(credentialKey("token", m[1]), ip, async () => ({ access: await tokenAccess(db, m[1], ip) }));
   }
   const share = cookieValue(headers, SHARE_COOKIE);
   if (share) {
-    const key = credentialKey("share", share);
-    const hit = cachedAccess(key, ip);
-    if (hit) return hit;
-    const access = await shareAccess(db, share, ip);
-    rememberAccess(key, access, access.share!.expiresAt);
-    return access;
+    return remembered(credentialKey("share", share), ip, async () => {
+      const access = await shareAccess(db, share, ip);
+      return { access, expiresAt: access.share!.expiresAt };
+    });
   }
-  const cookie = sessionCookie(headers);
-  if (cookie) {
-    const hit = cachedAccess(credentialKey("session", cookie), ip);
-    if (hit) return hit;
-  }
-  return sessionAccess(db, headers, ip);
+  const session = sessionCookie(headers);
+  if (!session) throw new AccessError(401, "sign in first");
+  return remembered(credentialKey("session", session), ip, () => sessionAccess(db, headers, ip));
 }
 
 /**

@@ -4,4 +4,4 @@ export const SHARE_COOKIE = "trailscope_share";
 /** Better Auth's cookie prefix (lib/auth/auth.ts). */
 export const SESSION_COOKIE_PREFIX = "trailscope";
 /** Better Auth's session cookie (cookiePrefix "trailscope"; "__Secure-" in front over https). */
-export const SESSION_COOKIE = /^(?:__Secure-)?trailscope\.session_token$/;
+export const SESSION_COOKIE = new RegExp(`^(?:__Secure-)?${SESSION_COOKIE_PREFIX}\\.session_token$`);

@@ -19,7 +19,7 @@
 import type pg from "pg";
 import { FACET_FIELDS, FIELD_BY_KEY, type FieldDef } from "../fields";
 import { queriesInOneSnapshot } from "../store/settings";
-import { DAY_MS, edgesSql, HOUR_MS, type Interval, intervalsSql, isRolledUp, lateCut, type LevelSplit, type RangeView, splitWithCut, unpivotSql } from "../store/rollups";
+import { DAY_MS, edgesSql, HOUR_MS, type Interval, intervalsSql, isRolledUp, type LevelSplit, type RangeView, splitView, unpivotSql } from "../store/rollups";
 import { type EventQuery, ParamError, quoted } from "./params";
 import { searchWindow, withSearchBlocks } from "./search";
 import { likePattern, rangeView, SqlParams, whereClauses } from "./sql";
@@ -180,7 +180,7 @@ async function countTogether(db: pg.Pool, q: EventQuery, fields: FieldDef[], opt
 export const MAX_ROLLUP_ROWS = 500_000;
 
 /** The query's range for the facet rollups: whole days, whole hours of the partial days, edges. */
-const splitForFacets = (view: RangeView, cut?: Date): LevelSplit => splitWithCut(view.from, view.to, [DAY_MS, HOUR_MS], cut);
+const splitForFacets = (db: pg.Pool, view: RangeView): Promise<LevelSplit> => splitView(db, view, [DAY_MS, HOUR_MS]);
 
 /** What the planner knows of the rollups: their row counts and each field's share of the day rows. */
 interface RollupStats {
@@ -334,7 +334,7 @@ export async function facetCounts(db: pg.Pool, query: EventQuery, fields: FieldD
   const sample = Math.max(1, opts.sample ?? SAMPLE_LIMIT);
   const view = rangeView(q);
   if (opts.rollups !== false && fields.length > 0 && view && fields.every(isRolledUp)) {
-    const split = splitForFacets(view, view.asOf ? await lateCut(db, view.from, view.to, view.asOf) : undefined);
+    const split = await splitForFacets(db, view);
     const stats = await rollupStats(db);
     if (rollupRowsRead(stats, split) <= MAX_ROLLUP_ROWS) {
       return countFromRollups(db, split, fields, balanceFields(fields, stats.dayShare, ROLLUP_LANES), { limit, contains: opts.contains, asOf: view.asOf });

@@ -1,7 +1,7 @@
 // Events over time for the timeline's histogram: counts per time bucket (errors apart) under the
 // same WHERE as the list (parseEventQuery + whereClauses), so the bars always add up to the count.
 import type pg from "pg";
-import { edgesSql, intervalSql, lateCut, type RangeView, splitWithCut } from "../store/rollups";
+import { edgesSql, intervalsSql, type RangeView, splitView } from "../store/rollups";
 import type { EventQuery } from "./params";
 import { queryWithSettings } from "../store/settings";
 import { searchWindow, windowSettings, withSearchBlocks } from "./search";
@@ -94,14 +94,11 @@ async function extent(db: pg.Pool, q: EventQuery, now: Date): Promise<{ from: nu
  * minutes at the query's edges from `events` — the same counts as the scan, without it.
  */
 async function fromRollups(db: pg.Pool, view: RangeView, stepMs: number): Promise<Bucket[]> {
-  const cut = view.asOf ? await lateCut(db, view.from, view.to, view.asOf) : undefined;
-  const split = splitWithCut(view.from, view.to, [60_000], cut);
-  const whole = split.levels[0][0] ?? null;
-  const edges = split.edges;
+  const { levels, edges } = await splitView(db, view, [60_000]);
   const values: unknown[] = [`${stepMs / 1000} seconds`, new Date(BUCKET_ORIGIN)];
   const { rows } = await db.query(
     `SELECT date_bin($1::interval, t, $2::timestamptz) AS b, sum(total)::bigint AS total, sum(errors)::bigint AS errors FROM (
-       SELECT minute AS t, events AS total, errors FROM event_minutes WHERE ${intervalSql("minute", whole, values)}
+       SELECT minute AS t, events AS total, errors FROM event_minutes WHERE ${intervalsSql("minute", levels[0], values)}
        UNION ALL
        SELECT event_time, 1, (error_code IS NOT NULL)::int FROM events WHERE ${edgesSql(edges, values, view.asOf)}
      ) AS m GROUP BY b ORDER BY b`,

@@ -2,6 +2,7 @@
 // column names from the field catalog are spliced into the text.
 import { matchesAny } from "./filter-value";
 import type { FieldFilter, EventQuery, ValueMatch } from "./params";
+import type { RangeView } from "../store/rollups";
 
 export class SqlParams {
   readonly values: unknown[] = [];
@@ -127,7 +128,7 @@ const earlierOf = (a?: Date, b?: Date) => (a && b ? (a < b ? a : b) : (a ?? b));
  * accounts or filters), leaving out what was stored after the bound (lib/store/rollups.ts,
  * lateCut). null otherwise.
  */
-export function rangeView(q: EventQuery): { from?: Date; to?: Date; asOf?: Date } | null {
+export function rangeView(q: EventQuery): RangeView | null {
   if (q.filters.length > 0 || q.q.length > 0 || q.accounts) return null;
   if (!q.within) return { from: q.from, to: q.to, asOf: q.asOf };
   const w = rangeView(q.within);

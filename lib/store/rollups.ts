@@ -210,13 +210,6 @@ export async function lateCut(db: Pick<pg.Pool, "query">, from: Date | undefined
   return from && cut.getTime() < from.getTime() ? from : cut;
 }
 
-/** [from, to) as rollup levels and edges, the part from a frozen view's late cut on as one more edge. */
-export function splitWithCut(from: Date | undefined, to: Date | undefined, unitsMs: readonly number[], cut?: Date): LevelSplit {
-  if (!cut) return splitLevels(from, to, unitsMs);
-  const head = splitLevels(from, cut, unitsMs);
-  return { levels: head.levels, edges: [...head.edges, { from: cut, to }] };
-}
-
 /** A range and an asOf bound (undefined: every event stored), answered from the rollups. */
 export interface RangeView {
   from?: Date;
@@ -224,16 +217,24 @@ export interface RangeView {
   asOf?: Date;
 }
 
-/** Exact number of events in [from, to) (stored by asOf): whole minutes from event_minutes, edges from events. */
-export async function countInRange(db: pg.Pool, from?: Date, to?: Date, asOf?: Date): Promise<number> {
-  const cut = asOf ? await lateCut(db, from, to, asOf) : undefined;
-  const split = splitWithCut(from, to, [60_000], cut);
-  const whole = split.levels[0][0] ?? null;
-  const edges = split.edges;
+/**
+ * The view's range as rollup levels (coarsest unit first) and edges read from `events`; with an
+ * asOf bound, everything from its late cut on is one more edge (read with the bound, edgesSql).
+ */
+export async function splitView(db: Pick<pg.Pool, "query">, view: RangeView, unitsMs: readonly number[]): Promise<LevelSplit> {
+  const cut = view.asOf ? await lateCut(db, view.from, view.to, view.asOf) : undefined;
+  if (!cut) return splitLevels(view.from, view.to, unitsMs);
+  const head = splitLevels(view.from, cut, unitsMs);
+  return { levels: head.levels, edges: [...head.edges, { from: cut, to: view.to }] };
+}
+
+/** Exact number of events of the view: whole minutes from event_minutes, edges from events. */
+export async function countInRange(db: pg.Pool, view: RangeView): Promise<number> {
+  const { levels, edges } = await splitView(db, view, [60_000]);
   const values: unknown[] = [];
   const { rows } = await db.query(
-    `SELECT (SELECT coalesce(sum(events), 0) FROM event_minutes WHERE ${intervalSql("minute", whole, values)})
-          + (SELECT count(*) FROM events WHERE ${edgesSql(edges, values, asOf)}) AS n`,
+    `SELECT (SELECT coalesce(sum(events), 0) FROM event_minutes WHERE ${intervalsSql("minute", levels[0], values)})
+          + (SELECT count(*) FROM events WHERE ${edgesSql(edges, values, view.asOf)}) AS n`,
     values,
   );
   return Number(rows[0].n);

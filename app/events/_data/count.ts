@@ -26,7 +26,7 @@ export const COUNT_CAP = 100_000;
 
 export async function matchCount(db: pg.Pool, query: EventQuery, cap = COUNT_CAP, window = SEARCH_WINDOW_EVENTS): Promise<MatchCount> {
   const view = rangeView(query);
-  if (view) return { value: await countInRange(db, view.from, view.to, view.asOf), exact: true };
+  if (view) return { value: await countInRange(db, view), exact: true };
   const q = await searchWindow(db, await withSearchBlocks(db, query), window);
   const p = new SqlParams();
   const where = whereClauses(q, p);
