@@ -9,7 +9,7 @@ export type CloudTrailRecord = Record<string, unknown>;
 export type FieldKind = "text" | "bool" | "time" | "textArray";
 
 /** How the UI renders a value (the console maps these to components). */
-export type RenderAs = "time" | "text" | "code" | "arn" | "ip" | "bool" | "error" | "list";
+export type RenderAs = "time" | "text" | "code" | "arn" | "ip" | "bool" | "error" | "list" | "integrity";
 
 export interface IngestContext {
   /** Account ID taken from the object's key (AWSLogs/<account>/…), for old records without recipientAccountId. */
@@ -37,6 +37,16 @@ export interface FieldDef {
   csv: boolean;
   render: RenderAs;
   description: string;
+  /**
+   * A derived field: `column` is an SQL expression over an events row rather than a column ingest
+   * fills (nothing is extracted from the record), and `match` gives each allowed value's
+   * index-friendly predicate. Its values are exactly `values` (others are a 400).
+   */
+  derived?: {
+    values: readonly string[];
+    /** WHERE condition on `events` for one value (constant SQL: the values are fixed words). */
+    match: (value: string) => string;
+  };
 }
 
 // ---- extraction helpers -------------------------------------------------------------------------
@@ -144,12 +154,32 @@ export const FIELDS: readonly FieldDef[] = [
   col.text({ key: "requestID", label: "Request ID", column: "request_id", extract: (r) => str(r.requestID), sort: false, render: "code" }),
   col.text({ key: "sharedEventID", label: "Shared event ID", column: "shared_event_id", extract: (r) => str(r.sharedEventID), sort: false, render: "code" }),
   col.text({ key: "eventVersion", label: "Event version", column: "event_version", extract: (r) => str(r.eventVersion), sort: false }),
+  // Log file integrity validation's verdict on the event's log file (lib/integrity): the outcome is
+  // kept per file, so validating again changes it for all of the file's events at once.
+  col.text({
+    key: "integrity",
+    label: "Integrity",
+    column: `coalesce((SELECT o.event_integrity FROM ingested_objects o WHERE o.id = object_id), 'unverified')`,
+    extract: () => null,
+    sort: false,
+    defaultColumn: true,
+    render: "integrity",
+    description: "verified: its log file matches a digest whose signature was checked; failed: its log file differs from what the digest recorded; unverified: anything else (no digest, signature not checked, LookupEvents)",
+    derived: {
+      values: ["verified", "unverified", "failed"],
+      // Through events_object_id_idx for the few files that failed; ingested_objects is small.
+      match: (v) =>
+        v === "unverified"
+          ? `(object_id IS NULL OR object_id NOT IN (SELECT id FROM ingested_objects WHERE event_integrity IN ('verified', 'failed')))`
+          : `object_id IN (SELECT id FROM ingested_objects WHERE event_integrity = '${v === "failed" ? "failed" : "verified"}')`,
+    },
+  }),
 ];
 
 export const FIELD_BY_KEY: ReadonlyMap<string, FieldDef> = new Map(FIELDS.map((f) => [f.key, f]));
 
 /** Fields whose column ingest fills from the record (eventID is the primary key, set separately). */
-export const INGEST_FIELDS = FIELDS.filter((f) => f.key !== "eventID");
+export const INGEST_FIELDS = FIELDS.filter((f) => f.key !== "eventID" && !f.derived);
 
 export const FACET_FIELDS = FIELDS.filter((f) => f.facet);
 export const CSV_FIELDS = FIELDS.filter((f) => f.csv);

@@ -11,6 +11,9 @@ import { groupSearchBlocks } from "../store/search-groups";
 import { appendRows } from "./normalize";
 import { newProgress, silentRenderer, type ProgressRenderer, type ProgressState } from "./progress";
 import type { KnownObject, SourceContext, SourcePlugin } from "./source";
+import { scopeOfSource } from "../integrity/scope";
+import { verifyScope, type VerifySummary } from "../integrity/verify";
+import { integrityLine } from "../integrity/report";
 
 export interface SyncSummary {
   source: string;
@@ -27,6 +30,10 @@ export interface SyncSummary {
   /** Units that could not be read this time and will be retried (they make the run not ok). */
   unreadable: number;
   error?: string;
+  /** Log file integrity validation of the source after the sync (sources of files only). */
+  integrity?: VerifySummary;
+  /** Why integrity validation could not run (the sync itself is unaffected). */
+  integrityError?: string;
 }
 
 export interface SyncOptions {
@@ -40,6 +47,10 @@ export interface SyncOptions {
   batchObjects?: number;
   /** Search blocks per group (lib/store/search-groups.ts); tests use fewer to group small data. */
   groupBlocks?: number;
+  /** Read every object again, recorded or not (on-demand integrity validation). */
+  reread?: boolean;
+  /** Validate log file integrity after the sync (default true). */
+  verify?: boolean;
 }
 
 const MAX_FAILURES_KEPT = 100;
@@ -70,6 +81,9 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     data: { status: "interrupted", finishedAt: new Date() },
   });
   const run = await db.prisma.syncRun.create({ data: { source: plugin.id, status: "running" } });
+  // The database's clock: objects recorded by this run have ingested_at at or after it.
+  const runStart = (await lockClient.query(`SELECT now() AS t`)).rows[0].t as Date;
+  const unreadableKeys = new Set<string>();
   const loader = new Loader(db.pool, log);
   let pool: DecodePool = inlineDecoder;
   try {
@@ -106,7 +120,9 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     log,
     decode: (key, bytes, metadata) => pool.decode(key, bytes, metadata),
     decodeFile: (key, path) => pool.decodeFile(key, path),
+    rereadAll: opts.reread ?? false,
     knownObjects(objectSource) {
+      if (opts.reread) return Promise.resolve(new Map());
       if (!known.has(objectSource)) {
         known.set(
           objectSource,
@@ -173,12 +189,16 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
       if (signal.aborted) throw new Error("sync aborted");
       if (chunk.error) {
         unreadable++;
+        unreadableKeys.add(chunk.error.key);
         failures.push({ key: chunk.error.key, reason: `${chunk.error.reason} (will retry next run)` });
         if (failures.length > MAX_FAILURES_KEPT) failures.shift();
         continue;
       }
       if (chunk.rows?.ids.length) {
         appendRows(batch.rows, chunk.rows);
+        // Each event remembers its log file (integrity is per file: lib/integrity).
+        const from = chunk.object ? batch.objects.length : -1;
+        for (let i = 0; i < chunk.rows.ids.length; i++) batch.rowObjects!.push(from);
       }
       if (chunk.object) batch.objects.push(chunk.object);
       if (chunk.cursor) batch.cursors.push(chunk.cursor);
@@ -226,6 +246,22 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     unreadable,
     error: fatal ? fatal.message : unreadable ? `${unreadable} unit(s) could not be read; they are retried next run` : undefined,
   };
+  if (!fatal && opts.verify !== false) {
+    try {
+      const scope = await scopeOfSource(plugin.id);
+      if (scope) {
+        renderer.done();
+        summary.integrity = await verifyScope(db, scope, {
+          mode: opts.reread ? "on-demand" : "after-sync",
+          readSince: opts.reread ? runStart : undefined,
+          unreadable: unreadableKeys,
+        });
+      }
+    } catch (err) {
+      summary.integrityError = (err as Error).message;
+      log(`${plugin.id}: log file integrity not validated: ${summary.integrityError}`);
+    }
+  }
   await saveRun({
     status: fatal ? "failed" : unreadable ? "partial" : "ok",
     finishedAt: new Date(),
@@ -248,6 +284,8 @@ export function formatSummary(s: SyncSummary): string {
     lines.push(`  problems (${s.failures.length}${s.failures.length >= MAX_FAILURES_KEPT ? ", most recent" : ""}):`);
     for (const f of s.failures) lines.push(`    ${f.key}: ${f.reason}`);
   }
+  if (s.integrity) lines.push(integrityLine(s.integrity));
+  if (s.integrityError) lines.push(`  integrity: not validated (${s.integrityError})`);
   if (s.error) lines.push(`  error: ${s.error}`);
   return lines.join("\n");
 }

@@ -39,11 +39,13 @@ export interface CursorUpdate {
 export interface Batch {
   rows: EventRows;
   objects: ObjectRecord[];
+  /** Per row of `rows`: the index in `objects` of the object it came from, or -1 (LookupEvents); absent: none. */
+  rowObjects?: number[];
   cursors: CursorUpdate[];
 }
 
 export function emptyBatch(): Batch {
-  return { rows: noRows(), objects: [], cursors: [] };
+  return { rows: noRows(), objects: [], rowObjects: [], cursors: [] };
 }
 
 /** A search block of the batch (lib/store/sketch.ts): its filter, and its number once it has one. */
@@ -59,12 +61,14 @@ interface Rows {
   rollups: string[];
   /** Index into `blocks`, or -1: no sketch covers the line. */
   block: number[];
+  /** Index into the batch's objects, or -1: not from an object. */
+  object: number[];
   blocks: Block[];
 }
 
-function uniqueRows(rows: EventRows, blockEvents?: number): Rows {
+function uniqueRows(rows: EventRows, rowObjects: readonly number[], blockEvents?: number): Rows {
   const packed = packBlocks(rows.sketches, blockEvents);
-  const out: Rows = { lines: [], ids: [], rollups: [], block: [], blocks: packed.map((b) => ({ bits: b.bits, rows: b.rows })) };
+  const out: Rows = { lines: [], ids: [], rollups: [], block: [], object: [], blocks: packed.map((b) => ({ bits: b.bits, rows: b.rows })) };
   const seen = new Set<string>();
   let b = 0;
   for (let i = 0; i < rows.ids.length; i++) {
@@ -75,18 +79,19 @@ function uniqueRows(rows: EventRows, blockEvents?: number): Rows {
     out.ids.push(rows.ids[i]);
     out.rollups.push(rows.rollups[i]);
     out.block.push(b < packed.length ? b : -1);
+    out.object.push(rowObjects[i] ?? -1);
   }
   return out;
 }
 
-/** The COPY columns: normalizeRecord's, then the search block the loader appends to each line. */
-const COLS = [...COPY_COLUMNS, "search_block"].map((c) => `"${c}"`).join(", ");
+/** The COPY columns: normalizeRecord's, then the search block and object the loader appends to each line. */
+const COLS = [...COPY_COLUMNS, "search_block", "object_id"].map((c) => `"${c}"`).join(", ");
 
 /**
  * Numbers and stores the search blocks of the lines about to be inserted (`keep`: their indexes)
  * and returns those lines with their block number appended.
  */
-async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null): Promise<Buffer[]> {
+async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null, objectIds: (number | null)[]): Promise<Buffer[]> {
   const idx = keep ?? rows.lines.map((_, i) => i);
   // Each used block's time span over the rows going in (a rollup entry starts with eventTime ms).
   const spans = new Map<number, [number, number]>();
@@ -117,7 +122,11 @@ async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null): 
     });
     await c.query(`INSERT INTO search_blocks (id, format, events, first_time, last_time, bloom) VALUES ${tuples.join(", ")}`, params);
   }
-  return packLines(rows.lines, idx, (i) => (rows.block[i] >= 0 ? `\t${number.get(rows.block[i])}\n` : "\t\\N\n"));
+  const objectOf = (i: number) => {
+    const id = rows.object[i] >= 0 ? objectIds[rows.object[i]] : null;
+    return id === null || id === undefined ? "\\N" : String(id);
+  };
+  return packLines(rows.lines, idx, (i) => `\t${rows.block[i] >= 0 ? number.get(rows.block[i]) : "\\N"}\t${objectOf(i)}\n`);
 }
 
 /** Errors after which the same transaction may succeed on a new connection. */
@@ -247,7 +256,7 @@ export class Loader {
   /** Commits a batch; returns how many of its rows were new events. Retries through restarts. */
   async commit(batch: Batch, opts: { retryForMs?: number; signal?: AbortSignal } = {}): Promise<number> {
     const deadline = Date.now() + (opts.retryForMs ?? 120_000);
-    const rows = uniqueRows(batch.rows, this.opts.blockEvents);
+    const rows = uniqueRows(batch.rows, batch.rowObjects ?? [], this.opts.blockEvents);
     let direct = true;
     for (let attempt = 0; ; attempt++) {
       const conn = new Connection(this.pool);
@@ -274,13 +283,15 @@ export class Loader {
     try {
       await c.query("BEGIN");
       let inserted = 0;
+      // Objects first: each event row carries the id of the object it came from.
+      const objectIds = batch.objects.length > 0 ? await this.upsertObjects(c, batch.objects) : [];
       // The rollups count exactly the events this transaction inserts: their entries, by index.
       let added: string[] = [];
       if (rows.ids.length > 0 && direct) {
         const existing = await c.query(`SELECT id FROM events WHERE id = ANY($1::text[])`, [rows.ids]);
         const known = new Set(existing.rows.map((r) => r.id as string));
         const keep = known.size ? rows.ids.flatMap((id, i) => (known.has(id) ? [] : [i])) : null;
-        const chunks = await withBlocks(c, rows, keep);
+        const chunks = await withBlocks(c, rows, keep, objectIds);
         if (chunks.length) await copyInto(c, `COPY events (${COLS}) FROM STDIN`, chunks);
         inserted = keep ? keep.length : rows.lines.length;
         added = keep ? keep.map((i) => rows.rollups[i]) : rows.rollups;
@@ -288,7 +299,7 @@ export class Loader {
         await conn.stage(c);
         // Blocks are stored for every staged line; one whose lines all turn out stored already
         // only makes a later search look at nothing.
-        await copyInto(c, `COPY events_stage (${COLS}) FROM STDIN`, await withBlocks(c, rows, null));
+        await copyInto(c, `COPY events_stage (${COLS}) FROM STDIN`, await withBlocks(c, rows, null, objectIds));
         // Sorted by id so concurrent syncs take row locks in the same order and cannot deadlock.
         const r = await c.query(
           `INSERT INTO events (${COLS}) SELECT ${COLS} FROM events_stage ORDER BY id ON CONFLICT (id) DO NOTHING RETURNING id`,
@@ -297,7 +308,6 @@ export class Loader {
         const ours = new Set(r.rows.map((row) => row.id as string));
         added = rows.rollups.filter((_, i) => ours.has(rows.ids[i]));
       }
-      if (batch.objects.length > 0) await this.upsertObjects(c, batch.objects);
       for (const cur of [...batch.cursors].sort((a, b) => (a.account + a.region).localeCompare(b.account + b.region))) {
         await c.query(
           `INSERT INTO sync_cursors (source, account, region, position, updated_at) VALUES ($1, $2, $3, $4, now())
@@ -314,18 +324,21 @@ export class Loader {
     }
   }
 
-  private async upsertObjects(c: pg.PoolClient, objects: ObjectRecord[]) {
+  /** Records the objects; returns each one's id (IngestedObject.id), in the order given. */
+  private async upsertObjects(c: pg.PoolClient, objects: ObjectRecord[]): Promise<number[]> {
     // Last write per key wins within a batch (an object re-read after its ETag changed).
-    const byKey = new Map(objects.map((o) => [`${o.source}\u0001${o.key}`, o]));
+    const keyOf = (o: ObjectRecord) => `${o.source}\u0001${o.key}`;
+    const byKey = new Map(objects.map((o) => [keyOf(o), o]));
     const list = [...byKey.values()].sort((a, b) => (a.source === b.source ? (a.key < b.key ? -1 : 1) : a.source < b.source ? -1 : 1));
-    await c.query(
+    const r = await c.query(
       `INSERT INTO ingested_objects (source, key, size, etag, sha256, kind, records, status, reason, meta, ingested_at)
        SELECT s, k, sz, e, h, kd, n, st, rs, m::jsonb, now()
        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[])
          AS t(s, k, sz, e, h, kd, n, st, rs, m)
        ON CONFLICT (source, key) DO UPDATE SET size = EXCLUDED.size, etag = EXCLUDED.etag, sha256 = EXCLUDED.sha256,
          kind = EXCLUDED.kind, records = EXCLUDED.records, status = EXCLUDED.status, reason = EXCLUDED.reason,
-         meta = EXCLUDED.meta, ingested_at = now()`,
+         meta = EXCLUDED.meta, ingested_at = now()
+       RETURNING id, source, key`,
       [
         list.map((o) => o.source),
         list.map((o) => o.key),
@@ -339,6 +352,8 @@ export class Loader {
         list.map((o) => (o.meta ? JSON.stringify(o.meta) : null)),
       ],
     );
+    const ids = new Map(r.rows.map((row) => [`${row.source}\u0001${row.key}`, row.id as number]));
+    return objects.map((o) => ids.get(keyOf(o))!);
   }
 
 }

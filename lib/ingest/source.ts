@@ -33,6 +33,11 @@ export interface SourceContext {
   decode: DecodeFn;
   /** Reads and decodes a local file (the read happens on the decoding thread). */
   decodeFile: DecodeFileFn;
+  /**
+   * Read every object again, recorded or not, and list from the start (on-demand integrity
+   * validation: lib/integrity/reverify.ts); knownObjects is then empty.
+   */
+  rereadAll?: boolean;
   /** Stored cursors of this source (all accounts), keyed "account/region". */
   cursors(): Promise<Map<string, unknown>>;
 }

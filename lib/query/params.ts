@@ -171,6 +171,10 @@ function parseValue(field: FieldDef, raw: string): { negate: boolean; match: Val
     }
     return { negate, match: { value: v.written, wildcard: false } };
   }
+  if (field.derived) {
+    if (!field.derived.values.includes(v.written)) throw new ParamError(field.key, `must be one of ${field.derived.values.join(", ")} (optionally negated with !), not ${quoted(raw)}`);
+    return { negate, match: { value: v.written, wildcard: false } };
+  }
   if (v.written === "") throw new ParamError(field.key, "empty value");
   // Stored text never holds U+0000 (the loader replaces it), and PostgreSQL rejects it in a query
   // value: say so here rather than fail in the database (mid-response, for a streamed export).

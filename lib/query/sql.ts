@@ -39,6 +39,13 @@ function matchArray(col: string, m: ValueMatch, p: SqlParams): string {
 function fieldPredicate(ff: FieldFilter, p: SqlParams): string[] {
   const col = ff.field.column;
   const out: string[] = [];
+  const derived = ff.field.derived;
+  if (derived) {
+    // Fixed words, validated by the parser: each has its own predicate.
+    if (ff.include.length > 0) out.push(`(${ff.include.map((m) => derived.match(m.value)).join(" OR ")})`);
+    for (const m of ff.exclude) out.push(`NOT coalesce(${derived.match(m.value)}, false)`);
+    return out;
+  }
   const one = (m: ValueMatch) =>
     ff.field.kind === "textArray"
       ? matchArray(col, m, p)

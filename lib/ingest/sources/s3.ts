@@ -117,7 +117,7 @@ export class S3Source implements SourcePlugin {
   private async *regionFolder(folder: string, account: string, region: string, cursors: Map<string, unknown>, ctx: SourceContext): AsyncIterable<Chunk> {
     const pos = (cursors.get(`${account}/${region}`) as FolderCursor | undefined) ?? { folders: {} };
     cursors.set(`${account}/${region}`, pos);
-    const last = this.opts.full ? undefined : pos.folders[folder];
+    const last = this.opts.full || ctx.rereadAll ? undefined : pos.folders[folder];
     const startAfter = last ? lookbackStart(folder, last, this.opts.lookbackDays) : undefined;
     let lastKey: string | undefined;
     let unreadable = false;
