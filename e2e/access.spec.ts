@@ -11,7 +11,8 @@ import { E2E_PASSWORD, E2E_USERS, storageStateOf, type E2eUser } from "./users";
 /** New request contexts inherit the project's signed-in state unless told otherwise. */
 const NO_COOKIES = { cookies: [], origins: [] };
 
-type Need = "public" | "read" | "export" | "share" | "admin" | "unscoped";
+/** member: any signed-in user or API token, not a share link (the store's health, not one view's events). */
+type Need = "public" | "read" | "export" | "share" | "admin" | "unscoped" | "member";
 interface Probe {
   method: "GET" | "POST" | "PATCH" | "DELETE";
   path: string;
@@ -27,6 +28,7 @@ const PROBES: Record<string, Probe[]> = {
   "events/page.tsx": [{ method: "GET", path: "/events", need: "read" }],
   "events/[id]/page.tsx": [{ method: "GET", path: `/events/${XSS_EVENT_ID}`, need: "read" }],
   "sync/page.tsx": [{ method: "GET", path: "/sync", need: "unscoped" }],
+  "integrity/page.tsx": [{ method: "GET", path: "/integrity", need: "member" }],
   "sign-in/page.tsx": [{ method: "GET", path: "/sign-in", need: "public" }],
   "setup/page.tsx": [{ method: "GET", path: "/setup?token=x", need: "public" }],
   "shares/page.tsx": [{ method: "GET", path: "/shares", need: "share" }],
@@ -39,6 +41,11 @@ const PROBES: Record<string, Probe[]> = {
   "api/facets/route.ts": [{ method: "GET", path: "/api/facets?field=eventName", need: "read" }],
   "api/histogram/route.ts": [{ method: "GET", path: "/api/histogram", need: "read" }],
   "api/sync/route.ts": [{ method: "GET", path: "/api/sync", need: "unscoped" }],
+  // A LookupEvents source holds no log files: 400 once allowed, nothing is started.
+  "api/integrity/route.ts": [
+    { method: "GET", path: "/api/integrity", need: "member" },
+    { method: "POST", path: "/api/integrity", body: { source: "lookup://us-east-1" }, need: "admin", ok: 400 },
+  ],
   // Sources: an empty URI (400 once allowed), so the matrix adds none (GET /api/sync stays as seeded).
   "api/sources/route.ts": [
     { method: "GET", path: "/api/sources", need: "admin" },
@@ -89,9 +96,11 @@ function expected(p: Probe, who: Principal, api: boolean): number {
   if (p.need === "public") return ok;
   if (who === "anonymous") return api ? 401 : 303;
   const denied = api ? 403 : 404;
+  if (who === "share" && p.need === "member") return denied;
   if (who === "share") return p.need === "read" || p.need === "export" ? (p.path === "/" ? ok : p.path.startsWith("/api/tokens") ? 403 : p.path === "/account" ? 404 : ok) : denied;
   const role = ROLE[who];
   if (p.need === "unscoped") return who === "scoped" ? denied : ok;
+  if (p.need === "member") return ok;
   if (p.need === "admin") return role === "admin" ? ok : denied;
   if (p.need === "share") return role === "auditor" ? denied : ok;
   return ok;

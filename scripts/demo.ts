@@ -2,10 +2,12 @@
 // CloudTrail events (several accounts and regions, many principals, errors, data and Insights
 // events) written as trail log files and loaded through the real folder sync, so the console,
 // its sync status and its exports all have something true to show.
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { writeAwsLogsCorpus } from "../lib/demo/corpus";
+import { generateDigestKeyPair } from "../lib/demo/digest-signing";
+import { FOLDER_KEYS_FILE, SIDECAR_SUFFIX } from "../lib/integrity/folder-keys";
 import { DEMO_STORY, demoStoryTimes } from "../lib/demo/generate";
 import { formatSummary, runSync } from "../lib/ingest/engine";
 import { stderrRenderer } from "../lib/ingest/progress";
@@ -53,7 +55,26 @@ async function main(): Promise<number> {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     process.stderr.write(`Generating ${count.toLocaleString("en-US")} events over the last ${days} days…\n`);
-    const written = await writeAwsLogsCorpus(dir, { count, seed: Number(values.seed), start, end });
+    // Digests signed as CloudTrail signs them, with a key made for this demo. A folder has no S3
+    // metadata, so each digest's signature goes beside it as `aws s3api head-object` would print
+    // it, and the key as `aws cloudtrail list-public-keys` would (lib/integrity/folder-keys.ts).
+    const key = generateDigestKeyPair();
+    const sidecars: Promise<void>[] = [];
+    const written = await writeAwsLogsCorpus(dir, {
+      count,
+      seed: Number(values.seed),
+      start,
+      end,
+      signer: key,
+      onFile: (f) => {
+        if (f.kind === "digest" && f.metadata) sidecars.push(writeFile(path.join(dir, ...f.key.split("/")) + SIDECAR_SUFFIX, JSON.stringify({ Metadata: f.metadata }, null, 2)));
+      },
+    });
+    await Promise.all(sidecars);
+    await writeFile(
+      path.join(dir, FOLDER_KEYS_FILE),
+      JSON.stringify({ PublicKeyList: [{ Value: key.publicKeyDer.toString("base64"), ValidityStartTime: start.toISOString(), ValidityEndTime: new Date(end.getTime() + 86400e3).toISOString(), Fingerprint: key.fingerprint }] }, null, 2),
+    );
     process.stderr.write(`Wrote ${written.files.toLocaleString("en-US")} files (${written.logFiles.toLocaleString("en-US")} log files, ${written.digestFiles.toLocaleString("en-US")} digests); loading them…\n`);
     const summary = await runSync(db, new FolderSource(dir), { renderer: stderrRenderer() });
     const busy = demoStoryTimes({ start, end }).busyDay;
@@ -65,6 +86,7 @@ async function main(): Promise<number> {
         `  who stopped logging last week:  /events?eventName=StopLogging&from=now-7d`,
         `  every AccessDenied of one role: /events?principalArn=${encodeURIComponent(DEMO_STORY.deniedSessionArn)}&errorCode=AccessDenied`,
         `  one access key's busy day:      /events?accessKeyId=${DEMO_STORY.busyAccessKeyId}&from=${busy.start.toISOString()}&to=${busy.end.toISOString()}`,
+        `  the digest chain, verified:     /integrity   (alter a file under ${dir}, then: npm run verify -- ${dir})`,
         "",
         await signInHint(db),
         "",

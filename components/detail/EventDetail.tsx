@@ -13,6 +13,8 @@ import { CopyButton } from "../ui/CopyButton";
 import { JsonTree } from "./JsonTree";
 import { at, parseRecord, present, Section, str, type Ctx, type Rec } from "./parts";
 import { RelatedEvents } from "./RelatedEvents";
+import { IntegrityBadge } from "../integrity/IntegrityBadge";
+import { OUTCOME_TEXT } from "../../lib/integrity/outcomes";
 import { FromWhere, Resources, What, When, Where, Who } from "./Sections";
 import type { EventDetailData } from "./types";
 
@@ -112,6 +114,20 @@ export function EventDetail({
         <When r={r} ctx={ctx} id={data.id} />
         <FromWhere r={r} ctx={ctx} />
         <Resources r={r} ctx={ctx} />
+        <Section title="Integrity">
+          <div className="space-y-1 text-xs">
+            <IntegrityBadge value={str(ev.integrity) ?? "unverified"} />
+            {data.logFile ? (
+              <p className="break-all text-zinc-600 dark:text-zinc-400">
+                Log file <span className="font-mono">{cellText(data.logFile.key)}</span>
+                {data.logFile.outcome ? <>: {OUTCOME_TEXT[data.logFile.outcome as keyof typeof OUTCOME_TEXT] ?? data.logFile.outcome}</> : <>: not validated yet</>}
+                {data.logFile.detail && <> ({cellText(data.logFile.detail)})</>}
+              </p>
+            ) : (
+              <p className="text-zinc-600 dark:text-zinc-400">No log file: read through the LookupEvents API (or stored before Trailscope kept each event&apos;s file).</p>
+            )}
+          </div>
+        </Section>
       </div>
 
       {PAYLOADS.filter((p) => r[p.key] !== undefined && r[p.key] !== null).map((p) => (

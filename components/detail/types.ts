@@ -10,4 +10,6 @@ export interface EventDetailData {
   /** The catalog's columns for the event, as the table and the API show them. */
   event: ApiEvent | null;
   related: RelatedGroup[];
+  /** The log file the event was stored from and its integrity verdict; null: none (LookupEvents). */
+  logFile?: { key: string; outcome: string | null; detail: string | null; verifiedAt: string | null } | null;
 }

@@ -3,6 +3,7 @@
 // buttons that appear on hover or keyboard focus of the cell. Values are text (React escapes them);
 // cellText also makes bidi overrides and invisible characters visible.
 import type { FieldDef } from "../../lib/fields";
+import { IntegrityBadge } from "../integrity/IntegrityBadge";
 import { cellText, middleEllipsis } from "../../lib/view/text";
 import { formatTime } from "../../lib/view/time";
 import { useIsClient } from "../../lib/view/useIsClient";
@@ -57,6 +58,14 @@ export function CellValue({ field, value, tz, onFilter, className = "" }: { fiel
   }
   const cls = KIND_CLASS[field.render] ?? "";
   if (field.render === "time") return <TimeText iso={String(value)} tz={tz} className={cls} />;
+  if (field.render === "integrity") {
+    return (
+      <span className={`inline-flex items-center ${className}`}>
+        <IntegrityBadge value={String(value)} />
+        <FilterButtons field={field} value={String(value)} onFilter={onFilter} />
+      </span>
+    );
+  }
   const values = Array.isArray(value) ? value.map(String) : [typeof value === "boolean" ? String(value) : String(value)];
   const filterable = (v: string) => field.filter && v !== "";
   return (

@@ -35,7 +35,10 @@ export interface LogInput {
 export interface ChainInput {
   digests: DigestInput[];
   logs: LogInput[];
-  /** False for local files: no S3 metadata, so signatures cannot be checked (said so, not guessed). */
+  /**
+   * False for local files: no S3 metadata, so a digest without a signature of its own (a sidecar)
+   * is "unsigned" — said so, not guessed. True: a missing signature is a bad one, as in S3.
+   */
   signatures: boolean;
   /** CloudTrail's public key of that fingerprint in that region, if it has one. */
   publicKey(region: string, fingerprint: string): KeyObject | undefined;
@@ -113,7 +116,8 @@ function checkDigest(input: ChainInput, x: DigestInput, trail: TrailKey | null):
   // otherwise vouch for the wrong hour). A local copy has no bucket: its path must end in the key.
   const moved = x.bucket !== null ? d.digestS3Bucket !== x.bucket || d.digestS3Object !== x.key : layoutTail(String(d.digestS3Object)) !== layoutTail(x.key);
   if (moved) return { outcome: "moved", detail: `names s3://${d.digestS3Bucket}/${d.digestS3Object}` };
-  if (!input.signatures) return { outcome: "unsigned", detail: null };
+  // A local copy has no S3 metadata unless it came with it (a sidecar, lib/integrity/folder-keys.ts).
+  if (!input.signatures && !x.signature) return { outcome: "unsigned", detail: null };
   if (!x.signature || !x.signatureAlgorithm) return { outcome: "bad-signature", detail: "no signature in the object's metadata" };
   if (x.signatureAlgorithm !== "SHA256withRSA") return { outcome: "bad-signature", detail: `unknown signature algorithm ${x.signatureAlgorithm}` };
   const fingerprint = String(d.digestPublicKeyFingerprint);
@@ -166,10 +170,10 @@ export function validateChain(input: ChainInput): ChainResult {
         } else {
           const problems: string[] = [];
           if (d.previousDigestHashValue != null && prev.sha256 && d.previousDigestHashValue !== prev.sha256) problems.push("previousDigestHashValue");
-          if (input.signatures && d.previousDigestSignature != null && prev.signature && d.previousDigestSignature !== prev.signature) problems.push("previousDigestSignature");
+          if (d.previousDigestSignature != null && prev.signature && d.previousDigestSignature !== prev.signature) problems.push("previousDigestSignature");
           const v = digests.get(prev.key)!;
           if (problems.length && GOOD_DIGEST.has(v.outcome) && GOOD_DIGEST.has(digests.get(items[i].key)!.outcome)) {
-            digests.set(prev.key, { ...v, outcome: "chain-broken", detail: `${items[i].key} recorded another ${problems.join(" and ")}` });
+            digests.set(prev.key, { ...v, outcome: "chain-broken", detail: `${layoutTail(items[i].key)} recorded another ${problems.join(" and ")}` });
           }
         }
       } else if (before) {
@@ -195,7 +199,7 @@ export function validateChain(input: ChainInput): ChainResult {
       const log = logsByTail.get(layoutTail(s3Object));
       named.add(layoutTail(s3Object));
       if (!GOOD_DIGEST.has(v.outcome)) {
-        if (log && !logs.has(log.key)) logs.set(log.key, { outcome: "digest-invalid", detail: `${x.key}: ${v.outcome}`, digest: x.key });
+        if (log && !logs.has(log.key)) logs.set(log.key, { outcome: "digest-invalid", detail: `${layoutTail(x.key)}: ${v.outcome}`, digest: x.key });
         continue;
       }
       if (!log) {
@@ -208,7 +212,7 @@ export function validateChain(input: ChainInput): ChainResult {
       const matches = log.sha256 !== null && log.sha256 === f.hashValue;
       const outcome: LogOutcome = !matches ? "hash-mismatch" : v.outcome === "valid" ? "valid" : "hash-valid-unsigned";
       if (!prior || prior.outcome === "digest-invalid" || !matches || (prior.outcome === "hash-valid-unsigned" && outcome === "valid")) {
-        logs.set(log.key, { outcome, detail: matches ? null : `digest ${x.key} recorded ${f.hashValue}, the file's is ${log.sha256 ?? "unreadable"}`, digest: x.key });
+        logs.set(log.key, { outcome, detail: matches ? null : `digest ${layoutTail(x.key)} recorded ${f.hashValue}, the file's is ${log.sha256 ?? "unreadable"}`, digest: x.key });
       }
     }
   }

@@ -18,7 +18,7 @@ function ratio(label: string, m: Record<string, number>, good: string[]): string
 
 /** One line for a sync summary. */
 export function integrityLine(s: VerifySummary): string {
-  const digestsGood = s.signaturesChecked ? ["valid"] : ["unsigned"];
+  const digestsGood = ["valid", "unsigned"];
   return `  integrity: ${ratio("digest", s.digests, digestsGood)}; ${ratio("log", s.logs, ["valid", "hash-valid-unsigned"])}${s.ok ? "" : " — INVALID files found (npm run verify lists them)"}${s.signaturesChecked ? "" : "; signatures not checked (no S3 metadata in a folder)"}`;
 }
 
@@ -34,7 +34,8 @@ export function formatVerifyReport(s: VerifySummary): string {
   lines.push(`  ${ratio("log", s.logs, ["valid", "hash-valid-unsigned"])}`);
   const f = s.findings;
   if (total(f)) lines.push(`  findings: ${Object.entries(f).map(([k, v]) => `${n(v)} ${k}`).join(", ")}`);
-  if (!s.signaturesChecked) lines.push("  Signatures could not be checked: a folder has no S3 object metadata. Log file hashes and the digest chain's links were checked.");
+  if (!s.signaturesChecked) lines.push("  Some or all signatures could not be checked: a folder has no S3 object metadata (unless each digest has its head-object output beside it). Log file hashes and the digest chain's links were checked.");
+  if (s.keysFrom) lines.push(`  Public keys from ${s.keysFrom}.`);
   for (const e of s.keyErrors) lines.push(`  ${e}`);
   lines.push(s.ok ? "  Nothing invalid or missing." : "  INVALID or missing files found.");
   return lines.join("\n");

@@ -8,6 +8,7 @@ import { layoutTail, validateChain, parseDigestKey, type DigestInput, type LogIn
 import { eventIntegrityOf, INVALID_DIGEST, INVALID_LOG, type LogOutcome } from "./outcomes";
 import { loadPublicKeys, type KeyNeed } from "./public-keys";
 import { scopeWhere, type IntegrityScope } from "./scope";
+import { FOLDER_KEYS_FILE, folderPublicKeys, SIDECAR_SUFFIX, sidecarSignature } from "./folder-keys";
 
 export type VerifyMode = "after-sync" | "on-demand";
 
@@ -15,8 +16,10 @@ export interface VerifySummary {
   scope: string;
   source: string;
   mode: VerifyMode;
-  /** False for folders: no S3 metadata, hashes and chain links only. */
+  /** Every digest's signature was checked (S3, or a folder whose digests came with their metadata). */
   signaturesChecked: boolean;
+  /** Where the public keys came from: CloudTrail's ListPublicKeys, or the folder's public-keys.json. */
+  keysFrom: string | null;
   digests: Record<string, number>;
   logs: Record<string, number>;
   findings: Record<string, number>;
@@ -61,6 +64,8 @@ export async function verifyScope(db: Db, scope: IntegrityScope, opts: VerifyOpt
     )
   ).rows.map((r): StoredObject => ({ id: r.id, key: r.key, kind: r.kind, sha256: r.sha256, meta: r.meta, ingestedAt: r.ingested_at }));
 
+  // Sidecars are the folder's stand-in for S3 metadata, not digests (lib/integrity/folder-keys.ts).
+  for (let i = rows.length - 1; i >= 0; i--) if (rows[i].key.endsWith(SIDECAR_SUFFIX)) rows.splice(i, 1);
   const gone = (o: StoredObject) => opts.readSince !== undefined && o.ingestedAt < opts.readSince && !opts.unreadable?.has(o.key);
   const present = rows.filter((o) => !gone(o));
   const digests: DigestInput[] = [];
@@ -72,22 +77,28 @@ export async function verifyScope(db: Db, scope: IntegrityScope, opts: VerifyOpt
       continue;
     }
     const d = o.meta?.digest ?? null;
-    digests.push({ key: o.key, bucket: scope.bucket, sha256: o.sha256, digest: d, signature: o.meta?.signature ?? null, signatureAlgorithm: o.meta?.signatureAlgorithm ?? null });
+    const side = !scope.signatures && !o.meta?.signature ? await sidecarSignature(o.key) : null;
+    const signature = o.meta?.signature ?? side?.signature ?? null;
+    digests.push({ key: o.key, bucket: scope.bucket, sha256: o.sha256, digest: d, signature, signatureAlgorithm: o.meta?.signatureAlgorithm ?? side?.algorithm ?? null });
     const trail = parseDigestKey(o.key);
-    if (scope.signatures && d && trail && typeof d.digestPublicKeyFingerprint === "string") {
+    if (signature && d && trail && typeof d.digestPublicKeyFingerprint === "string") {
       const from = new Date(String(d.digestStartTime));
       const to = new Date(String(d.digestEndTime));
       if (!Number.isNaN(from.getTime()) && !Number.isNaN(to.getTime())) needs.push({ region: trail.homeRegion, fingerprint: d.digestPublicKeyFingerprint, from, to });
     }
   }
-  const ring = await loadPublicKeys(db, needs, opts.clientConfig);
+  // A folder that brought its keys along uses those; otherwise (and for S3) CloudTrail's.
+  const folderKeys = scope.objectSource === "file" ? await folderPublicKeys(scope.prefix) : new Map();
+  const ring = folderKeys.size ? { get: (_r: string, fp: string) => folderKeys.get(fp), errors: new Map<string, string>() } : await loadPublicKeys(db, needs, opts.clientConfig);
   const result = validateChain({ digests, logs, signatures: scope.signatures, publicKey: ring.get });
+  const signed = digests.filter((d) => d.signature).length;
 
   const summary: VerifySummary = {
     scope: scope.id,
     source: scope.source,
     mode: opts.mode,
-    signaturesChecked: scope.signatures,
+    signaturesChecked: digests.length > 0 && signed === digests.length,
+    keysFrom: signed === 0 ? null : folderKeys.size ? `${FOLDER_KEYS_FILE} in the folder (not fetched from AWS)` : "CloudTrail ListPublicKeys",
     digests: {},
     logs: {},
     findings: {},

@@ -7,6 +7,7 @@ import { getEventJson } from "../../../lib/query/events";
 import { relatedEvents } from "../../../lib/query/related";
 import { visibleEvent } from "../../../lib/query/visible";
 import { subjectOf } from "../../../lib/view/related";
+import { logFileOf } from "../../../lib/integrity/log-file";
 
 export async function loadEventDetail(db: pg.Pool, access: Access, id: string): Promise<EventDetailData | null> {
   // The catalog's columns for this event through the list path, so the detail names fields exactly
@@ -16,5 +17,5 @@ export async function loadEventDetail(db: pg.Pool, access: Access, id: string): 
   const json = await getEventJson(db, id);
   if (json === null) return null;
   const related = await relatedEvents(db, subjectOf(id, event), access);
-  return { id, json, event, related };
+  return { id, json, event, related, logFile: await logFileOf(db, id) };
 }

@@ -1,0 +1,92 @@
+// The integrity and completeness of the log files a set of events came from: what an evidence
+// bundle's manifest states about its rows. Read under the same query (access scope, asOf, share
+// link bounds included: lib/query/sql.ts whereClauses), so it never speaks of events or accounts
+// the reader may not see.
+import type pg from "pg";
+import type { EventQuery } from "../query/params";
+import { SqlParams, whereClauses } from "../query/sql";
+
+export interface EvidenceIntegrity {
+  /** The set's events by their log file's verdict (the `integrity` filter's values). */
+  events: { verified: number; unverified: number; failed: number };
+  /** Events with no log file (LookupEvents), part of `unverified`. */
+  eventsWithoutLogFile: number;
+  logFiles: {
+    total: number;
+    /** Log files by outcome (lib/integrity/outcomes.ts LogOutcome; "not validated" when never run). */
+    byOutcome: Record<string, number>;
+    /** Files whose events are failed or whose outcome is missing, the first MAX_LISTED. */
+    invalid: { key: string; outcome: string; detail: string | null }[];
+  };
+  /** Whether the digests behind the set's files had signatures to check: folders have none. */
+  signaturesChecked: "all" | "some" | "none";
+  /** When the files were last validated (the latest run of the scopes involved), ISO. */
+  validatedAt: string | null;
+  completeness: {
+    /** Log files and digests a valid digest names that were never ingested, in the set's range and accounts. */
+    missingLogFiles: number;
+    missingDigests: number;
+    /** Hours of a trail's life no digest covers (gaps, chain restarts), overlapping the set's range. */
+    gaps: { kind: string; account: string; region: string; trail: string; from: string | null; to: string | null }[];
+    missing: { kind: string; key: string | null; namedBy: string | null }[];
+  };
+}
+
+const MAX_LISTED = 200;
+
+export async function integrityOfQuery(pool: pg.Pool | pg.PoolClient, q: EventQuery): Promise<EvidenceIntegrity> {
+  const p = new SqlParams();
+  const where = whereClauses({ ...q, searchBlocks: undefined }, p);
+  const files = await pool.query(
+    `WITH ev AS (SELECT object_id, count(*)::bigint AS n FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} GROUP BY object_id)
+     SELECT ev.object_id, ev.n, o.key, o.source, o.integrity, o.integrity_detail, o.event_integrity, o.verified_at
+       FROM ev LEFT JOIN ingested_objects o ON o.id = ev.object_id`,
+    p.values,
+  );
+  const out: EvidenceIntegrity = {
+    events: { verified: 0, unverified: 0, failed: 0 },
+    eventsWithoutLogFile: 0,
+    logFiles: { total: 0, byOutcome: {}, invalid: [] },
+    signaturesChecked: "none",
+    validatedAt: null,
+    completeness: { missingLogFiles: 0, missingDigests: 0, gaps: [], missing: [] },
+  };
+  const sources = new Set<string>();
+  for (const r of files.rows) {
+    const n = Number(r.n);
+    const ev = (r.event_integrity ?? "unverified") as keyof EvidenceIntegrity["events"];
+    out.events[ev] += n;
+    if (r.object_id === null) {
+      out.eventsWithoutLogFile += n;
+      continue;
+    }
+    sources.add(r.source);
+    out.logFiles.total++;
+    const outcome = r.integrity ?? "not validated";
+    out.logFiles.byOutcome[outcome] = (out.logFiles.byOutcome[outcome] ?? 0) + 1;
+    if ((ev === "failed" || outcome === "missing") && out.logFiles.invalid.length < MAX_LISTED) out.logFiles.invalid.push({ key: r.key, outcome, detail: r.integrity_detail });
+  }
+  const s3 = [...sources].filter((s) => s.startsWith("s3://")).length;
+  out.signaturesChecked = sources.size === 0 ? "none" : s3 === sources.size ? "all" : s3 > 0 ? "some" : "none";
+
+  // Findings of the scopes the files belong to, in the set's range and (for a scoped reader) accounts.
+  const fp = new SqlParams();
+  const cond = [`split_part(scope, '|', 1) = ANY(${fp.add([...sources])}::text[])`];
+  if (q.accounts) cond.push(`account = ANY(${fp.add(q.accounts)}::text[])`);
+  if (q.from) cond.push(`(to_time IS NULL OR to_time >= ${fp.add(q.from)})`);
+  if (q.to) cond.push(`(from_time IS NULL OR from_time < ${fp.add(q.to)})`);
+  const findings = await pool.query(
+    `SELECT kind, account, region, trail, key, named_by, from_time, to_time FROM integrity_findings WHERE ${cond.join(" AND ")} ORDER BY from_time NULLS FIRST`,
+    fp.values,
+  );
+  for (const f of findings.rows) {
+    if (f.kind === "missing-log") out.completeness.missingLogFiles++;
+    if (f.kind === "missing-digest") out.completeness.missingDigests++;
+    if (f.kind === "gap" || f.kind === "chain-restart") {
+      if (out.completeness.gaps.length < MAX_LISTED) out.completeness.gaps.push({ kind: f.kind, account: f.account, region: f.region, trail: f.trail, from: f.from_time?.toISOString() ?? null, to: f.to_time?.toISOString() ?? null });
+    } else if (out.completeness.missing.length < MAX_LISTED) out.completeness.missing.push({ kind: f.kind, key: f.key, namedBy: f.named_by });
+  }
+  const runs = await pool.query(`SELECT max(finished_at) AS at FROM integrity_runs WHERE split_part(scope, '|', 1) = ANY($1::text[])`, [[...sources]]);
+  out.validatedAt = runs.rows[0]?.at ? (runs.rows[0].at as Date).toISOString() : null;
+  return out;
+}
