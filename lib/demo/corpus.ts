@@ -11,13 +11,26 @@
 // The timestamp in a log file's name is its delivery time: 1–10 minutes after its newest record.
 // Digests cover one hour each (aligned to the trail's creation second), list the log files
 // delivered in that hour with the SHA-256 of their uncompressed bytes, and chain to the previous
-// digest of the same account/region. Signatures are fake (deterministic hex), as is the key
-// fingerprint. Insights files are not listed in digests.
+// digest of the same account/region. By default signatures are fake (deterministic hex), as is the
+// key fingerprint; with `signer` they are real RSA-SHA256 signatures as CloudTrail makes them (see
+// ./digest-signing.ts). Insights files are not listed in digests.
+//
+// A folder cannot hold S3 object metadata, so a digest's signature (which CloudTrail keeps in the
+// digest object's `x-amz-meta-signature` / `x-amz-meta-signature-algorithm`) is written nowhere;
+// `onFile` hands every file's key, bytes and (for digests) that metadata to the caller, e.g. to
+// upload the corpus to an S3 peer as CloudTrail would have delivered it.
+//
+// `loggingOff` models StopLogging/StartLogging: records in the window are not logged, open files
+// are delivered at the stop, the chain gets its last digest for the hour in which logging stopped
+// ("the chain of digest files is broken after one hour"), no digests are delivered until the
+// restart, and the first digest after it starts a new chain (null previousDigest* fields) whose
+// hours are aligned to the restart time.
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
+import { digestObjectMetadata, signDigest, type DigestObjectMetadata, type DigestSigner } from "./digest-signing";
 import { DEFAULT_ACCOUNTS, DEFAULT_ORG_ID, DEFAULT_REGIONS, Rng, generateRecords, isoSeconds, randString, type GenerateOptions } from "./generate";
 
 const gzipAsync = promisify(gzip);
@@ -40,6 +53,65 @@ export interface CorpusOptions extends GenerateOptions {
   trailName?: string;
   /** Write digest files. Default true. */
   digests?: boolean;
+  /**
+   * Sign digests for real (RSA PKCS#1 v1.5, SHA-256; see digest-signing.ts): one signer for all,
+   * or a function choosing one per digest (per region, key rotation by time, a rogue key, ...).
+   * The digest's digestPublicKeyFingerprint is the signer's fingerprint. Default: fake signatures
+   * and a fake fingerprint per region.
+   */
+  signer?: DigestSigner | ((digest: DigestSigningContext) => DigestSigner);
+  /**
+   * Windows in which logging was stopped (StopLogging at `from`, StartLogging at `to`); see the
+   * header comment. `to` must not be before the end of the digest hour in which logging stopped.
+   */
+  loggingOff?: Array<{ from: Date; to: Date }>;
+  /**
+   * Called for every file once its bytes are final (in no particular order; awaited before the
+   * corpus is done). The folder copy is written either way.
+   */
+  onFile?: (file: CorpusFile) => void | Promise<void>;
+}
+
+/** What a `signer` function is told about the digest it signs. */
+export interface DigestSigningContext {
+  account: string;
+  region: string;
+  /** The digest's S3 key (digestS3Object). */
+  key: string;
+  /** ISO seconds, as in the digest. */
+  digestStartTime: string;
+  digestEndTime: string;
+}
+
+/** A digest file as the writer produced it, for callers that need what a folder cannot hold. */
+export interface CorpusDigest {
+  account: string;
+  region: string;
+  bucket: string;
+  key: string;
+  digestStartTime: string;
+  digestEndTime: string;
+  /** previousDigestS3Object: null for the first digest of a chain (start, or restart of logging). */
+  previousKey: string | null;
+  /** Hex signature (fake unless a signer was given) and the fingerprint the digest names. */
+  signature: string;
+  fingerprint: string;
+  /** SHA-256 hex of the uncompressed digest bytes (what the next digest's previousDigestHashValue holds). */
+  hash: string;
+  /** Keys of the log files the digest lists. */
+  logFiles: string[];
+}
+
+/** One file of the corpus (see `onFile`). */
+export interface CorpusFile {
+  /** Key under the bucket (= path under `dir`, with "/"). */
+  key: string;
+  kind: "log" | "insight" | "digest" | "check";
+  /** The bytes as written (gzip for .json.gz files). */
+  body: Buffer;
+  /** For digests: the S3 user metadata CloudTrail puts on the object ({signature, "signature-algorithm"}). */
+  metadata?: DigestObjectMetadata;
+  digest?: CorpusDigest;
 }
 
 export interface CorpusResult {
@@ -89,8 +161,9 @@ interface Group {
   base: string;
   log: Buf;
   ins: Buf;
-  period: number;
   files: DigestEntry[];
+  /** Start (ms) of the digest hour being filled. */
+  pStart: number;
   prev: { key: string; hash: string; signature: string } | null;
 }
 
@@ -152,9 +225,10 @@ class Writer {
   constructor(
     private readonly root: string,
     private readonly level: number,
+    private readonly onFile?: (file: CorpusFile) => void | Promise<void>,
   ) {}
 
-  async put(key: string, data: Buffer, compress: boolean): Promise<void> {
+  async put(key: string, data: Buffer, compress: boolean, info: Omit<CorpusFile, "key" | "body">): Promise<void> {
     if (this.error) throw this.error;
     const full = path.join(this.root, ...key.split("/"));
     const dir = path.dirname(full);
@@ -168,6 +242,7 @@ class Writer {
       const bytes = compress ? await gzipAsync(data, { level, chunkSize: 1 << 20 }) : data;
       this.bytes += bytes.byteLength;
       await writeFile(full, bytes);
+      if (this.onFile) await this.onFile({ key, body: bytes, ...info });
     };
     const p: Promise<void> = task().then(
       () => {
@@ -213,9 +288,18 @@ export async function writeAwsLogsCorpus(dir: string, opts: CorpusOptions): Prom
   const digestOffset = (60 + rng.int(3480)) * 1000;
   const fingerprints = new Map(regions.map((r) => [r, createHash("md5").update(`${seed}:${r}:fingerprint`).digest("hex")]));
   const startMs = opts.start.getTime();
-  const firstPeriod = Math.floor((startMs - digestOffset) / HOUR);
+  const firstPeriodStart = digestOffset + Math.floor((startMs - digestOffset) / HOUR) * HOUR;
+  const offWindows = (opts.loggingOff ?? []).map((w) => ({ from: w.from.getTime(), to: w.to.getTime() })).sort((a, b) => a.from - b.from);
+  for (let i = 0; i < offWindows.length; i++) {
+    const w = offWindows[i];
+    if (!(w.from < w.to)) throw new Error(`writeAwsLogsCorpus: loggingOff window ${isoSeconds(w.from)}..${isoSeconds(w.to)} is empty`);
+    if (i > 0 && offWindows[i - 1].to > w.from) throw new Error("writeAwsLogsCorpus: loggingOff windows overlap");
+  }
+  // Where the current chains' hours start: the trail's first hour, then each StartLogging.
+  let segStart = firstPeriodStart;
+  const signerFor = (ctx: DigestSigningContext): DigestSigner | undefined => (typeof opts.signer === "function" ? opts.signer(ctx) : opts.signer);
 
-  const out = new Writer(dir, level);
+  const out = new Writer(dir, level, opts.onFile);
   let events = 0;
   let logFiles = 0;
   let insightFiles = 0;
@@ -227,7 +311,7 @@ export async function writeAwsLogsCorpus(dir: string, opts: CorpusOptions): Prom
     const k = account + "|" + region;
     let g = groups.get(k);
     if (!g) {
-      g = { account, region, base: `${prefix}AWSLogs/${orgPart}${account}`, log: newBuf(), ins: newBuf(), period: firstPeriod, files: [], prev: null };
+      g = { account, region, base: `${prefix}AWSLogs/${orgPart}${account}`, log: newBuf(), ins: newBuf(), pStart: segStart, files: [], prev: null };
       g.log.target = jitter();
       g.ins.target = insPerFile;
       groups.set(k, g);
@@ -239,7 +323,7 @@ export async function writeAwsLogsCorpus(dir: string, opts: CorpusOptions): Prom
   }
 
   const emitDigest = async (g: Group): Promise<void> => {
-    const startP = digestOffset + g.period * HOUR;
+    const startP = g.pStart;
     const endP = startP + HOUR;
     const key = `${g.base}/CloudTrail-Digest/${g.region}/${dayPath(endP)}/${g.account}_CloudTrail-Digest_${g.region}_${trail}_${homeRegion}_${secondStamp(endP)}.json.gz`;
     let newest: string | null = null;
@@ -249,13 +333,16 @@ export async function writeAwsLogsCorpus(dir: string, opts: CorpusOptions): Prom
       if (oldest === null || f.oldestEventTime < oldest) oldest = f.oldestEventTime;
     }
     const endIso = isoSeconds(endP);
+    const startIso = isoSeconds(startP);
+    const signer = signerFor({ account: g.account, region: g.region, key, digestStartTime: startIso, digestEndTime: endIso });
+    const fingerprint = signer ? signer.fingerprint : (fingerprints.get(g.region) ?? "");
     const doc = {
       awsAccountId: g.account,
-      digestStartTime: isoSeconds(startP),
+      digestStartTime: startIso,
       digestEndTime: endIso,
       digestS3Bucket: bucket,
       digestS3Object: key,
-      digestPublicKeyFingerprint: fingerprints.get(g.region) ?? "",
+      digestPublicKeyFingerprint: fingerprint,
       digestSignatureAlgorithm: "SHA256withRSA",
       newestEventTime: newest,
       oldestEventTime: oldest,
@@ -268,14 +355,32 @@ export async function writeAwsLogsCorpus(dir: string, opts: CorpusOptions): Prom
     };
     const raw = Buffer.from(JSON.stringify(doc), "utf8");
     const hash = createHash("sha256").update(raw).digest("hex");
-    // What CloudTrail would sign (see the notes); the "signature" is a stand-in derived from it.
-    const signing = `${endIso}\n${bucket}/${key}\n${hash}\n${g.prev?.signature ?? "null"}`;
-    const signature = createHash("sha512").update(signing).digest("hex").repeat(4);
-    await out.put(key, raw, true);
+    let signature: string;
+    if (signer) {
+      signature = signDigest(signer.privateKey, doc, raw);
+    } else {
+      // What CloudTrail would sign (see the notes); the "signature" is a stand-in derived from it.
+      const signing = `${endIso}\n${bucket}/${key}\n${hash}\n${g.prev?.signature ?? "null"}`;
+      signature = createHash("sha512").update(signing).digest("hex").repeat(4);
+    }
+    const digest: CorpusDigest = {
+      account: g.account,
+      region: g.region,
+      bucket,
+      key,
+      digestStartTime: startIso,
+      digestEndTime: endIso,
+      previousKey: g.prev?.key ?? null,
+      signature,
+      fingerprint,
+      hash,
+      logFiles: g.files.map((f) => f.s3Object),
+    };
+    await out.put(key, raw, true, { kind: "digest", metadata: digestObjectMetadata(signature), digest });
     digestFiles++;
     g.prev = { key, hash, signature };
     g.files = [];
-    g.period++;
+    g.pStart += HOUR;
   };
 
   const flush = async (g: Group, insight: boolean): Promise<void> => {
@@ -288,8 +393,7 @@ export async function writeAwsLogsCorpus(dir: string, opts: CorpusOptions): Prom
     const kind = insight ? "CloudTrail-Insight" : "CloudTrail";
     const key = `${g.base}/${kind}/${g.region}/${dayPath(delivery)}/${g.account}_${kind}_${g.region}_${minuteStamp(delivery)}_${randString(rng, ALNUM, 16)}.json.gz`;
     if (!insight && withDigests) {
-      const period = Math.floor((delivery - digestOffset) / HOUR);
-      while (g.period < period) await emitDigest(g);
+      while (g.pStart + HOUR <= delivery) await emitDigest(g);
       g.files.push({
         s3Bucket: bucket,
         s3Object: key,
@@ -299,15 +403,38 @@ export async function writeAwsLogsCorpus(dir: string, opts: CorpusOptions): Prom
         oldestEventTime: b.oldestIso,
       });
     }
-    await out.put(key, raw, true);
+    await out.put(key, raw, true, { kind: insight ? "insight" : "log" });
     if (insight) insightFiles++;
     else logFiles++;
     b.target = insight ? insPerFile : jitter();
   };
 
   for (const account of accounts) {
-    await out.put(`${prefix}AWSLogs/${orgPart}${account}/CloudTrail/ConfigWritabilityCheckFile`, Buffer.from("Written by AWS to check write access to this bucket.\n"), false);
+    await out.put(`${prefix}AWSLogs/${orgPart}${account}/CloudTrail/ConfigWritabilityCheckFile`, Buffer.from("Written by AWS to check write access to this bucket.\n"), false, { kind: "check" });
   }
+
+  // StopLogging: deliver what is open, close every chain with the digest of the hour in which
+  // logging stopped (or of the last delivery, if later), and start the next chains at StartLogging.
+  const stopLogging = async (w: { from: number; to: number }): Promise<void> => {
+    if (withDigests) for (const account of accounts) for (const region of regions) groupOf(account, region);
+    for (const g of groups.values()) {
+      await flush(g, false);
+      await flush(g, true);
+    }
+    if (!withDigests) return;
+    const last = Math.max(w.from - 1, lastDeliveryAll);
+    for (const g of groups.values()) {
+      while (g.pStart <= last) await emitDigest(g);
+      if (g.pStart > w.to) {
+        throw new Error(`writeAwsLogsCorpus: logging restarts at ${isoSeconds(w.to)}, before the stopped chain's last digest ends (${isoSeconds(g.pStart)})`);
+      }
+      g.pStart = w.to;
+      g.prev = null;
+    }
+    segStart = w.to;
+  };
+  let offAt = 0;
+  let stopped = false;
 
   let lastIso = "";
   let lastMs = 0;
@@ -317,6 +444,20 @@ export async function writeAwsLogsCorpus(dir: string, opts: CorpusOptions): Prom
       lastIso = iso;
       lastMs = Date.parse(iso);
     }
+    while (offAt < offWindows.length) {
+      const w = offWindows[offAt];
+      if (!stopped && lastMs >= w.from) {
+        await stopLogging(w);
+        stopped = true;
+      }
+      if (stopped && lastMs >= w.to) {
+        stopped = false;
+        offAt++;
+        continue;
+      }
+      break;
+    }
+    if (stopped) continue; // not logged
     const insight = rec.eventType === "AwsCloudTrailInsight";
     const g = groupOf(rec.recipientAccountId as string, rec.awsRegion as string);
     const b = insight ? g.ins : g.log;
@@ -339,8 +480,7 @@ export async function writeAwsLogsCorpus(dir: string, opts: CorpusOptions): Prom
   }
   if (withDigests) {
     for (const account of accounts) for (const region of regions) groupOf(account, region);
-    const lastPeriod = Math.floor((lastDeliveryAll - digestOffset) / HOUR);
-    for (const g of groups.values()) while (g.period <= lastPeriod) await emitDigest(g);
+    for (const g of groups.values()) while (g.pStart <= lastDeliveryAll) await emitDigest(g);
   }
   await out.done();
   return { files: out.files, events, bytes: out.bytes, logFiles, insightFiles, digestFiles };

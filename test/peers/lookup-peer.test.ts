@@ -2,12 +2,15 @@
 // serialisation, error decoding and the SDK's retry strategy are all on the path.
 import {
   CloudTrailClient,
+  DescribeTrailsCommand,
+  ListPublicKeysCommand,
   LookupEventsCommand,
   paginateLookupEvents,
   type LookupEventsCommandInput,
   type Event as LookupEvent,
 } from "@aws-sdk/client-cloudtrail";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
 import { startLookupPeer, type LookupPeer } from "./lookup-peer";
 
 // ---------------------------------------------------------------------------------------------
@@ -608,7 +611,7 @@ describe("LookupEvents peer (driven by @aws-sdk/client-cloudtrail)", () => {
     expect("NextToken" in body).toBe(false);
     expect(body.Events[0].Resources).toEqual([{ ResourceType: null, ResourceName: "arn:aws:s3:::b1/key" }]);
 
-    const unknown = await post({ "x-amz-target": "CloudTrail_20131101.DescribeTrails" });
+    const unknown = await post({ "x-amz-target": "CloudTrail_20131101.CreateTrail" });
     expect(unknown.status).toBe(400);
     expect((await unknown.json()).__type).toBe("UnknownOperationException");
 
@@ -638,5 +641,126 @@ describe("LookupEvents peer (driven by @aws-sdk/client-cloudtrail)", () => {
     // Access key and region came from the credential scope.
     expect(p.stats.calls[0]).toMatchObject({ region: "eu-central-1", accessKeyId: "AKIDRAW", hasToken: false, count: 1 });
     expect(p.stats.byRegion["eu-central-1"]).toBe(2);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// ListPublicKeys and DescribeTrails: what `aws cloudtrail validate-logs` calls besides S3.
+
+describe("ListPublicKeys (driven by @aws-sdk/client-cloudtrail)", () => {
+  const T0 = new Date("2026-11-01T00:00:00Z");
+  const at = (h: number) => new Date(T0.getTime() + h * 3_600_000);
+  const pairs = [0, 1, 2].map(() => generateKeyPairSync("rsa", { modulusLength: 2048 }));
+  const der = pairs.map((p) => p.publicKey.export({ type: "pkcs1", format: "der" }));
+  const fp = der.map((d) => createHash("md5").update(d).digest("hex"));
+
+  async function keyPeer(opts: Parameters<typeof startLookupPeer>[0] = {}) {
+    const p = await peer(opts);
+    p.setPublicKeys([
+      // Rotation in us-east-2: key 0 for [0 h, 24 h], key 1 for [24 h, 72 h].
+      { value: der[0], validityStart: at(0), validityEnd: at(24), region: "us-east-2" },
+      // A KeyObject works too (private: only its public half is served).
+      { value: pairs[1].privateKey, validityStart: at(24), validityEnd: at(72), region: "us-east-2" },
+      // Key 2: every region, [10 h, 11 h].
+      { value: pairs[2].publicKey, validityStart: at(10), validityEnd: at(11) },
+    ]);
+    return p;
+  }
+  const fingerprints = (r: { PublicKeyList?: { Fingerprint?: string }[] }) => (r.PublicKeyList ?? []).map((k) => k.Fingerprint);
+
+  it("returns the DER PKCS#1 public keys valid at any time in the range, with CloudTrail's MD5 fingerprints", async () => {
+    const p = await keyPeer();
+    const c = client(p, "us-east-2");
+    const all = await c.send(new ListPublicKeysCommand({ StartTime: at(0), EndTime: at(100) }));
+    expect(fingerprints(all)).toEqual([fp[0], fp[2], fp[1]]); // oldest validity first
+    expect(all.NextToken).toBeUndefined();
+    const k1 = all.PublicKeyList!.find((k) => k.Fingerprint === fp[1])!;
+    // The SDK decodes the base64 blob to bytes: the DER of the public half of key 1.
+    expect(Buffer.from(k1.Value!).equals(der[1])).toBe(true);
+    expect(k1.ValidityStartTime).toEqual(at(24));
+    expect(k1.ValidityEndTime).toEqual(at(72));
+    // The key verifies what its private half signed, as validate-logs will check.
+    const pub = createPublicKey({ key: Buffer.from(k1.Value!), format: "der", type: "pkcs1" });
+    const sig = sign("sha256", Buffer.from("digest signing string"), pairs[1].privateKey);
+    expect(verify("sha256", Buffer.from("digest signing string"), pub, sig)).toBe(true);
+    expect(createHash("md5").update(Buffer.from(k1.Value!)).digest("hex")).toBe(k1.Fingerprint);
+
+    // Overlap, bounds inclusive: [24 h, 24 h] touches both rotation keys.
+    expect(fingerprints(await c.send(new ListPublicKeysCommand({ StartTime: at(24), EndTime: at(24) })))).toEqual([fp[0], fp[1]]);
+    expect(fingerprints(await c.send(new ListPublicKeysCommand({ StartTime: at(30), EndTime: at(40) })))).toEqual([fp[1]]);
+    expect(fingerprints(await c.send(new ListPublicKeysCommand({ StartTime: at(10.5), EndTime: at(12) })))).toEqual([fp[0], fp[2]]);
+    expect(fingerprints(await c.send(new ListPublicKeysCommand({ StartTime: at(80), EndTime: at(90) })))).toEqual([]);
+    // Another region sees only the key of every region.
+    expect(fingerprints(await client(p, "eu-west-1").send(new ListPublicKeysCommand({ StartTime: at(0), EndTime: at(100) })))).toEqual([fp[2]]);
+    expect(p.stats.publicKeyCalls[0]).toMatchObject({ region: "us-east-2", startTime: at(0), endTime: at(100), hasToken: false, fingerprints: [fp[0], fp[2], fp[1]] });
+    expect(p.stats.byOperation.ListPublicKeys).toBe(6);
+    expect(p.stats.calls).toEqual([]); // not LookupEvents calls
+  });
+
+  it("defaults StartTime and EndTime to now, rejects start after end, pages when asked to", async () => {
+    const p = await keyPeer({ now: () => at(30), publicKeysPageSize: 1 });
+    const c = client(p, "us-east-2");
+    // The current key only.
+    expect(fingerprints(await c.send(new ListPublicKeysCommand({})))).toEqual([fp[1]]);
+    const bad = await errorOf(c.send(new ListPublicKeysCommand({ StartTime: at(20), EndTime: at(10) })));
+    expect(bad.name).toBe("InvalidTimeRangeException");
+    // One key per page, NextToken tied to the parameters.
+    const got: string[] = [];
+    let token: string | undefined;
+    do {
+      const r = await c.send(new ListPublicKeysCommand({ StartTime: at(0), EndTime: at(100), NextToken: token }));
+      got.push(...(fingerprints(r) as string[]));
+      token = r.NextToken;
+    } while (token && got.length < 10);
+    expect(got).toEqual([fp[0], fp[2], fp[1]]);
+    const first = await c.send(new ListPublicKeysCommand({ StartTime: at(0), EndTime: at(100) }));
+    const wrong = await errorOf(c.send(new ListPublicKeysCommand({ StartTime: at(0), EndTime: at(50), NextToken: first.NextToken })));
+    expect(wrong.name).toBe("InvalidTokenException");
+  });
+
+  it("is not held to LookupEvents' 2 requests per second", async () => {
+    const p = await keyPeer({ tps: 1 });
+    const c = client(p, "us-east-2", { maxAttempts: 1 });
+    const rs = await Promise.all([1, 2, 3, 4, 5].map(() => c.send(new ListPublicKeysCommand({ StartTime: at(0), EndTime: at(1) }))));
+    expect(rs.map(fingerprints)).toEqual(rs.map(() => [fp[0]]));
+    expect(p.stats.throttled).toBe(0);
+  });
+
+  it("answers botocore's fully qualified target", async () => {
+    const p = await keyPeer();
+    const r = await fetch(p.url + "/", {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.ListPublicKeys",
+        authorization:
+          "AWS4-HMAC-SHA256 Credential=AKIDRAW/20261121/us-east-2/cloudtrail/aws4_request, SignedHeaders=host, Signature=" + "0".repeat(64),
+      },
+      body: JSON.stringify({ StartTime: at(0).getTime() / 1000, EndTime: at(1).getTime() / 1000 }),
+    });
+    expect(r.status).toBe(200);
+    const body = await r.json();
+    expect(body.PublicKeyList).toEqual([
+      { Value: der[0].toString("base64"), ValidityStartTime: at(0).getTime() / 1000, ValidityEndTime: at(24).getTime() / 1000, Fingerprint: fp[0] },
+    ]);
+  });
+});
+
+describe("DescribeTrails (driven by @aws-sdk/client-cloudtrail)", () => {
+  it("lists the region's trails and multi-region shadows, or the ones named", async () => {
+    const p = await peer();
+    const home = { Name: "t1", TrailARN: `arn:aws:cloudtrail:us-east-2:${ACCOUNT}:trail/t1`, HomeRegion: "us-east-2", S3BucketName: "b1" };
+    const multi = { Name: "all", TrailARN: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/all`, HomeRegion: "us-east-1", S3BucketName: "b2", S3KeyPrefix: "p", IsMultiRegionTrail: true };
+    p.setTrails([home, multi]);
+    const c = client(p, "us-east-2");
+    const all = await c.send(new DescribeTrailsCommand({}));
+    expect(all.trailList!.map((t) => t.Name)).toEqual(["t1", "all"]);
+    expect(all.trailList![0]).toMatchObject({ S3BucketName: "b1", HomeRegion: "us-east-2", LogFileValidationEnabled: true, IsOrganizationTrail: false });
+    expect(all.trailList![1]).toMatchObject({ S3BucketName: "b2", S3KeyPrefix: "p", IsMultiRegionTrail: true });
+    const own = await c.send(new DescribeTrailsCommand({ includeShadowTrails: false }));
+    expect(own.trailList!.map((t) => t.Name)).toEqual(["t1"]);
+    const byArn = await c.send(new DescribeTrailsCommand({ trailNameList: [multi.TrailARN] }));
+    expect(byArn.trailList!.map((t) => t.Name)).toEqual(["all"]);
+    expect((await client(p, "eu-west-1").send(new DescribeTrailsCommand({ includeShadowTrails: false }))).trailList).toEqual([]);
   });
 });

@@ -9,8 +9,14 @@
 // 90-day window, management events unless EventCategory=insight, newest first, and a per-region
 // request rate (2 TPS by default) whose excess is answered with ThrottlingException.
 //
+// It also serves the two other calls `aws cloudtrail validate-logs` can make (awscli
+// customizations/cloudtrail/validation.py): ListPublicKeys (the public keys of the digest
+// signing key pairs a test configures, each with a validity window and optionally a region,
+// returned when valid at any time in the requested range) and DescribeTrails (only needed when
+// validate-logs is not given --s3-bucket). Neither is subject to the LookupEvents rate limit.
+//
 // Node built-ins only.
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, createPublicKey, randomUUID, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -19,6 +25,45 @@ export interface LookupPeerOptions {
   tps?: number;
   /** Clock for the 90-day visibility window and the default EndTime. Not used for rate limiting. */
   now?: () => Date;
+  /**
+   * ListPublicKeys page size. AWS documents NextToken as "reserved for future use" and returns
+   * every key at once (the default); set it to exercise a client's paging.
+   */
+  publicKeysPageSize?: number;
+}
+
+/** A digest signing public key as ListPublicKeys serves it. */
+export interface PeerPublicKey {
+  /** The public key: DER PKCS#1 RSAPublicKey bytes, or a KeyObject (public or private; exported as such). */
+  value: Uint8Array | KeyObject;
+  /** Default: CloudTrail's, the MD5 hex of the DER PKCS#1 bytes. */
+  fingerprint?: string;
+  validityStart: Date;
+  validityEnd: Date;
+  /** Only this (signing) region's ListPublicKeys returns it. Default: every region. */
+  region?: string;
+}
+
+/** A trail as DescribeTrails returns it (any further fields are passed through). */
+export interface PeerTrail {
+  Name: string;
+  TrailARN: string;
+  HomeRegion: string;
+  S3BucketName: string;
+  S3KeyPrefix?: string;
+  IsMultiRegionTrail?: boolean;
+  IsOrganizationTrail?: boolean;
+  LogFileValidationEnabled?: boolean;
+  [field: string]: unknown;
+}
+
+export interface ListPublicKeysCall {
+  region: string;
+  startTime?: Date;
+  endTime?: Date;
+  hasToken: boolean;
+  /** Fingerprints returned by this call. */
+  fingerprints: string[];
 }
 
 export interface LookupCall {
@@ -43,6 +88,10 @@ export interface LookupPeerStats {
   byRegion: Record<string, number>;
   /** Successfully served LookupEvents calls, in arrival order. */
   calls: LookupCall[];
+  /** Successfully served ListPublicKeys calls, in arrival order. */
+  publicKeyCalls: ListPublicKeysCall[];
+  /** Requests per operation (the part of x-amz-target after the last "."), whatever their outcome. */
+  byOperation: Record<string, number>;
 }
 
 export interface LookupPeer {
@@ -52,6 +101,10 @@ export interface LookupPeer {
   setEvents(region: string, records: object[]): void;
   /** Add records for `region`; a record whose eventID is already present replaces it. */
   addEvents(region: string, records: object[]): void;
+  /** Replace the public keys ListPublicKeys serves. */
+  setPublicKeys(keys: PeerPublicKey[]): void;
+  /** Replace the trails DescribeTrails knows. */
+  setTrails(trails: PeerTrail[]): void;
   /** Answer the next `n` requests with ThrottlingException regardless of the rate. */
   throttleNext(n: number): void;
   /**
@@ -72,6 +125,7 @@ const DAY_MS = 86_400_000;
 // LookupEvents only reaches back 90 days.
 const WINDOW_MS = 90 * DAY_MS;
 const MAX_RESULTS = 50;
+const OPERATIONS = new Set(["LookupEvents", "ListPublicKeys", "DescribeTrails"]);
 
 const ALL_KEYS = new Set([
   "EventId",
@@ -254,6 +308,35 @@ function decodeToken(token: unknown): TokenPayload | null {
   return null;
 }
 
+interface StoredKey {
+  der: Buffer;
+  fingerprint: string;
+  startMs: number;
+  endMs: number;
+  region?: string;
+}
+
+function toStoredKey(k: PeerPublicKey): StoredKey {
+  let der: Buffer;
+  if (k.value instanceof Uint8Array) der = Buffer.from(k.value);
+  else {
+    if (k.value.asymmetricKeyType !== "rsa") throw new Error("lookup peer: public keys must be RSA");
+    // From a private KeyObject only the public half is ever served.
+    const pub = k.value.type === "private" ? createPublicKey(k.value) : k.value;
+    der = pub.export({ type: "pkcs1", format: "der" });
+  }
+  const startMs = k.validityStart.getTime();
+  const endMs = k.validityEnd.getTime();
+  if (!(startMs <= endMs)) throw new Error("lookup peer: a public key's validityStart must not be after its validityEnd");
+  return {
+    der,
+    fingerprint: k.fingerprint ?? createHash("md5").update(der).digest("hex"),
+    startMs,
+    endMs,
+    ...(k.region !== undefined && { region: k.region }),
+  };
+}
+
 function epochSeconds(name: string, v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
   // The SDK sends timestamps as epoch seconds, fractions allowed.
@@ -270,7 +353,11 @@ export async function startLookupPeer(opts: LookupPeerOptions = {}): Promise<Loo
 
   const byRegion = new Map<string, { list: Stored[]; sorted: boolean }>();
   const forced: Forced[] = [];
-  const stats: LookupPeerStats = { requests: 0, throttled: 0, byRegion: {}, calls: [] };
+  const stats: LookupPeerStats = { requests: 0, throttled: 0, byRegion: {}, calls: [], publicKeyCalls: [], byOperation: {} };
+  const pageSize = opts.publicKeysPageSize ?? Infinity;
+  if (!(pageSize >= 1)) throw new Error("lookup peer: publicKeysPageSize must be >= 1");
+  let publicKeys: StoredKey[] = [];
+  let trails: PeerTrail[] = [];
 
   // Token bucket per (access key, region): capacity `tps`, refilled at `tps` tokens per second.
   // CloudTrail documents the limit per account per region; a throttled request does not consume a
@@ -414,6 +501,79 @@ export async function startLookupPeer(opts: LookupPeerOptions = {}): Promise<Loo
     };
   }
 
+  // ListPublicKeys: keys valid at any time within [StartTime, EndTime] (both default to now),
+  // oldest first, all on one page unless publicKeysPageSize says otherwise.
+  function listPublicKeys(region: string, body: Rec) {
+    const nowS = now().getTime() / 1000;
+    const start = epochSeconds("StartTime", body.StartTime);
+    const end = epochSeconds("EndTime", body.EndTime);
+    const lo = start ?? nowS;
+    const hi = end ?? nowS;
+    if (lo > hi) throw bad("InvalidTimeRangeException", "Start time must be earlier than or equal to end time");
+    const paramHash = createHash("sha256")
+      .update(JSON.stringify(["ListPublicKeys", region, start ?? null, end ?? null]))
+      .digest("base64url")
+      .slice(0, 22);
+    let offset = 0;
+    if (body.NextToken !== undefined && body.NextToken !== null) {
+      let t: any = null;
+      try {
+        t = typeof body.NextToken === "string" ? JSON.parse(Buffer.from(body.NextToken, "base64url").toString("utf8")) : null;
+      } catch {
+        t = null;
+      }
+      if (!t || t.v !== 1 || t.h !== paramHash || !Number.isInteger(t.i) || t.i < 0) throw bad("InvalidTokenException", "Reserved for future use.");
+      offset = t.i;
+    }
+    const match = publicKeys
+      .filter((k) => (k.region === undefined || k.region === region) && k.startMs <= hi * 1000 && k.endMs >= lo * 1000)
+      .sort((a, b) => a.startMs - b.startMs || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
+    const page = match.slice(offset, offset + Math.min(pageSize, match.length));
+    const next = offset + page.length;
+    stats.publicKeyCalls.push({
+      region,
+      ...(start !== undefined && { startTime: new Date(start * 1000) }),
+      ...(end !== undefined && { endTime: new Date(end * 1000) }),
+      hasToken: offset > 0 || (body.NextToken !== undefined && body.NextToken !== null),
+      fingerprints: page.map((k) => k.fingerprint),
+    });
+    return {
+      PublicKeyList: page.map((k) => ({
+        // A blob: base64 on the JSON wire.
+        Value: k.der.toString("base64"),
+        ValidityStartTime: k.startMs / 1000,
+        ValidityEndTime: k.endMs / 1000,
+        Fingerprint: k.fingerprint,
+      })),
+      ...(next < match.length && { NextToken: Buffer.from(JSON.stringify({ v: 1, h: paramHash, i: next }), "utf8").toString("base64url") }),
+    };
+  }
+
+  // DescribeTrails: the region's own trails plus (includeShadowTrails, default true) multi-region
+  // trails homed elsewhere; trailNameList picks by name (this region's trails) or ARN (any).
+  function describeTrails(region: string, body: Rec) {
+    const names = body.trailNameList;
+    if (names !== undefined && names !== null && (!Array.isArray(names) || names.some((n) => typeof n !== "string"))) {
+      throw new PeerError(400, "SerializationException", "trailNameList must be a list of strings");
+    }
+    const includeShadow = body.includeShadowTrails !== false;
+    const visible = (t: PeerTrail) => t.HomeRegion === region || (includeShadow && t.IsMultiRegionTrail === true);
+    const list = Array.isArray(names) && names.length > 0
+      ? trails.filter((t) => names.some((n: string) => n === t.TrailARN || (n === t.Name && visible(t))))
+      : trails.filter(visible);
+    return {
+      trailList: list.map((t) => ({
+        IncludeGlobalServiceEvents: true,
+        IsMultiRegionTrail: false,
+        IsOrganizationTrail: false,
+        LogFileValidationEnabled: true,
+        HasCustomEventSelectors: false,
+        HasInsightSelectors: false,
+        ...t,
+      })),
+    };
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests++;
     const body = await readBody(req);
@@ -424,7 +584,9 @@ export async function startLookupPeer(opts: LookupPeerOptions = {}): Promise<Loo
     const target = String(req.headers["x-amz-target"] ?? "");
     // The JS SDK sends "CloudTrail_20131101.LookupEvents", botocore the fully qualified
     // "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents".
-    if (!target.endsWith(".LookupEvents") || !target.includes("CloudTrail_20131101")) {
+    const operation = target.includes("CloudTrail_20131101.") ? target.slice(target.lastIndexOf(".") + 1) : "";
+    stats.byOperation[operation || target || "(none)"] = (stats.byOperation[operation || target || "(none)"] ?? 0) + 1;
+    if (!OPERATIONS.has(operation)) {
       throw new PeerError(400, "UnknownOperationException", `Unknown operation ${target || "(no x-amz-target)"}`);
     }
     const contentType = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
@@ -444,7 +606,7 @@ export async function startLookupPeer(opts: LookupPeerOptions = {}): Promise<Loo
 
     const f = forced.shift();
     if (f?.kind === "fail") throw new PeerError(f.status, f.type, f.message);
-    if (f?.kind === "throttle" || !admit(`${accessKeyId}\0${region}`)) {
+    if (f?.kind === "throttle" || (operation === "LookupEvents" && !admit(`${accessKeyId}\0${region}`))) {
       stats.throttled++;
       // Real CloudTrail sends this one without a namespace, with HTTP 400.
       throw new PeerError(400, "ThrottlingException", "Rate exceeded");
@@ -459,6 +621,8 @@ export async function startLookupPeer(opts: LookupPeerOptions = {}): Promise<Loo
     if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
       throw new PeerError(400, "SerializationException", "Request body must be a JSON object");
     }
+    if (operation === "ListPublicKeys") return send(res, 200, listPublicKeys(region, parsed as Rec));
+    if (operation === "DescribeTrails") return send(res, 200, describeTrails(region, parsed as Rec));
     send(res, 200, lookup(region, accessKeyId, parsed as Rec));
   }
 
@@ -478,6 +642,12 @@ export async function startLookupPeer(opts: LookupPeerOptions = {}): Promise<Loo
   return {
     url: `http://127.0.0.1:${port}`,
     setEvents: (region, records) => add(region, records, true),
+    setPublicKeys(keys) {
+      publicKeys = keys.map(toStoredKey);
+    },
+    setTrails(list) {
+      trails = list.map((t) => ({ ...t }));
+    },
     addEvents: (region, records) => add(region, records, false),
     throttleNext(n) {
       for (let i = 0; i < n; i++) forced.push({ kind: "throttle" });

@@ -10,11 +10,13 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
+  GetBucketLocationCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsCommand,
+  type ListObjectsCommandOutput,
   ListObjectsV2Command,
   type ListObjectsV2CommandInput,
   NoSuchBucket,
@@ -642,6 +644,63 @@ describe("ListObjects (v1)", () => {
     expect(flat.Contents!.map((c) => c.Key)).toEqual([...CT_KEYS].sort(byteOrder).slice(0, 3));
     expect(flat.NextMarker).toBeUndefined(); // only with a delimiter, as in S3
     expect(flat.Contents![0].Owner?.ID).toBeDefined();
+  });
+});
+
+// What `aws cloudtrail validate-logs` (botocore) sends: GetBucketLocation, then ListObjects v1
+// with a Prefix and a Marker that is a computed digest key (which need not exist), paged by the
+// last Key (no delimiter, so no NextMarker), EncodingType=url; then GetObject reading the digest's
+// signature metadata.
+describe("the calls validate-logs makes", () => {
+  const B = "validate-logs-bkt";
+  const DIGESTS = "AWSLogs/111122223333/CloudTrail-Digest/us-east-2";
+  const digestKey = (stamp: string) =>
+    `${DIGESTS}/2026/11/${stamp.slice(6, 8)}/111122223333_CloudTrail-Digest_us-east-2_trail_us-east-2_${stamp}.json.gz`;
+  const STAMPS = ["20261115T233220Z", "20261116T003220Z", "20261116T013220Z", "20261116T023220Z", "20261116T033220Z", "20261117T003220Z"];
+  beforeAll(() => {
+    peer.createBucket(B);
+    for (const st of STAMPS) peer.putObject(B, digestKey(st), gzipSync("{}"), { metadata: { signature: "0a1b", "signature-algorithm": "SHA256withRSA" } });
+    // Siblings the prefix must keep out: another region's digests, log files.
+    peer.putObject(B, "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/11/16/x.json.gz", "x");
+    peer.putObject(B, "AWSLogs/111122223333/CloudTrail/us-east-2/2026/11/16/y.json.gz", "y");
+  });
+
+  it("GetBucketLocation: an empty LocationConstraint (us-east-1)", async () => {
+    const r = await s3.send(new GetBucketLocationCommand({ Bucket: B }));
+    expect(r.LocationConstraint ?? "").toBe("");
+    const wire = await raw("GET", `/${B}?location`);
+    expect(wire.status).toBe(200);
+    expect(wire.body.toString()).toContain('<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>');
+    const missing = await failure(s3.send(new GetBucketLocationCommand({ Bucket: "no-such-bkt" })));
+    expect(missing.name).toBe("NoSuchBucket");
+  });
+
+  it("ListObjects v1: Prefix + a Marker naming no key, paged by the last Key", async () => {
+    const marker = digestKey("20261115T235900Z"); // start time − 1 minute: no such object
+    const seen: string[] = [];
+    let m: string | undefined = marker;
+    for (let i = 0; i < 10; i++) {
+      const r: ListObjectsCommandOutput = await s3.send(new ListObjectsCommand({ Bucket: B, Prefix: DIGESTS, Marker: m, MaxKeys: 2, EncodingType: "url" }));
+      expect(r.NextMarker).toBeUndefined();
+      const keys: string[] = (r.Contents ?? []).map((c) => decodeURIComponent(c.Key!.replace(/\+/g, " ")));
+      seen.push(...keys);
+      if (!r.IsTruncated) break;
+      m = keys[keys.length - 1];
+    }
+    expect(seen).toEqual(STAMPS.slice(1).map(digestKey));
+    // Marker at or past every key: an empty, untruncated page.
+    const after = await s3.send(new ListObjectsCommand({ Bucket: B, Prefix: DIGESTS, Marker: digestKey("20261118T000000Z") }));
+    expect(after.Contents ?? []).toEqual([]);
+    expect(after.IsTruncated).toBe(false);
+  });
+
+  it("GetObject returns the digest's signature metadata", async () => {
+    const r = await s3.send(new GetObjectCommand({ Bucket: B, Key: digestKey(STAMPS[2]) }));
+    expect(r.Metadata).toEqual({ signature: "0a1b", "signature-algorithm": "SHA256withRSA" });
+    expect(gunzipSync(Buffer.from(await r.Body!.transformToByteArray())).toString()).toBe("{}");
+    const wire = await raw("GET", `/${B}/${digestKey(STAMPS[2])}`);
+    expect(wire.headers["x-amz-meta-signature"]).toBe("0a1b");
+    expect(wire.headers["x-amz-meta-signature-algorithm"]).toBe("SHA256withRSA");
   });
 });
 
