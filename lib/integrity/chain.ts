@@ -163,9 +163,11 @@ export function validateChain(input: ChainInput): ChainResult {
       const before = i > 0 ? items[i - 1].digest! : null;
       const start = time(d.digestStartTime);
       const prevKey = str(d.previousDigestS3Object);
+      let prevMissing = false;
       if (prevKey) {
         const prev = byTail.get(layoutTail(prevKey));
         if (!prev) {
+          prevMissing = true; // its hours are this finding's, not a gap's
           findings.push({ ...base, kind: "missing-digest", key: prevKey, namedBy: items[i].key, from: before ? time(before.digestEndTime) : null, to: start, detail: null });
         } else {
           const problems: string[] = [];
@@ -180,7 +182,7 @@ export function validateChain(input: ChainInput): ChainResult {
         findings.push({ ...base, kind: "chain-restart", key: null, namedBy: items[i].key, from: time(before.digestEndTime), to: start, detail: null });
       }
       const beforeEnd = before ? time(before.digestEndTime) : null;
-      if (beforeEnd && start && start.getTime() - beforeEnd.getTime() > GAP_TOLERANCE_MS && prevKey) {
+      if (beforeEnd && start && start.getTime() - beforeEnd.getTime() > GAP_TOLERANCE_MS && prevKey && !prevMissing) {
         findings.push({ ...base, kind: "gap", key: null, namedBy: items[i].key, from: beforeEnd, to: start, detail: null });
       }
     }
