@@ -29,7 +29,7 @@ function build(hours: number, opts: { startHour?: number } = {}): Built {
     const logBody = JSON.stringify({ Records: [{ eventID: `e${h}` }] });
     logs.push({ key: logKey, sha256: sha(logBody) });
     const dkey = `AWSLogs/${ACCOUNT}/CloudTrail-Digest/us-east-1/2026/11/20/${ACCOUNT}_CloudTrail-Digest_us-east-1_trail_us-east-1_20261120T${pad(h + 1)}0000Z.json.gz`;
-    const doc = {
+    const doc: Record<string, unknown> & { digestEndTime: string; digestS3Bucket: string; digestS3Object: string } = {
       awsAccountId: ACCOUNT,
       digestStartTime: start,
       digestEndTime: end,
@@ -44,7 +44,7 @@ function build(hours: number, opts: { startHour?: number } = {}): Built {
       previousDigestSignature: prev?.signature ?? null,
       logFiles: [{ s3Bucket: BUCKET, s3Object: logKey, hashValue: sha(logBody), hashAlgorithm: "SHA-256" }],
     };
-    const raw = Buffer.from(JSON.stringify(doc));
+    const raw: Buffer = Buffer.from(JSON.stringify(doc));
     const signature = signDigest(key.privateKey, doc, raw);
     digests.push({ key: dkey, bucket: BUCKET, sha256: sha(raw), digest: doc, signature, signatureAlgorithm: digestObjectMetadata(signature)["signature-algorithm"] });
     prev = { key: dkey, sha: sha(raw), signature };

@@ -12,7 +12,7 @@ import { appendRows } from "./normalize";
 import { newProgress, silentRenderer, type ProgressRenderer, type ProgressState } from "./progress";
 import type { KnownObject, SourceContext, SourcePlugin } from "./source";
 import { scopeOfSource } from "../integrity/scope";
-import { verifyScope, type VerifySummary } from "../integrity/verify";
+import { validatedBefore, verifyScope, type VerifySummary } from "../integrity/verify";
 import { integrityLine } from "../integrity/report";
 
 export interface SyncSummary {
@@ -249,7 +249,9 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
   if (!fatal && opts.verify !== false) {
     try {
       const scope = await scopeOfSource(plugin.id);
-      if (scope) {
+      // Nothing recorded this run and validated before: the outcomes stand as they are.
+      const changed = progress.objectsRead + progress.objectsSkipped + progress.objectsFailed > 0;
+      if (scope && (opts.reread || changed || !(await validatedBefore(db, scope)))) {
         renderer.done();
         summary.integrity = await verifyScope(db, scope, {
           mode: opts.reread ? "on-demand" : "after-sync",

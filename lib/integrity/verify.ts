@@ -176,3 +176,8 @@ export async function verifyScope(db: Db, scope: IntegrityScope, opts: VerifyOpt
   }
   return summary;
 }
+
+/** Whether the scope has been validated before (a sync that recorded nothing need not again). */
+export async function validatedBefore(db: Db, scope: IntegrityScope): Promise<boolean> {
+  return ((await db.pool.query(`SELECT 1 FROM integrity_runs WHERE scope = $1 LIMIT 1`, [scope.id])).rowCount ?? 0) > 0;
+}
