@@ -121,3 +121,48 @@ describe("integrity of a folder", () => {
     expect(total).toBeGreaterThanOrEqual(3000);
   }, 120_000);
 });
+
+describe("validation after a sync covers what is new", () => {
+  it("a second delivery is validated in a window, and every object ends as a whole validation judges it", async () => {
+    const src = await mkdtemp(path.join(tmpdir(), "trailscope-window-src-"));
+    const live = await mkdtemp(path.join(tmpdir(), "trailscope-window-live-"));
+    const a = await createTestDatabase("ts_window_a");
+    const b = await createTestDatabase("ts_window_b");
+    const dbA = openDb(a.url, { max: 4 });
+    const dbB = openDb(b.url, { max: 4 });
+    try {
+      await migrate(a.url);
+      await migrate(b.url);
+      const end = new Date("2026-11-22T00:00:00Z");
+      await writeAwsLogsCorpus(src, { count: 2000, seed: 11, start: new Date(end.getTime() - 2 * 86400e3), end, accounts: ["111122223333"], regions: ["us-east-1"] });
+      const { cp } = await import("node:fs/promises");
+      // First delivery: everything of the first day (by the day folders of the layout); then the rest.
+      const all = await files(src);
+      const firstDay = (f: string) => f.includes("/2026/11/20/");
+      for (const f of all.filter(firstDay)) await cp(f, path.join(live, path.relative(src, f)), { recursive: true });
+      let s = await runSync(dbA, new FolderSource(live), quiet);
+      expect(s.integrity!.window).toBeNull(); // the first validation of a source is whole
+      for (const f of all.filter((f) => !firstDay(f))) await cp(f, path.join(live, path.relative(src, f)), { recursive: true });
+      s = await runSync(dbA, new FolderSource(live), quiet);
+      expect(s.integrity!.window).not.toBeNull();
+      const windowed = s.integrity!;
+      // The same folder validated whole in another database.
+      const whole = (await runSync(dbB, new FolderSource(live), quiet)).integrity!;
+      expect(whole.window).toBeNull();
+      expect(windowed.digests).toEqual(whole.digests);
+      expect(windowed.logs).toEqual(whole.logs);
+      expect(windowed.findings).toEqual(whole.findings);
+      expect(windowed.ok).toBe(whole.ok);
+      const outcomes = async (d: Db) =>
+        (await d.pool.query(`SELECT key, integrity, event_integrity FROM ingested_objects WHERE integrity IS NOT NULL ORDER BY key`)).rows;
+      expect(await outcomes(dbA)).toEqual(await outcomes(dbB));
+    } finally {
+      await dbA.close();
+      await dbB.close();
+      await a.drop();
+      await b.drop();
+      await rm(src, { recursive: true, force: true });
+      await rm(live, { recursive: true, force: true });
+    }
+  }, 180_000);
+});

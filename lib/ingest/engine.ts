@@ -256,6 +256,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
         summary.integrity = await verifyScope(db, scope, {
           mode: opts.reread ? "on-demand" : "after-sync",
           readSince: opts.reread ? runStart : undefined,
+          newSince: runStart,
           unreadable: unreadableKeys,
         });
       }

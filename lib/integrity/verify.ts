@@ -3,6 +3,7 @@
 // demand (`npm run verify`, the Integrity page) after reading every object of the source again — so
 // a file altered or deleted since it was synced is caught, as `aws cloudtrail validate-logs` would.
 import type { CloudTrailClientConfig } from "@aws-sdk/client-cloudtrail";
+import type pg from "pg";
 import type { Db } from "../store/db";
 import { layoutTail, validateChain, parseDigestKey, type DigestInput, type LogInput } from "./chain";
 import { eventIntegrityOf, INVALID_DIGEST, INVALID_LOG, type LogOutcome } from "./outcomes";
@@ -30,6 +31,8 @@ export interface VerifySummary {
   elapsedMs: number;
   /** Nothing invalid or missing: validate-logs would exit 0. */
   ok: boolean;
+  /** After a sync: only what is new and what it touches was validated (how many objects); null: all of it. */
+  window: { objects: number } | null;
 }
 
 const MAX_LISTED = 1000;
@@ -40,6 +43,8 @@ export interface VerifyOptions {
   readSince?: Date;
   /** Keys that could not be read this time (not gone; left as they were judged before). */
   unreadable?: Set<string>;
+  /** After a sync: objects recorded since this instant are what is new (validated with what they touch). */
+  newSince?: Date;
   clientConfig?: Partial<CloudTrailClientConfig>;
 }
 
@@ -52,20 +57,77 @@ interface StoredObject {
   ingestedAt: Date;
 }
 
-const count = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
+const SELECT_OBJECTS = `SELECT id, key, kind, sha256, meta, ingested_at FROM ingested_objects`;
+const toObject = (r: Record<string, unknown>): StoredObject => ({ id: r.id as number, key: r.key as string, kind: r.kind as string, sha256: r.sha256 as string | null, meta: r.meta as StoredObject["meta"], ingestedAt: r.ingested_at as Date });
+/** Sidecars are the folder's stand-in for S3 metadata, not digests (lib/integrity/folder-keys.ts). */
+const NOT_SIDECAR = `right(key, ${SIDECAR_SUFFIX.length}) <> '${SIDECAR_SUFFIX}'`;
+/** A log file's delivery time in its name (…_20261120T1345Z_…), to place new files in time. */
+const DELIVERY = /_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[^/!]*$/;
+/** How far before the oldest new file a windowed validation looks (digests follow their hour by up to ~1 h). */
+const WINDOW_MARGIN_MS = 3 * 3600e3;
+
+/** Every object of the scope that integrity validation reads. */
+async function allObjects(db: Db, scope: IntegrityScope): Promise<StoredObject[]> {
+  const where = scopeWhere(scope, 1);
+  const r = await db.pool.query(`${SELECT_OBJECTS} WHERE ${where.sql} AND kind IN ('digest', 'log', 'insight') AND ${NOT_SIDECAR}`, where.params);
+  return r.rows.map(toObject);
+}
+
+/**
+ * After a sync, what is new and what it touches: the objects recorded since `since`, every digest
+ * ending from a little before the oldest of them on (new digests, and the ones their links and
+ * gaps are checked against), the log files those digests name, and the digests that named a new
+ * log file missing before. null when it cannot be narrowed (archive members are keyed by archive,
+ * not by where a digest says they are) or nothing is new.
+ */
+async function windowObjects(db: Db, scope: IntegrityScope, since: Date): Promise<{ rows: StoredObject[]; digestKeys: string[] } | null> {
+  const where = scopeWhere(scope, 1);
+  const scoped = `${where.sql} AND ${NOT_SIDECAR}`;
+  const archives = await db.pool.query(`SELECT 1 FROM ingested_objects WHERE ${scoped} AND strpos(key, '!') > 0 LIMIT 1`, where.params);
+  if (archives.rowCount) return null;
+  const fresh = (await db.pool.query(`${SELECT_OBJECTS} WHERE ${scoped} AND kind IN ('digest', 'log', 'insight') AND ingested_at >= $3`, [...where.params, since])).rows.map(toObject);
+  if (fresh.length === 0) return null;
+  let oldest = Infinity;
+  for (const o of fresh) {
+    const t = o.kind === "digest" ? Date.parse(String(o.meta?.digest?.digestStartTime)) : (() => {
+      const m = DELIVERY.exec(o.key);
+      return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) : NaN;
+    })();
+    if (Number.isNaN(t)) return null;
+    oldest = Math.min(oldest, t);
+  }
+  const from = new Date(oldest - WINDOW_MARGIN_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const digests = (await db.pool.query(`${SELECT_OBJECTS} WHERE ${scoped} AND kind = 'digest' AND (meta->'digest'->>'digestEndTime') >= $3`, [...where.params, from])).rows.map(toObject);
+  // Digests that named a log file missing which has now arrived (a late delivery).
+  const freshTails = fresh.filter((o) => o.kind !== "digest").map((o) => layoutTail(o.key));
+  const namers = await db.pool.query(`SELECT DISTINCT named_by FROM integrity_findings WHERE scope = $1 AND kind = 'missing-log' AND key = ANY($2::text[])`, [scope.id, freshTails]);
+  const have = new Set(digests.map((d) => d.key));
+  const more = namers.rows.map((r) => r.named_by as string).filter((k) => !have.has(k));
+  if (more.length) digests.push(...(await db.pool.query(`${SELECT_OBJECTS} WHERE source = $1 AND key = ANY($2::text[])`, [scope.objectSource, more])).rows.map(toObject));
+  // The log files they name, where the scope keeps them: the S3 key itself, or a folder's path.
+  const candidates = new Set<string>();
+  for (const d of digests) {
+    for (const f of (d.meta?.digest?.logFiles as { s3Object?: string }[] | undefined) ?? []) {
+      if (typeof f?.s3Object !== "string") continue;
+      if (scope.bucket !== null) candidates.add(f.s3Object);
+      else for (const k of [f.s3Object, layoutTail(f.s3Object)]) candidates.add(`${scope.prefix}/${k}`);
+    }
+  }
+  const logs = (await db.pool.query(`${SELECT_OBJECTS} WHERE source = $1 AND key = ANY($2::text[]) AND kind <> 'digest'`, [scope.objectSource, [...candidates]])).rows.map(toObject);
+  const byId = new Map<number, StoredObject>();
+  for (const o of [...fresh, ...digests, ...logs]) byId.set(o.id, o);
+  return { rows: [...byId.values()], digestKeys: digests.map((d) => d.key) };
+}
 
 export async function verifyScope(db: Db, scope: IntegrityScope, opts: VerifyOptions): Promise<VerifySummary> {
   const started = Date.now();
-  const where = scopeWhere(scope, 1);
-  const rows = (
-    await db.pool.query(
-      `SELECT id, key, kind, sha256, meta, ingested_at FROM ingested_objects WHERE ${where.sql} AND kind IN ('digest', 'log', 'insight')`,
-      where.params,
-    )
-  ).rows.map((r): StoredObject => ({ id: r.id, key: r.key, kind: r.kind, sha256: r.sha256, meta: r.meta, ingestedAt: r.ingested_at }));
+  const window = opts.mode === "after-sync" && opts.newSince && (await validatedBefore(db, scope)) ? await windowObjects(db, scope, opts.newSince) : null;
+  const rows = window?.rows ?? (await allObjects(db, scope));
+  // Digests outside a window still count as there (their successor's link is not a missing one).
+  const knownDigests = window
+    ? new Set((await db.pool.query(`SELECT key FROM ingested_objects WHERE ${scopeWhere(scope, 1).sql} AND kind = 'digest' AND ${NOT_SIDECAR}`, scopeWhere(scope, 1).params)).rows.map((r) => layoutTail(r.key)))
+    : null;
 
-  // Sidecars are the folder's stand-in for S3 metadata, not digests (lib/integrity/folder-keys.ts).
-  for (let i = rows.length - 1; i >= 0; i--) if (rows[i].key.endsWith(SIDECAR_SUFFIX)) rows.splice(i, 1);
   const gone = (o: StoredObject) => opts.readSince !== undefined && o.ingestedAt < opts.readSince && !opts.unreadable?.has(o.key);
   const present = rows.filter((o) => !gone(o));
   const digests: DigestInput[] = [];
@@ -90,27 +152,7 @@ export async function verifyScope(db: Db, scope: IntegrityScope, opts: VerifyOpt
   // A folder that brought its keys along uses those; otherwise (and for S3) CloudTrail's.
   const folderKeys = scope.objectSource === "file" ? await folderPublicKeys(scope.prefix) : new Map();
   const ring = folderKeys.size ? { get: (_r: string, fp: string) => folderKeys.get(fp), errors: new Map<string, string>() } : await loadPublicKeys(db, needs, opts.clientConfig);
-  const result = validateChain({ digests, logs, signatures: scope.signatures, publicKey: ring.get });
-  const signed = digests.filter((d) => d.signature).length;
-
-  const summary: VerifySummary = {
-    scope: scope.id,
-    source: scope.source,
-    mode: opts.mode,
-    signaturesChecked: digests.length > 0 && signed === digests.length,
-    keysFrom: signed === 0 ? null : folderKeys.size ? `${FOLDER_KEYS_FILE} in the folder (not fetched from AWS)` : "CloudTrail ListPublicKeys",
-    digests: {},
-    logs: {},
-    findings: {},
-    problems: [],
-    keyErrors: [...ring.errors.values()],
-    elapsedMs: 0,
-    ok: true,
-  };
-  const listProblem = (p: VerifySummary["problems"][number]) => {
-    summary.ok = false;
-    if (summary.problems.length < MAX_LISTED) summary.problems.push(p);
-  };
+  const result = validateChain({ digests, logs, signatures: scope.signatures, publicKey: ring.get, knownDigest: knownDigests ? (tail) => knownDigests.has(tail) : undefined });
 
   // Outcomes per object, written in one statement.
   const ids: number[] = [];
@@ -127,19 +169,6 @@ export async function verifyScope(db: Db, scope: IntegrityScope, opts: VerifyOpt
     outcomes.push(outcome);
     details.push(detail);
     events.push(o.kind === "digest" ? null : eventIntegrityOf(outcome as LogOutcome));
-    if (o.kind === "digest") {
-      count(summary.digests, outcome);
-      if (INVALID_DIGEST.has(outcome)) listProblem({ what: "digest", key: o.key, outcome, detail });
-    } else {
-      count(summary.logs, outcome);
-      if (INVALID_LOG.has(outcome)) listProblem({ what: "log", key: o.key, outcome, detail });
-    }
-  }
-  const goneTails = new Set(rows.filter(gone).map((o) => layoutTail(o.key)));
-  for (const f of result.findings) {
-    count(summary.findings, f.kind);
-    // A stored object gone from the source is listed above already.
-    if ((f.kind === "missing-log" || f.kind === "missing-digest") && !goneTails.has(layoutTail(f.key ?? ""))) listProblem({ what: f.kind === "missing-log" ? "log" : "digest", key: f.key ?? "", outcome: "missing", detail: `named by ${f.namedBy}` });
   }
 
   const c = await db.pool.connect();
@@ -150,7 +179,9 @@ export async function verifyScope(db: Db, scope: IntegrityScope, opts: VerifyOpt
          FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS t(id, outcome, detail, ev) WHERE o.id = t.id`,
       [ids, outcomes, details, events],
     );
-    await c.query(`DELETE FROM integrity_findings WHERE scope = $1`, [scope.id]);
+    // A window replaces what its digests found; a whole validation, everything.
+    if (window) await c.query(`DELETE FROM integrity_findings WHERE scope = $1 AND named_by = ANY($2::text[])`, [scope.id, window.digestKeys]);
+    else await c.query(`DELETE FROM integrity_findings WHERE scope = $1`, [scope.id]);
     if (result.findings.length) {
       const f = result.findings;
       await c.query(
@@ -160,6 +191,8 @@ export async function verifyScope(db: Db, scope: IntegrityScope, opts: VerifyOpt
         [scope.id, f.map((x) => x.account), f.map((x) => x.region), f.map((x) => x.trail), f.map((x) => x.kind), f.map((x) => x.key), f.map((x) => x.namedBy), f.map((x) => x.from), f.map((x) => x.to), f.map((x) => x.detail)],
       );
     }
+    const summary = await scopeSummary(c, scope, opts.mode, [...ring.errors.values()], folderKeys.size > 0);
+    summary.window = window ? { objects: rows.length } : null;
     summary.elapsedMs = Date.now() - started;
     await c.query(`INSERT INTO integrity_runs (scope, source, mode, finished_at, summary) VALUES ($1, $2, $3, now(), $4)`, [
       scope.id,
@@ -168,12 +201,56 @@ export async function verifyScope(db: Db, scope: IntegrityScope, opts: VerifyOpt
       JSON.stringify({ ...summary, problems: summary.problems.slice(0, 50) }),
     ]);
     await c.query("COMMIT");
+    return summary;
   } catch (err) {
     await c.query("ROLLBACK").catch(() => {});
     throw err;
   } finally {
     c.release();
   }
+}
+
+/** The scope as it stands after a validation (a window's or a whole one): totals, problems, findings. */
+async function scopeSummary(c: pg.PoolClient, scope: IntegrityScope, mode: VerifyMode, keyErrors: string[], folderKeys: boolean): Promise<VerifySummary> {
+  const where = scopeWhere(scope, 1);
+  const scoped = `${where.sql} AND ${NOT_SIDECAR} AND kind IN ('digest', 'log', 'insight') AND integrity IS NOT NULL`;
+  const totals = await c.query(`SELECT kind = 'digest' AS digest, integrity, count(*)::int AS n FROM ingested_objects WHERE ${scoped} GROUP BY 1, 2`, where.params);
+  const summary: VerifySummary = {
+    scope: scope.id,
+    source: scope.source,
+    mode,
+    signaturesChecked: false,
+    keysFrom: null,
+    digests: {},
+    logs: {},
+    findings: {},
+    problems: [],
+    keyErrors,
+    elapsedMs: 0,
+    ok: true,
+    window: null,
+  };
+  for (const r of totals.rows) (r.digest ? summary.digests : summary.logs)[r.integrity] = r.n;
+  const digestCount = Object.values(summary.digests).reduce((a, b) => a + b, 0);
+  summary.signaturesChecked = digestCount > 0 && !summary.digests.unsigned;
+  if (digestCount > (summary.digests.unsigned ?? 0)) summary.keysFrom = folderKeys ? `${FOLDER_KEYS_FILE} in the folder (not fetched from AWS)` : "CloudTrail ListPublicKeys";
+  const invalid = [...new Set([...INVALID_DIGEST, ...INVALID_LOG])];
+  const bad = await c.query(
+    `SELECT kind = 'digest' AS digest, key, integrity, integrity_detail FROM ingested_objects WHERE ${scoped} AND integrity = ANY($3::text[])
+      AND (kind = 'digest' AND integrity = ANY($4::text[]) OR kind <> 'digest' AND integrity = ANY($5::text[])) ORDER BY key LIMIT ${MAX_LISTED}`,
+    [...where.params, invalid, [...INVALID_DIGEST], [...INVALID_LOG]],
+  );
+  for (const r of bad.rows) summary.problems.push({ what: r.digest ? "digest" : "log", key: r.key, outcome: r.integrity, detail: r.integrity_detail });
+  const goneTails = new Set(bad.rows.filter((r) => r.integrity === "missing").map((r) => layoutTail(r.key)));
+  const findings = await c.query(`SELECT kind, key, named_by FROM integrity_findings WHERE scope = $1 ORDER BY from_time NULLS FIRST`, [scope.id]);
+  for (const f of findings.rows) {
+    summary.findings[f.kind] = (summary.findings[f.kind] ?? 0) + 1;
+    // A stored object gone from the source is listed already.
+    if ((f.kind === "missing-log" || f.kind === "missing-digest") && !goneTails.has(layoutTail(f.key ?? "")) && summary.problems.length < MAX_LISTED) {
+      summary.problems.push({ what: f.kind === "missing-log" ? "log" : "digest", key: f.key ?? "", outcome: "missing", detail: `named by ${layoutTail(f.named_by ?? "")}` });
+    }
+  }
+  summary.ok = bad.rowCount === 0 && !summary.findings["missing-log"] && !summary.findings["missing-digest"];
   return summary;
 }
 
