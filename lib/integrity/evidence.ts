@@ -18,7 +18,7 @@ export interface EvidenceIntegrity {
     /** Files whose events are failed or whose outcome is missing, the first MAX_LISTED. */
     invalid: { key: string; outcome: string; detail: string | null }[];
   };
-  /** Whether the digests behind the set's files had signatures to check: folders have none. */
+  /** Whether the digests behind the set's files had their signatures checked (a folder's may have none). */
   signaturesChecked: "all" | "some" | "none";
   /** When the files were last validated (the latest run of the scopes involved), ISO. */
   validatedAt: string | null;
@@ -52,6 +52,7 @@ export async function integrityOfQuery(pool: pg.Pool | pg.PoolClient, q: EventQu
     completeness: { missingLogFiles: 0, missingDigests: 0, gaps: [], missing: [] },
   };
   const sources = new Set<string>();
+  const keys: { source: string; key: string }[] = [];
   for (const r of files.rows) {
     const n = Number(r.n);
     const ev = (r.event_integrity ?? "unverified") as keyof EvidenceIntegrity["events"];
@@ -61,17 +62,27 @@ export async function integrityOfQuery(pool: pg.Pool | pg.PoolClient, q: EventQu
       continue;
     }
     sources.add(r.source);
+    keys.push({ source: r.source, key: r.key });
     out.logFiles.total++;
     const outcome = r.integrity ?? "not validated";
     out.logFiles.byOutcome[outcome] = (out.logFiles.byOutcome[outcome] ?? 0) + 1;
     if ((ev === "failed" || outcome === "missing") && out.logFiles.invalid.length < MAX_LISTED) out.logFiles.invalid.push({ key: r.key, outcome, detail: r.integrity_detail });
   }
-  const s3 = [...sources].filter((s) => s.startsWith("s3://")).length;
-  out.signaturesChecked = sources.size === 0 ? "none" : s3 === sources.size ? "all" : s3 > 0 ? "some" : "none";
+  // Checked where a file was judged against a signed digest; a folder's digests may have none.
+  const signed = out.logFiles.byOutcome.valid ?? 0;
+  const unsigned = out.logFiles.byOutcome["hash-valid-unsigned"] ?? 0;
+  out.signaturesChecked = signed > 0 && unsigned === 0 ? "all" : signed > 0 ? "some" : "none";
 
-  // Findings of the scopes the files belong to, in the set's range and (for a scoped reader) accounts.
+  // Findings of the scopes the files belong to (a scope is "<object source>|<key prefix>"), in the
+  // set's range and (for a scoped reader) accounts.
+  const known = (await pool.query(`SELECT DISTINCT scope FROM integrity_runs`)).rows.map((r) => r.scope as string);
+  const scopes = known.filter((sc) => {
+    const bar = sc.indexOf("|");
+    const [src, prefix] = [sc.slice(0, bar), sc.slice(bar + 1)];
+    return keys.some((k) => k.source === src && k.key.startsWith(prefix));
+  });
   const fp = new SqlParams();
-  const cond = [`split_part(scope, '|', 1) = ANY(${fp.add([...sources])}::text[])`];
+  const cond = [`scope = ANY(${fp.add(scopes)}::text[])`];
   if (q.accounts) cond.push(`account = ANY(${fp.add(q.accounts)}::text[])`);
   if (q.from) cond.push(`(to_time IS NULL OR to_time >= ${fp.add(q.from)})`);
   if (q.to) cond.push(`(from_time IS NULL OR from_time < ${fp.add(q.to)})`);
@@ -86,7 +97,7 @@ export async function integrityOfQuery(pool: pg.Pool | pg.PoolClient, q: EventQu
       if (out.completeness.gaps.length < MAX_LISTED) out.completeness.gaps.push({ kind: f.kind, account: f.account, region: f.region, trail: f.trail, from: f.from_time?.toISOString() ?? null, to: f.to_time?.toISOString() ?? null });
     } else if (out.completeness.missing.length < MAX_LISTED) out.completeness.missing.push({ kind: f.kind, key: f.key, namedBy: f.named_by });
   }
-  const runs = await pool.query(`SELECT max(finished_at) AS at FROM integrity_runs WHERE split_part(scope, '|', 1) = ANY($1::text[])`, [[...sources]]);
+  const runs = await pool.query(`SELECT max(finished_at) AS at FROM integrity_runs WHERE scope = ANY($1::text[])`, [scopes]);
   out.validatedAt = runs.rows[0]?.at ? (runs.rows[0].at as Date).toISOString() : null;
   return out;
 }
