@@ -120,3 +120,38 @@ describe("background scheduler", () => {
     }
   });
 });
+
+describe("Validate again, asked for in the console", () => {
+  it("runs between syncs: the source is read again in full and validated, a second request waits for the first", async () => {
+    const { requestReverify, pendingRequests } = await import("../lib/integrity/requests");
+    const { writeAwsLogsCorpus } = await import("../lib/demo/corpus");
+    const { runSync } = await import("../lib/ingest/engine");
+    const { parseSource } = await import("../lib/ingest/sources");
+    const dir = path.join(root, "integrity");
+    const end = new Date("2026-11-20T00:00:00Z");
+    await writeAwsLogsCorpus(dir, { count: 300, seed: 3, start: new Date(end.getTime() - 86400e3), end, accounts: ["111122223333"], regions: ["us-east-1"] });
+    const first = await runSync(db, parseSource(dir), { log, decodeWorkers: 0 });
+    expect(first.integrity?.mode).toBe("after-sync");
+    // Unknown sources and sources without files are refused.
+    await expect(requestReverify(db, "lookup://us-east-1", "admin@example.com")).rejects.toMatchObject({ status: 400 });
+    await expect(requestReverify(db, "file:/nowhere", "admin@example.com")).rejects.toMatchObject({ status: 404 });
+    const req = await requestReverify(db, first.source, "admin@example.com");
+    await expect(requestReverify(db, first.source, "admin@example.com")).rejects.toMatchObject({ status: 409 });
+    expect((await pendingRequests(db)).map((p) => p.id)).toEqual([req.id]);
+
+    const s = startScheduler(db, [], HOUR, log, { pollMs: 20 });
+    try {
+      const done = await until("the request to finish", async () => {
+        const r = await db.pool.query(`SELECT finished_at, error FROM integrity_requests WHERE id = $1`, [req.id]);
+        return r.rows[0].finished_at ? r.rows[0] : undefined;
+      });
+      expect(done.error).toBeNull();
+      const run = await db.pool.query(`SELECT mode, summary FROM integrity_runs WHERE source = $1 ORDER BY id DESC LIMIT 1`, [first.source]);
+      expect(run.rows[0].mode).toBe("on-demand");
+      expect(run.rows[0].summary.ok).toBe(true);
+      expect(await pendingRequests(db)).toEqual([]);
+    } finally {
+      await s.stop();
+    }
+  }, 120_000);
+});

@@ -2,6 +2,7 @@
 // coverage per account, region and day — for the principal's accounts. Not for share links.
 import { notFound } from "next/navigation";
 import { IntegrityOverview } from "../../components/integrity/IntegrityOverview";
+import { AutoRefresh } from "../../components/sync/AutoRefresh";
 import { can } from "../../lib/auth/access";
 import { pageAccess } from "../../lib/auth/guard";
 import { integrityOverview } from "../../lib/integrity/overview";
@@ -22,6 +23,7 @@ export default async function IntegrityPage() {
           CloudTrail signs a digest of every hour&apos;s log files; each digest names the one before. Events of a file that matches a signed digest read <em>verified</em>; of a file that does not, <em>failed</em> (filter: <code className="font-mono">integrity=failed</code>).
         </p>
       </div>
+      <AutoRefresh active={data.scopes.some((s) => s.pending)} />
       <IntegrityOverview data={data} manage={can(access, "admin")} />
     </div>
   );

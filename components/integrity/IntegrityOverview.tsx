@@ -64,7 +64,12 @@ function Scope({ s, manage }: { s: ScopeOverview; manage: boolean }) {
             validated {s.lastRun.mode === "on-demand" ? "on demand (every file read again)" : "after the last sync"} <LocalTime iso={s.lastRun.at} />
           </span>
         )}
-        {manage && <ApiActionButton label="Validate again" busyLabel="Starting…" method="POST" url="/api/integrity" body={{ source: s.source }} title="Read every file of this source again and validate it (runs in the background)" />}
+        {s.pending && (
+          <span className="text-xs text-sky-700 dark:text-sky-400" role="status">
+            {s.pending.startedAt ? "Validating again (every file read again)…" : "Validation asked for: the background sync runs it next."}
+          </span>
+        )}
+        {manage && !s.pending && <ApiActionButton label="Validate again" busyLabel="Starting…" method="POST" url="/api/integrity" body={{ source: s.source }} title="Read every file of this source again and validate it (runs in the background)" />}
       </div>
       {!s.signatures && (
         <p className="rounded border border-amber-300 bg-amber-50 px-2 py-1 text-xs text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">

@@ -35,7 +35,7 @@ export interface SourceContext {
   decodeFile: DecodeFileFn;
   /**
    * Read every object again, recorded or not, and list from the start (on-demand integrity
-   * validation: lib/integrity/reverify.ts); knownObjects is then empty.
+   * validation: npm run verify, lib/integrity/requests.ts); knownObjects is then empty.
    */
   rereadAll?: boolean;
   /** Stored cursors of this source (all accounts), keyed "account/region". */

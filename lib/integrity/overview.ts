@@ -6,6 +6,7 @@ import type { Db } from "../store/db";
 import { classifyKey } from "../ingest/decode";
 import { layoutTail, parseDigestKey } from "./chain";
 import { INVALID_DIGEST } from "./outcomes";
+import { pendingRequests } from "./requests";
 
 export interface TrailChain {
   account: string;
@@ -36,6 +37,8 @@ export interface ScopeOverview {
   signatures: boolean;
   keysFrom: string | null;
   lastRun: { at: string; mode: string; ok: boolean; keyErrors: string[] } | null;
+  /** "Validate again" asked for and not finished: when, and since when it runs. */
+  pending: { requestedAt: string; startedAt: string | null } | null;
   logs: Record<string, number>;
   trails: TrailChain[];
   /** Per account and region, days with log files (delivery day), oldest first. */
@@ -65,6 +68,7 @@ export async function integrityOverview(db: Db, accounts?: string[]): Promise<In
     `SELECT DISTINCT ON (scope) scope, source, mode, finished_at, summary FROM integrity_runs ORDER BY scope, started_at DESC`,
   );
   const scopes: ScopeOverview[] = [];
+  const pending = await pendingRequests(db);
   for (const run of runs.rows) {
     const [objectSource, prefix] = [run.scope.slice(0, run.scope.indexOf("|")), run.scope.slice(run.scope.indexOf("|") + 1)];
     const objs = await db.pool.query(
@@ -129,6 +133,10 @@ export async function integrityOverview(db: Db, accounts?: string[]): Promise<In
       source: run.source,
       signatures: Boolean(run.summary?.signaturesChecked),
       keysFrom: run.summary?.keysFrom ?? null,
+      pending: (() => {
+        const p = pending.find((x) => x.source === run.source);
+        return p ? { requestedAt: p.requestedAt.toISOString(), startedAt: p.startedAt?.toISOString() ?? null } : null;
+      })(),
       lastRun: run.finished_at
         ? { at: iso(run.finished_at)!, mode: run.mode, ok: accounts ? ownOk() : Boolean(run.summary?.ok), keyErrors: accounts ? [] : (run.summary?.keyErrors ?? []) }
         : null,

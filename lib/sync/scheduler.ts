@@ -4,11 +4,13 @@
 // started (a run in progress finishes), and "Sync now" is picked up within that poll. Each source
 // is run again TRAILSCOPE_SYNC_INTERVAL after its previous run ended; the one waiting longest goes
 // first, a requested "Sync now" before all. A failing source is recorded (sync_runs) and retried
-// next time; it never stops the others or the server.
+// next time; it never stops the others or the server. "Validate again" requests from the
+// Integrity page (lib/integrity/requests.ts) run between syncs, before anything else.
 import { runSync, formatSummary } from "../ingest/engine";
 import { parseSource } from "../ingest/sources";
 import type { Db } from "../store/db";
 import { consoleSources, environmentSources } from "./sources-store";
+import { finishRequest, resetStartedRequests, takeRequest } from "../integrity/requests";
 
 export interface SchedulerOptions {
   /** How often the console's sources are looked at while nothing is due (ms). */
@@ -79,8 +81,27 @@ export function startScheduler(db: Db, uris: string[], intervalMs: number, log =
     last.set(s.source, { startedAt, finishedAt: Date.now() });
   };
 
+  /** Runs the oldest "Validate again" request, if any; whether there was one. */
+  const runRequest = async (): Promise<boolean> => {
+    const req = await takeRequest(db).catch(() => null);
+    if (!req) return false;
+    let error: string | null = null;
+    try {
+      const summary = await runSync(db, parseSource(req.uri), { signal, log, reread: true });
+      log(formatSummary(summary));
+      error = summary.integrityError ?? (summary.integrity ? null : (summary.error ?? "nothing to validate"));
+    } catch (err) {
+      error = (err as Error).message;
+      if (!signal.aborted) log(`validation of ${req.uri} failed: ${error}`);
+    }
+    await finishRequest(db, req.id, error).catch((err: Error) => log(`could not record the end of a validation: ${err.message}`));
+    return true;
+  };
+
   const loop = async () => {
+    await resetStartedRequests(db).catch(() => {});
     while (!signal.aborted) {
+      if (await runRequest()) continue;
       let sources: Scheduled[];
       try {
         sources = await scheduled();
