@@ -101,13 +101,42 @@ function ShareAndExport({ resolvedFrom, resolvedTo, asOf, canShare, sharedView }
         <CopyButton label="Copy live link" text={() => window.location.href} title="Copy a link that follows the range as written (now-24h…) and shows events synced later" className="py-1" />
       )}
       {canShare && !sharedView && <ShareDialog buttonClassName={btn} />}
-      <a className={btn} href={exportHref(params, "csv")} title="Every matching event as CSV (all pages)">
+      <ExportLinks params={params} />
+    </div>
+  );
+}
+
+/** Adds export options to an export link (exportHref keeps the view's own parameters). */
+const withOption = (href: string, name: string, value: string) => `${href}${href.endsWith("?") ? "" : "&"}${name}=${value}`;
+
+/**
+ * The downloads of exactly this set. "Readable column names" is a download option, not view state:
+ * it stays out of the page URL (the page's parser would refuse an unknown parameter).
+ */
+function ExportLinks({ params }: { params: URLSearchParams }) {
+  const [labels, setLabels] = useState(false);
+  const csv = exportHref(params, "csv");
+  const withHeaders = (href: string) => (labels ? withOption(href, "headers", "labels") : href);
+  return (
+    <>
+      <a className={btn} href={withHeaders(csv)} title="Every matching event as CSV (all pages)">
         Export CSV
       </a>
+      <label className="inline-flex items-center gap-1 text-xs text-zinc-600 dark:text-zinc-300" title="CSV column headers a person reads (Event name, Source IP) instead of field keys (eventName, sourceIPAddress)">
+        <input type="checkbox" checked={labels} onChange={(e) => setLabels(e.target.checked)} />
+        Readable column names
+      </label>
       <a className={btn} href={exportHref(params, "ndjson")} title="Every matching record, one JSON per line">
         Export NDJSON
       </a>
-    </div>
+      <a
+        className={btn}
+        href={withHeaders(withOption(csv, "format", "bundle"))}
+        title="A zip of the CSV and NDJSON of exactly these events (frozen as of now) with a manifest: the query, row counts, SHA-256 of each file, who exported it, and the integrity and completeness of the log files they came from"
+      >
+        Evidence bundle (.zip)
+      </a>
+    </>
   );
 }
 

@@ -18,7 +18,7 @@ import type { Readable } from "node:stream";
 import type { EventQuery } from "../query/params";
 import { withSearchBlocks } from "../query/search";
 import { orderSql, SqlParams, whereClauses } from "../query/sql";
-import { CSV_HEADER, CSV_SELECT_EXPRS, CSV_SPACE_CODES, FORMULA_CHARS, FORMULA_LEAD_CODES } from "./csv";
+import { csvHeader, CSV_SELECT_EXPRS, CSV_SPACE_CODES, FORMULA_CHARS, FORMULA_LEAD_CODES, type CsvHeaderKind } from "./csv";
 import { ExportConnection } from "./connection";
 
 /** An SQL literal for a value whereClauses would have bound as a parameter. */
@@ -108,7 +108,12 @@ export class CrlfWriter {
 /** Up to this many candidate search blocks (~200k events) a sort of the matches is cheap. */
 const SORTABLE_BLOCKS = 100;
 
-export function copyCsvStream(pool: pg.Pool, query: EventQuery, opts: { onDone?: () => void } = {}): ReadableStream<Uint8Array> {
+export function copyCsvStream(
+  pool: pg.Pool,
+  query: EventQuery,
+  /** `header`: the header row's words (csv.ts csvHeader); only that row differs. */
+  opts: { onDone?: () => void; header?: CsvHeaderKind } = {},
+): ReadableStream<Uint8Array> {
   copyCsvSql(query); // before connecting: a value that can't be inlined fails here
   // A connection left mid-COPY is closed (which also ends its transaction), never reused; one the
   // pool hands over after a cancel goes straight back (connection.ts).
@@ -135,7 +140,7 @@ export function copyCsvStream(pool: pg.Pool, query: EventQuery, opts: { onDone?:
           // would test every row's block.
           if (!q.searchBlocks || q.searchBlocks.length > SORTABLE_BLOCKS) await client.query("SET LOCAL enable_sort = off");
           if (conn.ended) return;
-          controller.enqueue(new TextEncoder().encode(CSV_HEADER));
+          controller.enqueue(new TextEncoder().encode(csvHeader(opts.header)));
           const crlf = new CrlfWriter();
           const s = client.query(copyTo(sql)) as unknown as Readable;
           source = s;

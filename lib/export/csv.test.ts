@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { CSV_FIELDS } from "../fields";
 import { parseCsv } from "../../test/helpers/csv";
-import { CSV_HEADER, CSV_SPACE_CODES, csvCell, csvLine, isFormulaLike } from "./csv";
+import { CSV_HEADER, CSV_SPACE_CODES, csvCell, csvHeader, csvLine, isFormulaLike } from "./csv";
 
 /** The single cell a csvCell output stands for. */
 function roundTrip(cell: string): string {
@@ -200,6 +200,17 @@ describe("CSV header and lines", () => {
     });
     expect(parsed[0]).toEqual(expected);
     expect(line).not.toContain("ignored");
+  });
+
+  it("headers=labels: the catalog's labels in the same order, one cell each; keys stay the default", () => {
+    expect(csvHeader()).toBe(CSV_HEADER);
+    expect(csvHeader("keys")).toBe(CSV_HEADER);
+    const labels = csvHeader("labels");
+    expect(labels.endsWith("\r\n")).toBe(true);
+    expect(parseCsv(labels)).toEqual([CSV_FIELDS.map((f) => f.label)]);
+    expect(parseCsv(labels)[0]).toHaveLength(keys.length);
+    expect(parseCsv(labels)[0][keys.indexOf("eventName")]).toBe("Event name");
+    expect(parseCsv(labels)[0][keys.indexOf("sourceIPAddress")]).toBe("Source IP");
   });
 
   it("header plus lines parse as one table", () => {

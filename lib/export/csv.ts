@@ -45,6 +45,18 @@ export function csvCell(value: unknown): string {
 
 export const CSV_HEADER = CSV_FIELDS.map((f) => f.key).join(",") + "\r\n";
 
+/** The header row's words: catalog keys (the contract: header = key, what scripts read) or labels. */
+export type CsvHeaderKind = "keys" | "labels";
+export const CSV_HEADER_KINDS: readonly CsvHeaderKind[] = ["keys", "labels"];
+
+/**
+ * The header row. `labels` gives the catalog's labels for a person ("Event name", "Source IP"),
+ * through csvCell so a label holding a comma or quote stays one cell; the rows are the same.
+ */
+export function csvHeader(kind: CsvHeaderKind = "keys"): string {
+  return kind === "keys" ? CSV_HEADER : CSV_FIELDS.map((f) => csvCell(f.label)).join(",") + "\r\n";
+}
+
 /**
  * The CSV columns as text, formatted by PostgreSQL exactly as csvCell formats the typed values
  * (ISO instants with milliseconds, "true"/"false", list entries joined with "; "). Exports read
