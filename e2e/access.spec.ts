@@ -12,7 +12,7 @@ import { E2E_PASSWORD, E2E_USERS, storageStateOf, type E2eUser } from "./users";
 const NO_COOKIES = { cookies: [], origins: [] };
 
 /** member: any signed-in user or API token, not a share link (the store's health, not one view's events). */
-type Need = "public" | "read" | "export" | "share" | "admin" | "unscoped" | "member";
+type Need = "public" | "read" | "export" | "share" | "upload" | "admin" | "unscoped" | "member";
 interface Probe {
   method: "GET" | "POST" | "PATCH" | "DELETE";
   path: string;
@@ -61,6 +61,8 @@ const PROBES: Record<string, Probe[]> = {
     { method: "POST", path: "/api/shares", body: { query: "eventName=ListUsers&from=now-30d" }, need: "share", ok: 201 },
   ],
   "api/shares/[id]/route.ts": [{ method: "DELETE", path: "/api/shares/no-such-share", need: "share", ok: 404 }],
+  // No file (400 once allowed), so the matrix syncs nothing (GET /api/sync stays as seeded).
+  "api/uploads/route.ts": [{ method: "POST", path: "/api/uploads", need: "upload", ok: 400 }],
   "api/users/route.ts": [
     { method: "GET", path: "/api/users", need: "admin" },
     { method: "POST", path: "/api/users", body: { email: "matrix@e2e.test", role: "auditor", accounts: ["999988887777"] }, need: "admin", ok: 201 },
@@ -102,7 +104,7 @@ function expected(p: Probe, who: Principal, api: boolean): number {
   if (p.need === "unscoped") return who === "scoped" ? denied : ok;
   if (p.need === "member") return ok;
   if (p.need === "admin") return role === "admin" ? ok : denied;
-  if (p.need === "share") return role === "auditor" ? denied : ok;
+  if (p.need === "share" || p.need === "upload") return role === "auditor" ? denied : ok;
   return ok;
 }
 

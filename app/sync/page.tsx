@@ -1,10 +1,13 @@
 // /sync: what each source is doing — state, last run, progress, counts and recent errors. Admins
 // also manage the background sync's sources here: add one, and per source Sync now, Pause/Resume,
-// Remove (the /api/sources routes); those of TRAILSCOPE_SOURCES are only shown.
+// Remove (the /api/sources routes); those of TRAILSCOPE_SOURCES are only shown. Analysts and admins
+// upload log files here (POST /api/uploads).
 import { notFound } from "next/navigation";
 import { AddSourceForm } from "../../components/sync/AddSourceForm";
 import { AutoRefresh } from "../../components/sync/AutoRefresh";
 import { SyncTable } from "../../components/sync/SyncTable";
+import { UploadForm } from "../../components/sync/UploadForm";
+import { maxUploadBytes } from "../../lib/api/upload-body";
 import { formatDuration } from "../../lib/view/time";
 import { can } from "../../lib/auth/access";
 import { pageAccess } from "../../lib/auth/guard";
@@ -37,6 +40,7 @@ export default async function SyncPage() {
   const { access, db } = await pageAccess("read", "/sync");
   if (access.scope || access.share) notFound();
   const manage = can(access, "admin");
+  const upload = can(access, "upload");
   let sources: SourceStatus[];
   let configured: SourceView[];
   try {
@@ -72,6 +76,7 @@ export default async function SyncPage() {
           <SyncTable sources={sources} now={now} configured={configured} manage={manage} />
         </div>
       )}
+      {upload && <UploadForm maxBytes={maxUploadBytes()} />}
       {manage && <AddSourceForm schedule={interval()} />}
     </div>
   );

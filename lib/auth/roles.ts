@@ -7,13 +7,15 @@ export type Role = (typeof ROLES)[number];
  * - read: events, facets, histogram, detail, sync status (every role, and share links);
  * - export: CSV/NDJSON downloads (every role, and share links — of their own set only);
  * - share: create share links and saved views (analyst, admin);
+ * - upload: sync log files uploaded in the console into the store (analyst, admin; auditors only
+ *   read what is there);
  * - admin: users, roles, scopes, sources, settings, the audit trail.
  */
-export type Capability = "read" | "export" | "share" | "admin";
+export type Capability = "read" | "export" | "share" | "upload" | "admin";
 
 const GRANTS: Record<Role, readonly Capability[]> = {
-  admin: ["read", "export", "share", "admin"],
-  analyst: ["read", "export", "share"],
+  admin: ["read", "export", "share", "upload", "admin"],
+  analyst: ["read", "export", "share", "upload"],
   auditor: ["read", "export"],
 };
 

@@ -1,11 +1,14 @@
 // Bytes of one object (a log file, digest, or something foreign) → what the engine stores. Pure
-// and synchronous (worker-thread friendly). Never throws for bad content: it classifies it.
+// and synchronous (worker-thread friendly). Never throws for bad content: it classifies it. The
+// forms events come in (Records, bare arrays, NDJSON, single events, lookup-events output) are
+// recognised by lib/ingest/forms.ts.
 import { constants as bufferConstants } from "node:buffer";
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import type { IngestContext } from "../fields";
 import { LinePacker, noRows, normalizeRecord, type EventRows } from "./normalize";
 import { SketchBuilder } from "../store/sketch";
+import { formOfDocument, formOfLines, textOf, type FormRecords } from "./forms";
 
 export type ObjectKind = "log" | "insight" | "digest" | "foreign";
 export type ObjectStatus = "ok" | "skipped" | "failed";
@@ -57,6 +60,8 @@ function skipped(kind: ObjectKind, reason: string, sha256: string | null = null,
 
 const DIGEST_FIELDS = ["digestStartTime", "digestEndTime", "logFiles"];
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
 // ---- size bounds ------------------------------------------------------------------------------
 //
 // An object is held whole while it is decoded: its bytes, then its text as one string, then the
@@ -96,6 +101,11 @@ export function objectTooLarge(key: string, size: number | null, limit = maxObje
   return failed(classifyKey(key).kind, `too large:${what} over the limit of ${mib(limit)} uncompressed (TRAILSCOPE_MAX_OBJECT_BYTES); not read`);
 }
 
+/** The failure recorded for an object refused without decoding (a hostile archive member, say). */
+export function refusedObject(key: string, reason: string): DecodedObject {
+  return failed(classifyKey(key).kind, reason);
+}
+
 /** Inflates a gzip within the bounds, or says which bound it broke. */
 function gunzipBounded(bytes: Uint8Array): { raw: Buffer } | { reason: string } {
   const limit = maxObjectBytes();
@@ -128,33 +138,47 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
     raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
   const sha256 = createHash("sha256").update(raw).digest("hex");
+  const text = textOf(raw);
   let doc: unknown;
+  let found: FormRecords | null;
   try {
-    doc = JSON.parse(raw.toString("utf8"));
+    doc = JSON.parse(text);
+    found = null;
   } catch (err) {
-    if (!info.byLayout && !key.match(/\.json(\.gz)?$/i)) return skipped("foreign", "not JSON", sha256);
-    return failed(info.kind, `invalid JSON: ${(err as Error).message}`, sha256);
+    // Not one JSON document: NDJSON when its first line is an event, else not JSON at all.
+    found = formOfLines(text);
+    if (!found) {
+      if (!info.byLayout && !key.match(/\.json(\.gz)?$/i)) return skipped("foreign", "not JSON", sha256);
+      return failed(info.kind, `invalid JSON: ${(err as Error).message}`, sha256);
+    }
   }
-  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
-    return info.byLayout ? failed(info.kind, "not a CloudTrail log file: top level is not an object", sha256) : skipped("foreign", "not a CloudTrail log file: top level is not an object", sha256);
-  }
-  const obj = doc as Record<string, unknown>;
-  if (info.kind === "digest" || DIGEST_FIELDS.every((f) => f in obj)) {
-    // Digests are evidence for integrity validation, not events: keep their content and signature.
-    const meta: Record<string, unknown> = { digest: obj };
-    if (ctx.metadata?.signature) meta.signature = ctx.metadata.signature;
-    if (ctx.metadata?.["signature-algorithm"]) meta.signatureAlgorithm = ctx.metadata["signature-algorithm"];
-    return { kind: "digest", status: "ok", reason: null, sha256, records: 0, rows: noRows(), meta };
-  }
-  if (!Array.isArray(obj.Records)) {
-    const reason = "not a CloudTrail log file: no Records array";
-    return info.byLayout ? failed(info.kind, reason, sha256) : skipped("foreign", reason, sha256);
+  if (!found) {
+    if (info.kind === "digest" || (isPlainObject(doc) && DIGEST_FIELDS.every((f) => f in doc))) {
+      if (!isPlainObject(doc)) return failed(info.kind, "not a CloudTrail log file: top level is not an object", sha256);
+      // Digests are evidence for integrity validation, not events: keep their content and signature.
+      const meta: Record<string, unknown> = { digest: doc };
+      if (ctx.metadata?.signature) meta.signature = ctx.metadata.signature;
+      if (ctx.metadata?.["signature-algorithm"]) meta.signatureAlgorithm = ctx.metadata["signature-algorithm"];
+      return { kind: "digest", status: "ok", reason: null, sha256, records: 0, rows: noRows(), meta };
+    }
+    found = formOfDocument(doc);
+    if (!found) {
+      const reason = isPlainObject(doc)
+        ? "not a CloudTrail log file: no Records array"
+        : Array.isArray(doc)
+          ? "not a CloudTrail log file: a JSON array holding no CloudTrail event"
+          : "not a CloudTrail log file: top level is not an object";
+      return info.byLayout ? failed(info.kind, reason, sha256) : skipped("foreign", reason, sha256);
+    }
   }
   const rows = noRows();
   const lines = new LinePacker();
   const sketch = new SketchBuilder();
-  const problems = new Map<string, number>();
-  for (const rec of obj.Records) {
+  const problems = found.problems;
+  // Parts of the object that were not even candidates (a bad NDJSON line) count as records too.
+  let records = found.records.length;
+  for (const c of problems.values()) records += c;
+  for (const rec of found.records) {
     const n = normalizeRecord(rec, { account: ctx.account ?? info.account });
     if (n.ok) {
       lines.push(n.line);
@@ -168,7 +192,7 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
   const kind: ObjectKind = info.kind === "insight" ? "insight" : "log";
   const reason = problems.size
     ? [...problems].map(([r, c]) => `${c} record${c > 1 ? "s" : ""} not stored: ${r}`).join("; ")
-    : obj.Records.length === 0
+    : found.records.length === 0 && found.form === "Records"
       ? "empty Records"
       : null;
   return {
@@ -176,8 +200,9 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
     status: rows.lines.length === 0 && problems.size > 0 ? "failed" : "ok",
     reason,
     sha256,
-    records: obj.Records.length,
+    records,
     rows,
-    meta: null,
+    // The form is worth knowing when a file is not a trail's own (ingested_objects.meta).
+    meta: found.form === "Records" ? null : { form: found.form },
   };
 }

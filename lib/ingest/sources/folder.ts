@@ -1,18 +1,18 @@
-// Local source: a directory (recursive), one log file, or a .tar / .tar.gz of log files.
-import { createReadStream } from "node:fs";
-import { open, readdir, realpath, stat } from "node:fs/promises";
+// Local source: a directory (recursive), one file, or an archive (.zip, .tar, .tar.gz) — every file
+// recognised by content, not by name. Archives found in a directory are read like the source's own
+// (lib/ingest/archive.ts), after its plain files.
+import { readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { createGunzip } from "node:zlib";
-import { Readable, Transform } from "node:stream";
-import tar from "tar-stream";
-import { MAX_GZIP_RATIO, maxObjectBytes, objectTooLarge } from "../decode";
+import { maxObjectBytes, objectTooLarge } from "../decode";
+import { archiveChunks, archiveMembers, refusing, sniffFile, type ArchiveInput } from "../archive";
 import { fileChunks, type FileEntry } from "../files";
 import type { Chunk, SourceContext, SourcePlugin } from "../source";
 
 /** Local objects of every folder sync share one identity, keyed by absolute path. */
 export const LOCAL_OBJECT_SOURCE = "file";
 
-const TAR_NAME = /\.(tar|tar\.gz|tgz)$/i;
+/** No archive is smaller: a tar is two 512-byte blocks at least, an empty zip 22 bytes (and holds nothing). */
+const MIN_ARCHIVE_BYTES = 64;
 
 async function* walk(dir: string): AsyncIterable<string> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -25,48 +25,7 @@ async function* walk(dir: string): AsyncIterable<string> {
   }
 }
 
-/**
- * A context whose decoding records the objects in `oversized` (key → size, or null when only
- * known to be over) as too large without reading them: their bytes never reach memory.
- */
-function skippingOversized(ctx: SourceContext, oversized: Map<string, number | null>): SourceContext {
-  return {
-    ...ctx,
-    decode: (key, bytes, metadata) => (oversized.has(key) ? Promise.resolve(objectTooLarge(key, oversized.get(key)!)) : ctx.decode(key, bytes, metadata)),
-    decodeFile: (key, file) => (oversized.has(key) ? Promise.resolve(objectTooLarge(key, oversized.get(key)!)) : ctx.decodeFile(key, file)),
-  };
-}
-
-/** The archive's inflation broke the ratio bound: reported for the tarball, members read so far are kept. */
-class ArchiveBombError extends Error {}
-
-/**
- * Counts what a tarball's gunzip puts out against what was read of the file. Members are bounded
- * one by one, but a bomb of one huge member or many small ones would still be inflated (and
- * drained) whole: past one object's bound, the archive may expand at most MAX_GZIP_RATIO times.
- */
-function inflationGuard(file: { bytesRead: number }, floor: number): Transform {
-  let out = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      out += chunk.length;
-      if (out > floor && out > MAX_GZIP_RATIO * file.bytesRead) {
-        done(new ArchiveBombError(`archive expands more than ${MAX_GZIP_RATIO} times its compressed size (${out} bytes from ${file.bytesRead}): refused as a likely decompression bomb; members before this point were read`));
-      } else done(null, chunk);
-    },
-  });
-}
-
-async function isGzip(file: string): Promise<boolean> {
-  const fh = await open(file, "r");
-  try {
-    const buf = Buffer.alloc(2);
-    await fh.read(buf, 0, 2, 0);
-    return buf[0] === 0x1f && buf[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
-}
+const etagOf = (s: { size: number; mtimeMs: number }) => `${s.size}-${Math.trunc(s.mtimeMs)}`;
 
 export class FolderSource implements SourcePlugin {
   readonly id: string;
@@ -80,13 +39,10 @@ export class FolderSource implements SourcePlugin {
       throw new Error(`${this.root}: no such file or directory`);
     });
     const st = await stat(root);
-    if (st.isFile() && TAR_NAME.test(root)) {
-      yield* this.tarChunks(root, ctx);
-      return;
-    }
+    const archives: (ArchiveInput & { size: number })[] = [];
     // A plain file over the bound is recorded as too large without reading it (a gzipped one is
     // bounded while it is inflated, lib/ingest/decode.ts).
-    const oversized = new Map<string, number | null>();
+    const oversized = new Map<string, string>();
     const limit = maxObjectBytes();
     yield* fileChunks(
       {
@@ -98,8 +54,13 @@ export class FolderSource implements SourcePlugin {
           const files = st.isDirectory() ? walk(root) : (async function* () { yield root; })();
           for await (const f of files) {
             const s = await stat(f);
-            if (s.size > limit) oversized.set(f, s.size);
-            entries.push({ key: f, size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}` });
+            const kind = s.size >= MIN_ARCHIVE_BYTES ? sniffFile(f) : null;
+            if (kind) {
+              archives.push({ key: f, etag: etagOf(s), kind, path: f, size: s.size });
+              continue;
+            }
+            if (s.size > limit) oversized.set(f, objectTooLarge(f, s.size, limit).reason!);
+            entries.push({ key: f, size: s.size, etag: etagOf(s) });
           }
           ctx.progress.phase = "reading";
           ctx.progress.total += entries.length;
@@ -108,67 +69,13 @@ export class FolderSource implements SourcePlugin {
         },
         read: async (e) => ({ path: e.key }), // read by the decoding worker
       },
-      skippingOversized(ctx, oversized),
+      refusing(ctx, oversized),
     );
-  }
-
-  /** Tarball members are read in one streaming pass; members are keyed "<tarball>!<member>". */
-  private async *tarChunks(tarPath: string, ctx: SourceContext): AsyncIterable<Chunk> {
-    ctx.progress.phase = "reading archive";
-    const gzipped = await isGzip(tarPath);
-    const limit = maxObjectBytes();
-    // Members over the bound are drained, not kept, and recorded as too large.
-    const oversized = new Map<string, number | null>();
-    type Member = FileEntry & { bytes: Buffer; unreadable?: string };
-    const members = async function* (): AsyncIterable<Member> {
-      // Start the pipeline only when iteration begins: tar-stream drops entries emitted while no
-      // one iterates, and then stalls waiting for them to be consumed.
-      const extract = tar.extract();
-      const file = createReadStream(tarPath);
-      const stages: Readable[] = gzipped ? [file, createGunzip(), inflationGuard(file, limit)] : [file];
-      for (const s of stages) s.on("error", (err) => extract.destroy(err));
-      stages.reduce((from, to) => from.pipe(to as Transform)).pipe(extract);
-      try {
-        for await (const entry of extract) {
-          const h = entry.header;
-          if (h.type !== "file") {
-            entry.resume();
-            continue;
-          }
-          const key = `${tarPath}!${h.name}`;
-          const mtime = h.mtime ? h.mtime.getTime() : 0;
-          const etag = `${h.size}-${mtime}`;
-          // tar-stream gives a member exactly the size its header declares.
-          if ((h.size ?? 0) > limit) {
-            oversized.set(key, h.size ?? null);
-            entry.resume(); // drained, never kept
-            yield { key, size: h.size ?? null, etag, bytes: Buffer.alloc(0) };
-            continue;
-          }
-          const parts: Buffer[] = [];
-          for await (const b of entry) parts.push(b as Buffer);
-          yield { key, size: h.size ?? null, etag, bytes: Buffer.concat(parts) };
-        }
-      } catch (err) {
-        if (!(err instanceof ArchiveBombError)) throw err;
-        // Reported as the tarball's own failure (retried next run, like an unreadable object);
-        // the members yielded so far still commit.
-        for (const s of stages) s.destroy();
-        yield { key: tarPath, size: null, etag: null, bytes: Buffer.alloc(0), unreadable: err.message };
-      }
-    };
-    // Members arrive once, in archive order: "reading" one is taking the bytes already in hand.
-    yield* fileChunks<Member>(
-      {
-        objectSource: LOCAL_OBJECT_SOURCE,
-        concurrency: 1,
-        list: members,
-        read: async (e) => {
-          if (e.unreadable) throw new Error(e.unreadable);
-          return { bytes: e.bytes };
-        },
-      },
-      skippingOversized(ctx, oversized),
-    );
+    for (const a of archives) {
+      // Members arrive as the archive is read: the total grows with them.
+      ctx.progress.phase = "reading archive";
+      ctx.progress.totalFinal = false;
+      yield* archiveChunks(LOCAL_OBJECT_SOURCE, archiveMembers(a, LOCAL_OBJECT_SOURCE, ctx, a.size), ctx);
+    }
   }
 }
