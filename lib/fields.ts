@@ -183,4 +183,5 @@ export const INGEST_FIELDS = FIELDS.filter((f) => f.key !== "eventID" && !f.deri
 
 export const FACET_FIELDS = FIELDS.filter((f) => f.facet);
 export const CSV_FIELDS = FIELDS.filter((f) => f.csv);
-export const DEFAULT_COLUMNS = FIELDS.filter((f) => f.defaultColumn).map((f) => f.key);
+/** The timeline's columns when a link names none: the integrity badge right after the time, where it is seen. */
+export const DEFAULT_COLUMNS = ["eventTime", "integrity", ...FIELDS.filter((f) => f.defaultColumn && f.key !== "eventTime" && f.key !== "integrity").map((f) => f.key)];

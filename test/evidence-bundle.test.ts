@@ -189,7 +189,7 @@ describe("evidence bundle", () => {
     expect(text).toContain(`Query:       ${VIEW}`);
     expect(text).toContain(`As of:       ${m.query.asOf}`);
     expect(text).toContain(`Rows:        ${m.rows.csv.toLocaleString("en-US")} events`);
-    expect(text).toContain("Signatures not checked: folder source");
+    expect(text).toContain("Signatures not checked: the digests had none to check");
     expect(text).toMatch(/Events: [\d,]+ verified, [\d,]+ unverified/);
     expect(text).toContain("Completeness:");
     for (const f of m.files) expect(text).toContain(`${f.sha256}  ${f.name}\n`);

@@ -16,6 +16,7 @@ function integrity(over: Partial<EvidenceIntegrity> = {}): EvidenceIntegrity {
     eventsWithoutLogFile: 4,
     logFiles: { total: 12, byOutcome: { valid: 11, "hash-mismatch": 1 }, invalid: [{ key: "AWSLogs/1/CloudTrail/us-east-1/2026/11/19/x.json.gz", outcome: "hash-mismatch", detail: null }] },
     signaturesChecked: "all",
+    keysFrom: ["CloudTrail ListPublicKeys"],
     validatedAt: "2026-11-20T13:00:00.000Z",
     completeness: { missingLogFiles: 0, missingDigests: 0, gaps: [], missing: [] },
     ...over,
@@ -94,7 +95,7 @@ describe("manifestText", () => {
     expect(t).toContain("4 read through LookupEvents, which has no log file");
     expect(t).toContain("#   hash-mismatch: AWSLogs/1/CloudTrail/us-east-1/2026/11/19/x.json.gz");
     expect(t).toContain("Log files: 12 log files; 11 match a digest whose signature was checked, 1 DIFFER from their digest");
-    expect(t).toContain("# Signatures: checked against CloudTrail's public keys (S3 source).");
+    expect(t).toContain("# Signatures: checked, with public keys from CloudTrail ListPublicKeys.");
     expect(t).toContain("# Completeness: no log file or digest that a digest names is missing.");
   });
 
@@ -113,7 +114,7 @@ describe("manifestText", () => {
       }),
       "c".repeat(64),
     );
-    expect(t).toContain("# Signatures not checked: folder source");
+    expect(t).toContain("# Signatures not checked: the digests had none to check (a folder has no S3 metadata)");
     expect(t).toContain("# Completeness: 2 log files and 1 digest file named by a digest were never found.");
     expect(t).toContain("#   missing-log: AWSLogs/x.json.gz (named by AWSLogs/digest.json.gz)");
     expect(t).toContain("#   gap: account 111122223333 us-east-1 trail main, 2026-11-19T01:00:00.000Z to 2026-11-19T03:00:00.000Z");

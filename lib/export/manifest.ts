@@ -160,9 +160,9 @@ function integrityLines(i: EvidenceIntegrity): string[] {
   for (const f of i.logFiles.invalid.slice(0, MAX_TEXT_LISTED)) out.push(`  ${f.outcome}: ${f.key}${f.detail ? ` (${f.detail})` : ""}`);
   if (i.logFiles.invalid.length > MAX_TEXT_LISTED) out.push(`  … ${n(i.logFiles.invalid.length - MAX_TEXT_LISTED)} more in manifest.json`);
   if (i.logFiles.total === 0) out.push("Signatures: no log files, nothing to check.");
-  else if (i.signaturesChecked === "all") out.push("Signatures: checked against CloudTrail's public keys (S3 source).");
-  else if (i.signaturesChecked === "some") out.push("Signatures: checked for the S3 source's files only; not for folder sources (no S3 metadata).");
-  else out.push("Signatures not checked: folder source (no S3 metadata); hashes and the digest chain were checked.");
+  else if (i.signaturesChecked === "all") out.push(`Signatures: checked, with public keys from ${(i.keysFrom ?? []).join(" and ") || "CloudTrail ListPublicKeys"}.`);
+  else if (i.signaturesChecked === "some") out.push(`Signatures: checked for some files only (public keys from ${(i.keysFrom ?? []).join(" and ") || "CloudTrail ListPublicKeys"}); the others' digests had no signature to check (a folder has no S3 metadata).`);
+  else out.push("Signatures not checked: the digests had none to check (a folder has no S3 metadata); hashes and the digest chain were checked.");
   out.push(i.validatedAt ? `Last validated: ${i.validatedAt}.` : "These log files have never been validated.");
   return out;
 }

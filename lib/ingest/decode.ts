@@ -54,7 +54,7 @@ function failed(kind: ObjectKind, reason: string, sha256: string | null = null):
   return { kind, status: "failed", reason, sha256, records: 0, rows: noRows(), meta: null };
 }
 
-function skipped(kind: ObjectKind, reason: string, sha256: string | null = null, meta: Record<string, unknown> | null = null): DecodedObject {
+function skipped(kind: ObjectKind, reason: string | null, sha256: string | null = null, meta: Record<string, unknown> | null = null): DecodedObject {
   return { kind, status: "skipped", reason, sha256, records: 0, rows: noRows(), meta };
 }
 
@@ -124,6 +124,9 @@ function gunzipBounded(bytes: Uint8Array): { raw: Buffer } | { reason: string } 
 
 export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext & { metadata?: Record<string, string> } = {}): DecodedObject {
   const info = classifyKey(key);
+  // What a folder copy brings for integrity validation: a digest's head-object output beside it
+  // (lib/integrity/folder-keys.ts reads it there). Not an event, not a problem: no reason to report.
+  if (info.kind === "digest" && key.endsWith(".metadata.json")) return skipped("foreign", null);
   if (info.kind === "foreign" && info.byLayout) {
     return skipped("foreign", "not a CloudTrail log file (foreign object in the trail's folder)");
   }
@@ -161,6 +164,9 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
       if (ctx.metadata?.["signature-algorithm"]) meta.signatureAlgorithm = ctx.metadata["signature-algorithm"];
       return { kind: "digest", status: "ok", reason: null, sha256, records: 0, rows: noRows(), meta };
     }
+    // `aws cloudtrail list-public-keys` output (a folder's public-keys.json): read by integrity
+    // validation, quietly skipped here.
+    if (isPlainObject(doc) && Array.isArray(doc.PublicKeyList)) return skipped("foreign", null, sha256);
     found = formOfDocument(doc);
     if (!found) {
       const reason = isPlainObject(doc)

@@ -5,6 +5,7 @@
 import type pg from "pg";
 import type { EventQuery } from "../query/params";
 import { SqlParams, whereClauses } from "../query/sql";
+import { layoutTail } from "./chain";
 
 export interface EvidenceIntegrity {
   /** The set's events by their log file's verdict (the `integrity` filter's values). */
@@ -20,6 +21,8 @@ export interface EvidenceIntegrity {
   };
   /** Whether the digests behind the set's files had their signatures checked (a folder's may have none). */
   signaturesChecked: "all" | "some" | "none";
+  /** Where the public keys that checked the signatures came from (CloudTrail, or a folder's own file). */
+  keysFrom: string[];
   /** When the files were last validated (the latest run of the scopes involved), ISO. */
   validatedAt: string | null;
   completeness: {
@@ -48,6 +51,7 @@ export async function integrityOfQuery(pool: pg.Pool | pg.PoolClient, q: EventQu
     eventsWithoutLogFile: 0,
     logFiles: { total: 0, byOutcome: {}, invalid: [] },
     signaturesChecked: "none",
+    keysFrom: [],
     validatedAt: null,
     completeness: { missingLogFiles: 0, missingDigests: 0, gaps: [], missing: [] },
   };
@@ -66,7 +70,9 @@ export async function integrityOfQuery(pool: pg.Pool | pg.PoolClient, q: EventQu
     out.logFiles.total++;
     const outcome = r.integrity ?? "not validated";
     out.logFiles.byOutcome[outcome] = (out.logFiles.byOutcome[outcome] ?? 0) + 1;
-    if ((ev === "failed" || outcome === "missing") && out.logFiles.invalid.length < MAX_LISTED) out.logFiles.invalid.push({ key: r.key, outcome, detail: r.integrity_detail });
+    // A folder's path on the server is not the reader's business: the key from AWSLogs/ on.
+    const shown = String(r.source).startsWith("s3://") ? `${r.source}/${r.key}` : layoutTail(r.key);
+    if ((ev === "failed" || outcome === "missing") && out.logFiles.invalid.length < MAX_LISTED) out.logFiles.invalid.push({ key: shown, outcome, detail: r.integrity_detail });
   }
   // Checked where a file was judged against a signed digest; a folder's digests may have none.
   const signed = out.logFiles.byOutcome.valid ?? 0;
@@ -99,5 +105,7 @@ export async function integrityOfQuery(pool: pg.Pool | pg.PoolClient, q: EventQu
   }
   const runs = await pool.query(`SELECT max(finished_at) AS at FROM integrity_runs WHERE scope = ANY($1::text[])`, [scopes]);
   out.validatedAt = runs.rows[0]?.at ? (runs.rows[0].at as Date).toISOString() : null;
+  const keyRuns = await pool.query(`SELECT DISTINCT ON (scope) summary->>'keysFrom' AS k FROM integrity_runs WHERE scope = ANY($1::text[]) ORDER BY scope, started_at DESC`, [scopes]);
+  out.keysFrom = [...new Set(keyRuns.rows.map((r) => r.k as string | null).filter((k): k is string => !!k))];
   return out;
 }

@@ -103,7 +103,8 @@ export async function integrityOverview(db: Db, accounts?: string[]): Promise<In
       if (!allowed(info.account)) continue;
       logs[o.integrity] = (logs[o.integrity] ?? 0) + 1;
       const m = DAY.exec(o.key);
-      if (!info.account || !info.region || !m) continue;
+      // Insights files are not listed in digests: they would grey every day they occur on.
+      if (!info.account || !info.region || !m || o.kind === "insight") continue;
       const c = cell(info.account, info.region, `${m[1]}-${m[2]}-${m[3]}`);
       if (o.integrity === "missing") c.missing++;
       else if (o.event_integrity === "failed") c.failed++;

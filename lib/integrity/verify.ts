@@ -231,9 +231,11 @@ async function scopeSummary(c: pg.PoolClient, scope: IntegrityScope, mode: Verif
     window: null,
   };
   for (const r of totals.rows) (r.digest ? summary.digests : summary.logs)[r.integrity] = r.n;
-  const digestCount = Object.values(summary.digests).reduce((a, b) => a + b, 0);
-  summary.signaturesChecked = digestCount > 0 && !summary.digests.unsigned;
-  if (digestCount > (summary.digests.unsigned ?? 0)) summary.keysFrom = folderKeys ? `${FOLDER_KEYS_FILE} in the folder (not fetched from AWS)` : "CloudTrail ListPublicKeys";
+  // A signature was checked where a digest came out valid, bad or of an unknown key (the others
+  // were judged before their signature was looked at, or had none to look at).
+  const checked = (summary.digests.valid ?? 0) + (summary.digests["bad-signature"] ?? 0) + (summary.digests["unknown-key"] ?? 0);
+  summary.signaturesChecked = checked > 0 && !summary.digests.unsigned;
+  if (checked > 0) summary.keysFrom = folderKeys ? `${FOLDER_KEYS_FILE} in the folder (not fetched from AWS)` : "CloudTrail ListPublicKeys";
   const invalid = [...new Set([...INVALID_DIGEST, ...INVALID_LOG])];
   const bad = await c.query(
     `SELECT kind = 'digest' AS digest, key, integrity, integrity_detail FROM ingested_objects WHERE ${scoped} AND integrity = ANY($3::text[])
