@@ -6,9 +6,10 @@ import { Worker } from "node:worker_threads";
 import { decodeObject, type DecodedObject } from "./decode";
 import type { DecodeRequest } from "./decode-worker";
 
-export type DecodeFn = (key: string, bytes: Uint8Array, metadata?: Record<string, string>) => Promise<DecodedObject>;
+/** `checkOnly`: a stored log file read again for validation — hash it, nothing more (decode.ts). */
+export type DecodeFn = (key: string, bytes: Uint8Array, metadata?: Record<string, string>, checkOnly?: boolean) => Promise<DecodedObject>;
 /** Reads and decodes a local file (in a worker, the read happens there too). */
-export type DecodeFileFn = (key: string, path: string) => Promise<DecodedObject>;
+export type DecodeFileFn = (key: string, path: string, checkOnly?: boolean) => Promise<DecodedObject>;
 
 export interface DecodePool {
   decode: DecodeFn;
@@ -18,8 +19,8 @@ export interface DecodePool {
 
 /** Decoding on the calling thread: for tests, tiny syncs and hosts where workers cannot start. */
 export const inlineDecoder: DecodePool = {
-  decode: async (key, bytes, metadata) => decodeObject(key, bytes, { metadata }),
-  decodeFile: async (key, path) => decodeObject(key, await readFile(path)),
+  decode: async (key, bytes, metadata, checkOnly) => decodeObject(key, bytes, { metadata, checkOnly }),
+  decodeFile: async (key, path, checkOnly) => decodeObject(key, await readFile(path), { checkOnly }),
   close: async () => {},
 };
 
@@ -70,8 +71,8 @@ export function createDecodePool(size = defaultWorkerCount()): DecodePool {
     });
   };
   return {
-    decode: (key, bytes, metadata) => send({ key, bytes, metadata }, () => inlineDecoder.decode(key, bytes, metadata)),
-    decodeFile: (key, path) => send({ key, path }, () => inlineDecoder.decodeFile(key, path)),
+    decode: (key, bytes, metadata, checkOnly) => send({ key, bytes, metadata, checkOnly }, () => inlineDecoder.decode(key, bytes, metadata, checkOnly)),
+    decodeFile: (key, path, checkOnly) => send({ key, path, checkOnly }, () => inlineDecoder.decodeFile(key, path, checkOnly)),
     async close() {
       const ws = [...load.keys()];
       load.clear();

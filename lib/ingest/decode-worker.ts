@@ -12,12 +12,13 @@ export interface DecodeRequest {
   bytes?: Uint8Array;
   path?: string;
   metadata?: Record<string, string>;
+  checkOnly?: boolean;
 }
 
 parentPort!.on("message", (req: DecodeRequest) => {
   try {
     const bytes = req.bytes ?? readFileSync(req.path!);
-    const result = decodeObject(req.key, bytes, { metadata: req.metadata });
+    const result = decodeObject(req.key, bytes, { metadata: req.metadata, checkOnly: req.checkOnly });
     // The sketches' bitmaps (up to 64 KiB each) and the lines' one buffer move to the main
     // thread instead of being copied.
     const lines = result.rows.lines.length ? [result.rows.lines[0].buffer as ArrayBuffer] : [];

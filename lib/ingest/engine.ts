@@ -11,7 +11,7 @@ import { groupSearchBlocks } from "../store/search-groups";
 import { appendRows } from "./normalize";
 import { newProgress, silentRenderer, type ProgressRenderer, type ProgressState } from "./progress";
 import type { KnownObject, SourceContext, SourcePlugin } from "./source";
-import { scopeOfSource } from "../integrity/scope";
+import { scopeOfSource, scopeWhere } from "../integrity/scope";
 import { validatedBefore, verifyScope, type VerifySummary } from "../integrity/verify";
 import { integrityLine } from "../integrity/report";
 
@@ -111,6 +111,11 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
       .catch((err: Error) => log(`could not update sync status: ${err.message}`));
   const heartbeat = setInterval(() => void saveRun(), 2000);
 
+  // On demand validation reads every object again; those already stored are only hashed.
+  const rereadScope = opts.reread ? await scopeOfSource(plugin.id) : null;
+  const storedKeys = rereadScope
+    ? new Set<string>((await db.pool.query(`SELECT key FROM ingested_objects WHERE ${scopeWhere(rereadScope, 1).sql} AND status = 'ok'`, scopeWhere(rereadScope, 1).params)).rows.map((r) => r.key))
+    : null;
   // Loaded once per run and object store: S3 sources ask once per region folder.
   const known = new Map<string, Promise<Map<string, KnownObject>>>();
   const ctx: SourceContext = {
@@ -118,8 +123,9 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     progress,
     signal,
     log,
-    decode: (key, bytes, metadata) => pool.decode(key, bytes, metadata),
-    decodeFile: (key, path) => pool.decodeFile(key, path),
+    // Read again for validation, a log file already stored is only hashed (its events are stored).
+    decode: (key, bytes, metadata) => pool.decode(key, bytes, metadata, storedKeys?.has(key)),
+    decodeFile: (key, path) => pool.decodeFile(key, path, storedKeys?.has(key)),
     rereadAll: opts.reread ?? false,
     knownObjects(objectSource) {
       if (opts.reread) return Promise.resolve(new Map());

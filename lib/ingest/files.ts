@@ -61,6 +61,7 @@ export async function* fileChunks<E extends FileEntry>(spec: FileSourceSpec<E>, 
         status: d.status,
         reason: d.reason,
         meta: d.meta,
+        checkOnly: d.checkOnly,
       },
     };
   };

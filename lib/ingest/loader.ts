@@ -27,6 +27,8 @@ export interface ObjectRecord {
   status: ObjectStatus;
   reason: string | null;
   meta: Record<string, unknown> | null;
+  /** Re-read only to be hashed (validation): only its hash, size, ETag and read time are updated. */
+  checkOnly?: boolean;
 }
 
 export interface CursorUpdate {
@@ -336,8 +338,11 @@ export class Loader {
        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[])
          AS t(s, k, sz, e, h, kd, n, st, rs, m)
        ON CONFLICT (source, key) DO UPDATE SET size = EXCLUDED.size, etag = EXCLUDED.etag, sha256 = EXCLUDED.sha256,
-         kind = EXCLUDED.kind, records = EXCLUDED.records, status = EXCLUDED.status, reason = EXCLUDED.reason,
-         meta = EXCLUDED.meta, ingested_at = now()
+         kind = CASE WHEN EXCLUDED.records = -1 THEN ingested_objects.kind ELSE EXCLUDED.kind END,
+         records = CASE WHEN EXCLUDED.records = -1 THEN ingested_objects.records ELSE EXCLUDED.records END,
+         status = CASE WHEN EXCLUDED.records = -1 THEN ingested_objects.status ELSE EXCLUDED.status END,
+         reason = CASE WHEN EXCLUDED.records = -1 THEN ingested_objects.reason ELSE EXCLUDED.reason END,
+         meta = CASE WHEN EXCLUDED.records = -1 THEN ingested_objects.meta ELSE EXCLUDED.meta END, ingested_at = now()
        RETURNING id, source, key`,
       [
         list.map((o) => o.source),
@@ -346,7 +351,9 @@ export class Loader {
         list.map((o) => o.etag),
         list.map((o) => o.sha256),
         list.map((o) => o.kind),
-        list.map((o) => o.records),
+        // -1: a check-only re-read (only ever of an object already recorded), which keeps what the
+        // object's first read found (ON CONFLICT above) and updates only its hash and read time.
+        list.map((o) => (o.checkOnly ? -1 : o.records)),
         list.map((o) => o.status),
         list.map((o) => o.reason),
         list.map((o) => (o.meta ? JSON.stringify(o.meta) : null)),
