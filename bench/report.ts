@@ -9,6 +9,7 @@ import { version as duckVersion } from "@duckdb/node-api";
 import type { AccessResult } from "./access";
 import type { ExportResult } from "./export";
 import type { IngestResult } from "./ingest";
+import { FORMS, FORMS_EVERY, type FormName, type IntegrityBenchResult } from "./integrity";
 import type { LookupResult } from "./lookup";
 import { cpuPerMillion, type StoreFloorRun } from "./store-floor";
 import { serverInfo } from "./pg";
@@ -32,6 +33,8 @@ export interface BenchResults {
   export: ExportResult[];
   /** Stage "access" (absent from results written before it existed). */
   access?: AccessResult[];
+  /** Stage "integrity" (issue 21; absent from results written before it existed). */
+  integrity?: IntegrityBenchResult | null;
 }
 
 function git(args: string[]): string {
@@ -223,6 +226,7 @@ function verdicts(r: BenchResults): Verdict[] {
       gap: slow.map((x) => `${x.view} / ${x.item} ${fmtRatio(x.ratioP95)}`).join("; "),
     });
   }
+  if (r.integrity) out.push(...integrityVerdicts(r.integrity));
   const e1 = r.export.find((e) => e.size === "1m");
   if (e1) {
     out.push({
@@ -251,6 +255,171 @@ function verdicts(r: BenchResults): Verdict[] {
 const SHARE_TOLERANCE = 1.25;
 
 const mark = (m: boolean | null) => (m === null ? "n/a" : m ? "met" : "NOT MET");
+
+// ---- integrity (issue 21) -------------------------------------------------------------------------
+
+const INTEGRITY_SPEEDUP = 2;
+const AFTER_SYNC_SHARE = 0.1;
+const FORM_LABEL: Record<FormName, string> = { records: "Records folder", ndjson: "NDJSON folder", zip: "zip of NDJSON" };
+/** A percentage with one decimal (validation's share of a sync is a few percent). */
+const pct1 = (x: number) => (Number.isFinite(x) ? (x * 100).toFixed(1) + "%" : "–");
+const secs = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : "–");
+
+function integrityVerdicts(ig: IntegrityBenchResult): Verdict[] {
+  const out: Verdict[] = [];
+  const v0 = ig.validation[0];
+  const ratio = ig.validationRatio;
+  out.push({
+    target: `On-demand validation (\`npm run verify\`'s runSync reread) ≥ ${INTEGRITY_SPEEDUP}× \`aws cloudtrail validate-logs\`' files/s (same ${fmtInt(v0?.aws.files ?? NaN)} files in the S3 peer: ${fmtInt(v0?.aws.digests ?? NaN)} signed digests + ${fmtInt(v0?.aws.logs ?? NaN)} log files, all valid on both sides)`,
+    measured: `${fmtInt(ig.oursFilesPerSecond)} vs ${fmtInt(ig.awsFilesPerSecond)} files/s = ${fmtRatio(ratio)}`,
+    met: ratio >= INTEGRITY_SPEEDUP,
+    gap: ratio >= INTEGRITY_SPEEDUP ? "" : `${fmtInt(INTEGRITY_SPEEDUP * ig.awsFilesPerSecond - ig.oursFilesPerSecond)} files/s short (needs to be ${fmtRatio(INTEGRITY_SPEEDUP / ratio)} as fast); of Trailscope's time, reading every object again (hash, decode, store nothing new) ${pct1(median(ig.validation.map((x) => x.ours.rereadMs / x.ours.ms)))}, the validation itself ${pct1(median(ig.validation.map((x) => x.ours.verifyMs / x.ours.ms)))}${Number.isFinite(ig.floorFilesPerSecond) ? `; fetching and hashing every file alone (the floor) runs at ${fmtInt(ig.floorFilesPerSecond)} files/s = ${fmtRatio(ig.floorFilesPerSecond / ig.awsFilesPerSecond)} validate-logs` : ""}`,
+  });
+  const afterSync = (what: string, share: number, verifyMs: number, syncMs: number) =>
+    out.push({
+      target: `Validation after a sync adds ≤ ${fmtPct(AFTER_SYNC_SHARE)} to the sync's time (${what})`,
+      measured: `${pct1(share)} (median; ${fmtMs(verifyMs)} after a ${secs(syncMs)} s sync)`,
+      met: share <= AFTER_SYNC_SHARE,
+      gap: share <= AFTER_SYNC_SHARE ? "" : `${pct1(share - AFTER_SYNC_SHARE)} points over`,
+    });
+  afterSync(
+    `S3, ${fmtInt(ig.s3Corpus.events)} events, signed digests`,
+    ig.afterSyncS3Ratio,
+    median(ig.validation.map((x) => x.sync.verifyMs)),
+    median(ig.validation.map((x) => x.sync.elapsedMs)),
+  );
+  if (ig.folder) {
+    const f = ig.folder;
+    afterSync(`${sizeLabel(f.size)} folder corpus, unsigned digests: hashes + chain`, f.ratio, median(f.runs.map((x) => x.verifyMs)), median(f.runs.map((x) => x.syncMs)));
+  }
+  if (ig.forms) {
+    const fm = ig.forms;
+    for (const form of ["ndjson", "zip"] as const) {
+      const x = fm.ratio[form];
+      const err = fm.errors.find((e) => e.startsWith(`${form}:`));
+      let gap = "";
+      if (!Number.isFinite(x)) gap = `does not import${err ? ` (${err.slice(form.length + 2)})` : ""}`;
+      else if (x < 1) {
+        const short = 1 - x;
+        gap =
+          x >= 0.9 && short <= fm.recordsSpread
+            ? `${pct1(short)} below — within noise (the Records folder's own repetitions spread ${pct1(fm.recordsSpread)})`
+            : `${pct1(short)} below${Number.isFinite(fm.recordsSpread) ? ` (the Records folder's own repetitions spread ${pct1(fm.recordsSpread)})` : ""}`;
+      }
+      if (err && Number.isFinite(x)) gap = [gap, err].filter(Boolean).join("; ");
+      // The medians of each form and the median of the per-repetition ratios disagree: say so.
+      const p = fm.pairedRatio?.[form];
+      if (Number.isFinite(x) && p !== undefined && Number.isFinite(p) && x >= 1 !== p >= 1) {
+        gap = [gap, `inconclusive: within each repetition the median is ${fmtRatio(p)}${Number.isFinite(fm.recordsSpread) ? ` (the Records folder's own repetitions spread ${pct1(fm.recordsSpread)})` : ""}`].filter(Boolean).join("; ");
+      }
+      out.push({
+        target: `${form === "ndjson" ? "NDJSON" : "zip"} import at the Records folder's events/s (≥ 1.0×; the same ${fmtInt(fm.events)} events)`,
+        measured: `${fmtInt(fm.eventsPerSecond[form])} vs ${fmtInt(fm.eventsPerSecond.records)} events/s = ${fmtRatio(x)}${fm.pairedRatio ? ` (within each repetition: median ${fmtRatio(fm.pairedRatio[form])})` : ""}`,
+        met: Number.isFinite(x) && x >= 1 && !err,
+        gap,
+      });
+    }
+  }
+  return out;
+}
+
+function integrityTable(ig: IntegrityBenchResult): string {
+  const rows: string[][] = [
+    ["", "files", "files/s", "ratio"],
+    ["validate-logs", fmtInt(ig.validation[0]?.aws.files ?? NaN), fmtInt(ig.awsFilesPerSecond), ""],
+    ["Trailscope on demand", fmtInt(ig.validation[0]?.ours.files ?? NaN), fmtInt(ig.oursFilesPerSecond), fmtRatio(ig.validationRatio)],
+    ["floor: fetch + SHA-256 only", fmtInt(ig.validation[0]?.floor?.files ?? NaN), fmtInt(ig.floorFilesPerSecond), fmtRatio(ig.floorFilesPerSecond / ig.awsFilesPerSecond)],
+  ];
+  const lines = [`\nIntegrity (issue 21; medians of ${ig.reps} reps; peers in a child process)\n` + pad(rows)];
+  lines.push(`Validation after a sync: S3 ${pct1(ig.afterSyncS3Ratio)}${ig.folder ? `, ${sizeLabel(ig.folder.size)} folder ${pct1(ig.folder.ratio)}` : ""} of the sync's time`);
+  if (ig.forms) {
+    const fm = ig.forms;
+    lines.push(`Import forms (events/s): ${FORMS.map((f) => `${FORM_LABEL[f]} ${fmtInt(fm.eventsPerSecond[f])}${f === "records" ? "" : ` (${fmtRatio(fm.ratio[f])})`}`).join(", ")}`);
+    for (const e of fm.errors) lines.push(`  ${e}`);
+  }
+  for (const n of ig.notes) lines.push(`  ${n}`);
+  return lines.join("\n");
+}
+
+function integrityMarkdown(ig: IntegrityBenchResult): string[] {
+  const lines: string[] = [];
+  const c = ig.s3Corpus;
+  lines.push("## 6. Log file integrity and import forms (issue 21)");
+  lines.push("");
+  lines.push(
+    `**On-demand validation against \`aws cloudtrail validate-logs\`.** One signed trail delivery (\`writeAwsLogsCorpus\` with a real RSA signer: account ${c.account}, ${c.region}, ${c.days} days, ${fmtInt(c.events)} events, ~${c.eventsPerFile} per log file: ${fmtInt(c.logFiles)} log files + ${fmtInt(c.digestFiles)} hourly digests, ${(c.bytes / 1048576).toFixed(1)} MB gzip) in the S3 peer, digests with their \`signature\` / \`signature-algorithm\` metadata, the public key served by the CloudTrail peer's ListPublicKeys. ${ig.peer}. validate-logs (${ig.awsCli.version}, \`--s3-bucket\`, the corpus' time range, without \`--verbose\`): wall time of the CLI (its start-up included, ≈ ${fmtMs(ig.awsCli.startupMs)} for \`aws --version\`), files = the digests + log files its totals count. Trailscope: a fresh database, an ordinary sync of \`s3://${c.bucket}\`, then the on-demand validation as \`npm run verify\` runs it (\`runSync(db, source, { reread: true })\` in this process: every object read again over HTTP, hashed and decoded, then chain, signatures and hashes checked), its wall time; files = the digests + log files of its summary. Both sides must count the same files and find all valid (else the stage fails); GETs = GetObject requests the S3 peer answered during the run. Repetitions alternate which goes first. Floor, after both: what any validation needs at least — every digest and log file fetched with the SDK, 8 at a time (as the S3 source reads), and the SHA-256 of its gunzipped bytes taken, in this process, nothing else.`,
+  );
+  lines.push("");
+  lines.push(
+    md([
+      ["rep", "first", "validate-logs s", "files", "files/s", "GETs", "Trailscope s (reading again / validating)", "files", "files/s", "GETs", "Trailscope / validate-logs", "floor s", "floor files/s", "floor / validate-logs"],
+      ...ig.validation.map((x) => [
+        String(x.rep),
+        x.first,
+        secs(x.aws.ms),
+        fmtInt(x.aws.files),
+        fmtInt(x.aws.filesPerSecond),
+        fmtInt(x.aws.gets),
+        `${secs(x.ours.ms)} (${secs(x.ours.rereadMs)} / ${secs(x.ours.verifyMs)})`,
+        fmtInt(x.ours.files),
+        fmtInt(x.ours.filesPerSecond),
+        fmtInt(x.ours.gets),
+        fmtRatio(x.ours.filesPerSecond / x.aws.filesPerSecond),
+        secs(x.floor?.ms ?? NaN),
+        fmtInt(x.floor?.filesPerSecond ?? NaN),
+        fmtRatio((x.floor?.filesPerSecond ?? NaN) / x.aws.filesPerSecond),
+      ]),
+      ["median", "", "", "", fmtInt(ig.awsFilesPerSecond), "", "", "", fmtInt(ig.oursFilesPerSecond), "", fmtRatio(ig.validationRatio), "", fmtInt(ig.floorFilesPerSecond), fmtRatio(ig.floorFilesPerSecond / ig.awsFilesPerSecond)],
+    ]),
+  );
+  lines.push("");
+  lines.push(
+    `**Validation after a sync.** What runSync adds once the sync is done (validation from the store: each object's SHA-256 taken when it was read, digests' JSON and signatures kept): VerifySummary.elapsedMs against SyncSummary.elapsedMs, which is taken before the validation starts. S3: the ordinary sync above (fresh database each repetition). Folder: one sync of the bench's ${ig.folder ? sizeLabel(ig.folder.size) : ""} corpus (${ig.folder ? `${fmtInt(ig.folder.files)} files: ${fmtInt(ig.folder.digests)} digests, ${fmtInt(ig.folder.logs)} log and Insights files` : "not run"}; a folder has no S3 metadata, so hashes and the chain's links, no signatures) into a fresh database, in this process.`,
+  );
+  lines.push("");
+  const afterRows: string[][] = [["corpus", "events", "sync s per rep", "validation per rep", "validation / sync per rep", "median"]];
+  afterRows.push([
+    `S3, ${fmtInt(c.logFiles + c.digestFiles)} files, signed`,
+    fmtInt(ig.validation[0]?.sync.events ?? NaN),
+    ig.validation.map((x) => secs(x.sync.elapsedMs)).join(", "),
+    ig.validation.map((x) => fmtMs(x.sync.verifyMs)).join(", "),
+    ig.validation.map((x) => pct1(x.sync.verifyMs / x.sync.elapsedMs)).join(", "),
+    pct1(ig.afterSyncS3Ratio),
+  ]);
+  if (ig.folder) {
+    const f = ig.folder;
+    afterRows.push([`${sizeLabel(f.size)} folder, unsigned`, fmtInt(f.events), f.runs.map((x) => secs(x.syncMs)).join(", "), f.runs.map((x) => fmtMs(x.verifyMs)).join(", "), f.runs.map((x) => pct1(x.ratio)).join(", "), pct1(f.ratio)]);
+  }
+  lines.push(md(afterRows));
+  lines.push("");
+  if (ig.forms) {
+    const fm = ig.forms;
+    const perRep = (f: FormName) =>
+      fm.runs
+        .filter((x) => x.form === f)
+        .map((x) => fmtRatio(x.eventsPerSecond / (fm.runs.find((y) => y.rep === x.rep && y.form === "records")?.eventsPerSecond ?? NaN)))
+        .join(", ");
+    lines.push(
+      `**Import forms.** The same ${fmtInt(fm.events)} events (${fmtInt(fm.files)} CloudTrail log files of the ${ig.folder ? sizeLabel(ig.folder.size) : ""} corpus — every ${FORMS_EVERY === 2 ? "second" : `${FORMS_EVERY}th`} one, all accounts and regions, Insights left out —, one group of ~${Math.round(fm.events / Math.max(1, fm.files))} events each) written as a folder of gzipped \`{"Records":[…]}\` files, a folder of gzipped NDJSON files (\`.ndjson.gz\`, gzip level 6 both), and one .zip of the NDJSON files (deflated members, level 6); each synced with the folder source (\`parseSource(path)\`, the .zip's path for the zip) into a fresh database, in this process; events/s = events stored / wall time of runSync. The forms' order rotates each repetition (the position is in brackets). A form's rate counts only runs that stored every event.`,
+    );
+    lines.push("");
+    lines.push(
+      md([
+        ["form", "size", "events/s per rep [position]", "median events/s", "/ Records (medians)", "/ Records within each rep", "events stored"],
+        ...FORMS.map((f) => {
+          const runs = fm.runs.filter((x) => x.form === f);
+          return [FORM_LABEL[f], `${(fm.bytes[f] / 1048576).toFixed(1)} MB`, runs.map((x) => `${fmtInt(x.eventsPerSecond)} [${x.position}]`).join(", "), fmtInt(fm.eventsPerSecond[f]), f === "records" ? "—" : fmtRatio(fm.ratio[f]), f === "records" ? "—" : `${perRep(f)} (median ${fmtRatio(fm.pairedRatio?.[f] ?? NaN)})`, [...new Set(runs.map((x) => fmtInt(x.events)))].join(" / ")];
+        }),
+      ]),
+    );
+    lines.push("");
+    if (Number.isFinite(fm.recordsSpread)) lines.push(`- Run-to-run noise: the Records folder's own repetitions spread ${pct1(fm.recordsSpread)} ((max − min) / median).`);
+    for (const e of fm.errors) lines.push(`- ${e}`);
+  }
+  for (const n of ig.notes) lines.push(`- ${n}`);
+  lines.push("");
+  return lines;
+}
 
 // ---- stdout table -------------------------------------------------------------------------------
 
@@ -302,6 +471,7 @@ export function renderTable(r: BenchResults): string {
         pad([["view / item", "share", "signed in, same view", "ratio", "live view", "ratio"], ...a.share.map((x) => [`${x.view} / ${x.item}`, fmtMs(x.share.p95), fmtMs(x.signed.p95), fmtRatio(x.ratioP95), fmtMs(x.live.p95), fmtRatio(x.liveRatioP95)])]),
     );
   }
+  if (r.integrity) parts.push(integrityTable(r.integrity));
   const v = verdicts(r);
   if (v.length) parts.push("\nTargets\n" + pad([["target", "measured", "verdict"], ...v.map((x) => [x.target, x.measured, mark(x.met) + (x.gap ? ` — ${x.gap}` : "")])]));
   return parts.join("\n");
@@ -531,6 +701,8 @@ export function renderMarkdown(r: BenchResults, previous: string): string {
     );
     lines.push("");
   }
+
+  if (r.integrity) lines.push(...integrityMarkdown(r.integrity));
 
   const i1 = r.ingest.find((i) => i.size === "1m");
   const c1 = r.corpora.find((c) => c.size === "1m");

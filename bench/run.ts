@@ -5,8 +5,11 @@
 //   npm run bench -- --sizes 100k       one size
 //   npm run bench -- --only ingest --only queries     some stages (repeatable): ingest, lookup,
 //                                       queries (the mix, unscoped and scoped to one account), export,
-//                                       access (the guard's cost per credential; share link vs signed in)
-//   npm run bench -- --reps 5 --runs 30              repetitions (ingest, lookup, export) / query runs
+//                                       access (the guard's cost per credential; share link vs signed in),
+//                                       integrity (issue 21: on-demand validation vs aws cloudtrail
+//                                       validate-logs, validation after a sync, NDJSON/zip imports vs
+//                                       a Records folder; once per run, like lookup)
+//   npm run bench -- --reps 5 --runs 30              repetitions (ingest, lookup, export, integrity) / query runs
 //   npm run bench -- --keep             keep the databases (tsbench_<size>) for --only queries/export
 //   npm run bench -- --head             measure the committed HEAD (a clean copy built once per commit)
 //                                       instead of the working tree and its .next
@@ -22,6 +25,7 @@ import { ensureCorpus, OUT_DIR, SIZES, type Corpus } from "./corpus";
 import { benchAccess, type AccessResult } from "./access";
 import { benchExport, type ExportResult } from "./export";
 import { benchIngest, ensureKept, keptDbName, keptDuckPath, ROOT, type IngestResult } from "./ingest";
+import { benchIntegrity, type IntegrityBenchResult } from "./integrity";
 import { benchLookup, type LookupResult } from "./lookup";
 import { dropDb, listDbs } from "./pg";
 import { benchQueries, type QueriesResult } from "./queries";
@@ -32,8 +36,10 @@ import { runCleanup } from "./cleanup";
 import { useHead } from "./src";
 import { log } from "./stats";
 
-type Stage = "ingest" | "lookup" | "queries" | "export" | "access";
-const STAGES: Stage[] = ["ingest", "lookup", "queries", "export", "access"];
+type Stage = "ingest" | "lookup" | "queries" | "export" | "access" | "integrity";
+const STAGES: Stage[] = ["ingest", "lookup", "queries", "export", "access", "integrity"];
+/** Stages measured per corpus size; the others (lookup, integrity) run once and bring their own data. */
+const PER_SIZE: Stage[] = ["ingest", "queries", "export", "access"];
 
 interface Options {
   sizes: string[];
@@ -72,7 +78,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--seed") o.seed = Number(val());
     else if (a === "--help" || a === "-h") {
       process.stderr.write(
-        "usage: npm run bench -- [--sizes 100k,1m] [--10m] [--reps N] [--runs N] [--only ingest|lookup|queries|export|access]… [--keep] [--head] [--seed N]\n",
+        "usage: npm run bench -- [--sizes 100k,1m] [--10m] [--reps N] [--runs N] [--only ingest|lookup|queries|export|access|integrity]… [--keep] [--head] [--seed N]\n",
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -98,7 +104,9 @@ async function dropRunDatabases(runId: string): Promise<void> {
 async function render(file: string): Promise<void> {
   const results = JSON.parse(await readFile(file, "utf8")) as BenchResults;
   process.stdout.write(renderTable(results) + "\n");
-  const full = results.stages.length === STAGES.length && ["100k", "1m"].every((s) => results.sizes.includes(s));
+  // Results written before the integrity stage existed were full runs with the other five.
+  const required = results.integrity === undefined ? STAGES.filter((s) => s !== "integrity") : STAGES;
+  const full = required.every((s) => results.stages.includes(s)) && ["100k", "1m"].every((s) => results.sizes.includes(s));
   const target = full ? path.join(ROOT, "BENCHMARKS.md") : path.join(OUT_DIR, "BENCHMARKS.partial.md");
   const previous = existsSync(path.join(ROOT, "BENCHMARKS.md")) ? await readFile(path.join(ROOT, "BENCHMARKS.md"), "utf8") : "";
   await writeFile(target, renderMarkdown(results, previous));
@@ -141,12 +149,15 @@ async function main(): Promise<void> {
     queries: [],
     export: [],
     access: [],
+    integrity: null,
   };
   const save = async () => writeFile(path.join(OUT_DIR, `results-${runId}.json`), JSON.stringify(results, null, 2) + "\n");
 
   const kept: string[] = [];
   try {
-    for (const size of o.sizes) {
+    // Corpora only for the stages that measure per size (`--only lookup` or `--only integrity` alone
+    // generate none: integrity uses the 100k corpus only, and ensures it itself).
+    for (const size of stages.some((s) => PER_SIZE.includes(s)) ? o.sizes : []) {
       const corpus: Corpus = await ensureCorpus(size, o.seed);
       results.corpora.push({ size, events: corpus.result.events, files: corpus.result.files, logFiles: corpus.result.logFiles, gzBytes: corpus.result.bytes, generatedInSeconds: corpus.generatedInSeconds, reused: corpus.reused });
       kept.push(size);
@@ -175,6 +186,17 @@ async function main(): Promise<void> {
     if (has("lookup")) {
       const l: LookupResult = await benchLookup(o.reps ?? 3, runId);
       results.lookup = l;
+      await save();
+    }
+    if (has("integrity")) {
+      const i: IntegrityBenchResult = await benchIntegrity(o.reps ?? 3, runId, o.seed);
+      results.integrity = i;
+      // The folder corpus it used, listed with the others.
+      const size = i.folder?.size;
+      if (size && !results.corpora.some((c) => c.size === size)) {
+        const c = await ensureCorpus(size, o.seed);
+        results.corpora.push({ size, events: c.result.events, files: c.result.files, logFiles: c.result.logFiles, gzBytes: c.result.bytes, generatedInSeconds: c.generatedInSeconds, reused: c.reused });
+      }
       await save();
     }
   } finally {
