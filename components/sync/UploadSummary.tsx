@@ -1,17 +1,8 @@
 // What an upload's sync did: events new and already stored, files read, skipped and failed, and
 // every problem with its reason (the keys name the uploaded file and, for archives, the member).
-export interface UploadAnswer {
-  source: string;
-  ok: boolean;
-  objectsRead: number;
-  objectsUnchanged: number;
-  objectsSkipped: number;
-  objectsFailed: number;
-  eventsNew: number;
-  eventsDuplicate: number;
-  failures: { key: string; reason: string }[];
-  error?: string;
-}
+import type { UploadResult } from "../../lib/sync/uploads";
+
+export type UploadAnswer = Omit<UploadResult, "files" | "fatal">;
 
 const n = (x: number) => x.toLocaleString("en-US");
 

@@ -4,23 +4,14 @@ import type { Access } from "../auth/access";
 import { audit } from "../auth/audit";
 import { UploadSource, type UploadedFile } from "../ingest/sources/upload";
 import type { Db } from "../store/db";
+import type { SyncSummary } from "../ingest/engine";
 
-/** What POST /api/uploads answers. */
-export interface UploadResult {
-  source: string;
-  ok: boolean;
+/** What POST /api/uploads answers: the sync's summary of the uploaded files. */
+export type UploadResult = Pick<SyncSummary, "source" | "ok" | "objectsRead" | "objectsUnchanged" | "objectsSkipped" | "objectsFailed" | "eventsNew" | "eventsDuplicate" | "failures" | "error"> & {
   files: { name: string; bytes: number }[];
-  objectsRead: number;
-  objectsUnchanged: number;
-  objectsSkipped: number;
-  objectsFailed: number;
-  eventsNew: number;
-  eventsDuplicate: number;
-  failures: { key: string; reason: string }[];
-  error?: string;
   /** The sync itself failed (the database, not the files): nothing may have been stored. */
   fatal: boolean;
-}
+};
 
 /**
  * Uploads held in memory at once in this process. Each holds its files (up to the upload bound)
