@@ -8,7 +8,7 @@
 //      included), files = the digests + log files its totals count. Trailscope: in a fresh
 //      database, an ordinary sync of `s3://<bucket>`, then the on-demand validation exactly as
 //      `npm run verify` runs it (`runSync(…, { reread: true })`: every object read again over HTTP,
-//      hashed, decoded, then the chain, signatures and hashes checked) — its wall time, files = the
+//      hashed — the log files already stored are not decoded again — then the chain, signatures and hashes checked) — its wall time, files = the
 //      digests + log files of its VerifySummary. Both must count the same files and find every one
 //      valid, else the stage fails. The peers run in a child process (this file, forked), so
 //      neither side shares an event loop with them. Beside them, a floor: every digest and log file
