@@ -4,6 +4,7 @@
 // a file altered or deleted since it was synced is caught, as `aws cloudtrail validate-logs` would.
 import type { CloudTrailClientConfig } from "@aws-sdk/client-cloudtrail";
 import type pg from "pg";
+import { checkOut, giveBack } from "../store/checkout";
 import type { Db } from "../store/db";
 import { layoutTail, validateChain, parseDigestKey, type DigestInput, type LogInput } from "./chain";
 import { eventIntegrityOf, INVALID_DIGEST, INVALID_LOG, type LogOutcome } from "./outcomes";
@@ -171,7 +172,8 @@ export async function verifyScope(db: Db, scope: IntegrityScope, opts: VerifyOpt
     events.push(o.kind === "digest" ? null : eventIntegrityOf(outcome as LogOutcome));
   }
 
-  const c = await db.pool.connect();
+  const c = await checkOut(db.pool);
+  let broken: Error | undefined;
   try {
     await c.query("BEGIN");
     await c.query(
@@ -204,9 +206,10 @@ export async function verifyScope(db: Db, scope: IntegrityScope, opts: VerifyOpt
     return summary;
   } catch (err) {
     await c.query("ROLLBACK").catch(() => {});
+    broken = err as Error;
     throw err;
   } finally {
-    c.release();
+    giveBack(c, broken);
   }
 }
 

@@ -34,7 +34,18 @@ export async function createTestDatabase(prefix = "ts_test"): Promise<TestDataba
       const c = new pg.Client({ connectionString: SERVER_URL });
       await c.connect();
       try {
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        // Connections a test's pool is still closing go by themselves in a moment; FORCE would
+        // terminate them mid-close, and a client then gets "terminating connection" as an
+        // uncaught error. So: a plain DROP while any remain (a few tries), FORCE only after.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS "${name}"${attempt >= 20 ? " WITH (FORCE)" : ""}`);
+            break;
+          } catch (err) {
+            if ((err as { code?: string }).code !== "55006" || attempt >= 20) throw err; // 55006: in use
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
       } finally {
         await c.end();
       }
