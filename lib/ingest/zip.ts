@@ -1,10 +1,10 @@
-// Reading .zip archives: the central directory, then one entry at a time, inflated within bounds.
-// The inflating is fflate's (streaming Inflate). The directory is read here, strictly, because
+// Reading .zip archives: the central directory, then one entry at a time, inflated within bounds
+// (zlib's raw inflate, native, bounded by maxOutputLength). The directory is read here, strictly, because
 // fflate's unzipSync neither exposes an entry's flags (encryption) nor bounds its inflation: it
 // inflates into a buffer of the DECLARED size and keeps inflating past it, so a lying size costs
 // the whole stream's CPU. Nothing is ever written to disk: entries are bytes in memory.
-import { Inflate, strFromU8 } from "fflate";
-import { crc32 } from "node:zlib";
+import { strFromU8 } from "fflate";
+import { crc32, inflateRawSync } from "node:zlib";
 
 /** Random access to the archive's bytes: a file on disk, or bytes in memory. */
 export interface ZipSource {
@@ -143,40 +143,27 @@ export async function entryData(src: ZipSource, e: ZipEntry, directoryOffset: nu
 }
 
 /**
- * Inflates a deflated entry to at most `e.size` bytes (the caller has bounded that). The input is
- * fed 8 KiB at a time, so one step makes at most ~8 MiB (deflate's ~1032:1), and inflation stops
- * as soon as the output passes the declared size: a size that lies costs one step, not the stream.
+ * Inflates a deflated entry to at most `e.size` bytes (the caller has bounded that), with zlib's
+ * native raw inflate: `maxOutputLength` stops it as soon as the output would pass the declared
+ * size, so a size that lies costs at most that much work, not the stream's. (fflate's inflate in
+ * JavaScript, tried first, made a zip of NDJSON import at 0.92× a Records folder's events/s.)
  */
 export function inflateEntry(data: Uint8Array, e: ZipEntry): { bytes: Uint8Array } | { reason: string; inflated: number } {
   if (e.method === 0) {
     if (data.length !== e.size) return { reason: `corrupt zip entry: stored ${data.length} bytes, declared ${e.size}`, inflated: 0 };
     return checked(data, e);
   }
-  const out = new Uint8Array(e.size);
-  let produced = 0;
-  let overflow = false;
-  const inflater = new Inflate((chunk) => {
-    if (produced + chunk.length > e.size) overflow = true;
-    else out.set(chunk, produced);
-    produced += chunk.length;
-  });
-  const STEP = 8192;
+  let out: Buffer;
   try {
-    for (let at = 0; at < data.length && !overflow; at += STEP) {
-      const last = at + STEP >= data.length;
-      inflater.push(data.subarray(at, at + STEP), last);
-    }
-    if (data.length === 0) inflater.push(new Uint8Array(0), true);
+    out = inflateRawSync(data, { maxOutputLength: Math.max(1, e.size) });
   } catch (err) {
-    return { reason: `corrupt zip entry: ${(err as Error).message}`, inflated: produced };
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      // zlib stops at the first output past the bound: what it kept is the declared size and a byte.
+      return { reason: `inflates past its declared ${e.size} bytes: refused as a likely decompression bomb (inflation stopped after ${e.size + 1} bytes)`, inflated: e.size + 1 };
+    }
+    return { reason: `corrupt zip entry: ${(err as Error).message}`, inflated: 0 };
   }
-  if (overflow) {
-    return {
-      reason: `inflates past its declared ${e.size} bytes: refused as a likely decompression bomb (inflation stopped after ${produced} bytes)`,
-      inflated: produced,
-    };
-  }
-  if (produced !== e.size) return { reason: `corrupt zip entry: inflates to ${produced} bytes, declared ${e.size}`, inflated: produced };
+  if (out.length !== e.size) return { reason: `corrupt zip entry: inflates to ${out.length} bytes, declared ${e.size}`, inflated: out.length };
   return checked(out, e);
 }
 
