@@ -1,7 +1,6 @@
 // The evidence bundle and export file names through the built server: as each kind of principal
 // (an auditor, a share link's holder, nobody), read back with the system's unzip and sha256sum;
 // the readable CSV header; the file names; the export menu on the timeline and the shared view.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,22 +8,12 @@ import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { parseCsv } from "../test/helpers/csv";
 import { E2E_USERS, storageStateOf } from "./users";
+import { run } from "../test/helpers/run";
 
 const NO_COOKIES = { cookies: [], origins: [] };
 const RANGE = "from=2026-11-20T00:00:00Z&to=2026-11-21T00:00:00Z";
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
-function run(cmd: string, args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    p.on("error", reject);
-    p.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface Bundle {
   dir: string;

@@ -3,9 +3,7 @@
 import { runSync, formatSummary } from "../lib/ingest/engine";
 import { stderrRenderer } from "../lib/ingest/progress";
 import { parseSource } from "../lib/ingest/sources";
-import { openDb } from "../lib/store/db";
-import { ensureDatabase } from "../lib/store/embedded";
-import { migrate } from "../lib/store/migrate";
+import { exitWith, withDatabase } from "./cli";
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2).filter((a) => a !== "--");
@@ -16,18 +14,12 @@ async function main(): Promise<number> {
     return args.length === 0 ? 2 : 0;
   }
   const plugins = args.map((a) => parseSource(a)); // bad URIs fail before any work starts
-  const handle = await ensureDatabase();
-  await migrate(handle.url);
-  const db = openDb(handle.url, { max: 4 });
-  const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort());
-  process.once("SIGTERM", () => controller.abort());
-  let code = 0;
-  try {
+  return withDatabase(async (db, signal) => {
+    let code = 0;
     for (const plugin of plugins) {
       const summary = await runSync(db, plugin, {
         renderer: stderrRenderer(),
-        signal: controller.signal,
+        signal,
         // Tuning knob (and lets tests make a small corpus span many transactions).
         batchRows: Number(process.env.TRAILSCOPE_SYNC_BATCH_ROWS) || undefined,
         groupBlocks: Number(process.env.TRAILSCOPE_SEARCH_GROUP_BLOCKS) || undefined,
@@ -35,17 +27,8 @@ async function main(): Promise<number> {
       process.stderr.write(formatSummary(summary) + "\n");
       if (!summary.ok) code = 1;
     }
-  } finally {
-    await db.close();
-    await handle.stop();
-  }
-  return code;
+    return code;
+  });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`sync failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+exitWith(main, "sync", 1);

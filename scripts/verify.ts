@@ -1,5 +1,5 @@
 // `npm run verify -- <source>…`: log file integrity validation of what each source holds now. Every
-// object is read again (a file altered or deleted since it was synced is caught; new ones are
+// object is read again and hashed (a file altered or deleted since it was synced is caught; new ones are
 // synced), then the digest chain, signatures and log file hashes are checked. Prints the invalid
 // files and totals; exits 1 when anything is invalid or missing, like `aws cloudtrail validate-logs`,
 // and 2 when a source could not be read or validated at all.
@@ -7,9 +7,7 @@ import { runSync } from "../lib/ingest/engine";
 import { stderrRenderer } from "../lib/ingest/progress";
 import { parseSource } from "../lib/ingest/sources";
 import { formatVerifyReport } from "../lib/integrity/report";
-import { openDb } from "../lib/store/db";
-import { ensureDatabase } from "../lib/store/embedded";
-import { migrate } from "../lib/store/migrate";
+import { exitWith, withDatabase } from "./cli";
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2).filter((a) => a !== "--");
@@ -18,16 +16,10 @@ async function main(): Promise<number> {
     return args.length === 0 ? 2 : 0;
   }
   const plugins = args.map((a) => parseSource(a));
-  const handle = await ensureDatabase();
-  await migrate(handle.url);
-  const db = openDb(handle.url, { max: 4 });
-  const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort());
-  process.once("SIGTERM", () => controller.abort());
-  let code = 0;
-  try {
+  return withDatabase(async (db, signal) => {
+    let code = 0;
     for (const plugin of plugins) {
-      const s = await runSync(db, plugin, { reread: true, renderer: stderrRenderer(), signal: controller.signal });
+      const s = await runSync(db, plugin, { reread: true, renderer: stderrRenderer(), signal });
       if (!s.integrity) {
         process.stderr.write(`${plugin.id}: ${s.error ?? s.integrityError ?? "holds no log files to validate"}\n`);
         code = 2;
@@ -38,17 +30,8 @@ async function main(): Promise<number> {
       if (!s.integrity.ok && code === 0) code = 1;
       if (s.integrity.keyErrors.length) code = 2;
     }
-  } finally {
-    await db.close();
-    await handle.stop();
-  }
-  return code;
+    return code;
+  });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`verify failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(2);
-  },
-);
+exitWith(main, "verify", 2);

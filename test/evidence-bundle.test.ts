@@ -3,7 +3,6 @@
 // extracted files and compared with countEvents; the CSV and NDJSON are the plain exports' exact
 // bytes; a sync that stores events in the range between the CSV and the NDJSON reads changes
 // neither (the bundle is frozen by an asOf bound); a client that goes away frees everything.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -28,6 +27,7 @@ import { migrate } from "../lib/store/migrate";
 import { parseCsv } from "./helpers/csv";
 import { createTestDatabase, type TestDatabase } from "./helpers/pg";
 import { readAll } from "./helpers/stream";
+import { run } from "./helpers/run";
 
 let t: TestDatabase;
 let db: Db;
@@ -40,18 +40,6 @@ const REGIONS = ["us-east-1", "eu-west-1"];
 /** A filtered view inside the corpus' range. */
 const VIEW = "readOnly=false&awsRegion=us-east-1&from=2026-11-18T06:00:00Z&to=2026-11-19T18:00:00Z";
 
-/** A command's exit code and output, run asynchronously. */
-function run(cmd: string, args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    p.on("error", reject);
-    p.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
