@@ -15,7 +15,8 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freezeInstant } from "../lib/auth/shares";
 import { writeAwsLogsCorpus } from "../lib/demo/corpus";
-import { evidenceBundle, plainExport } from "../lib/export/bundle";
+import { evidenceBundle } from "../lib/export/bundle";
+import { exportStream } from "../lib/export/stream";
 import { csvHeader, type CsvHeaderKind } from "../lib/export/csv";
 import { MANIFEST_FORMAT, manifestQuery, trailscopeVersion, type EvidenceManifest } from "../lib/export/manifest";
 import { runSync } from "../lib/ingest/engine";
@@ -148,8 +149,8 @@ describe("evidence bundle", () => {
     for (const l of ndLines) expect(JSON.parse(l)).toMatchObject({ readOnly: false, awsRegion: "us-east-1" });
 
     // The plain exports of the same query are the same bytes.
-    expect(await readAll(plainExport(db.pool, b.q, "csv"))).toBe(csvText);
-    expect(await readAll(plainExport(db.pool, b.q, "ndjson"))).toBe((await b.file("events.ndjson")).toString("utf8"));
+    expect(await readAll(exportStream(db.pool, b.q, "csv"))).toBe(csvText);
+    expect(await readAll(exportStream(db.pool, b.q, "ndjson"))).toBe((await b.file("events.ndjson")).toString("utf8"));
 
     // The query: as given, frozen, and as a link.
     expect(m.query.string).toBe(VIEW);
@@ -197,9 +198,9 @@ describe("evidence bundle", () => {
     expect(csv.startsWith(csvHeader("labels"))).toBe(true);
     expect(csv.startsWith('"Time","User name","Event name"')).toBe(true);
     expect(b.manifest.query.csvHeader).toBe("labels");
-    const keys = await readAll(plainExport(db.pool, b.q, "csv"));
+    const keys = await readAll(exportStream(db.pool, b.q, "csv"));
     expect(csv.slice(csvHeader("labels").length)).toBe(keys.slice(csvHeader("keys").length));
-    expect(await readAll(plainExport(db.pool, b.q, "csv", { header: "labels" }))).toBe(csv);
+    expect(await readAll(exportStream(db.pool, b.q, "csv", { header: "labels" }))).toBe(csv);
   }, 60_000);
 
   it("an empty set is a valid bundle: the header alone, no lines, zero counts", async () => {

@@ -15,7 +15,6 @@ import type pg from "pg";
 import { integrityOfQuery, type EvidenceIntegrity } from "../integrity/evidence";
 import type { EventQuery } from "../query/params";
 import { ExportConnection } from "./connection";
-import { copyCsvStream } from "./copy-csv";
 import { countingStream } from "./count-rows";
 import type { CsvHeaderKind } from "./csv";
 import { manifestText, type EvidenceManifest, type ManifestFile } from "./manifest";
@@ -191,9 +190,9 @@ export function evidenceBundle(opts: BundleOptions): ReadableStream<Uint8Array> 
 
   async function* bundle(): AsyncGenerator<Uint8Array> {
     // Entries in name order; the manifest can only come after the files it describes.
-    const csv = yield* dataFile("events.csv", "csv", () => plainExport(pool, query, "csv", { header: opts.header }));
+    const csv = yield* dataFile("events.csv", "csv", () => exportStream(pool, query, "csv", { header: opts.header }));
     if (stopped) return;
-    const ndjson = yield* dataFile("events.ndjson", "ndjson", () => plainExport(pool, query, "ndjson"));
+    const ndjson = yield* dataFile("events.ndjson", "ndjson", () => exportStream(pool, query, "ndjson"));
     if (stopped) return;
     const integrity = await readIntegrity();
     if (stopped || !integrity) return;
@@ -235,14 +234,4 @@ export function evidenceBundle(opts: BundleOptions): ReadableStream<Uint8Array> 
     },
     { highWaterMark: 0 },
   );
-}
-
-/**
- * A plain CSV or NDJSON export, as the route sends it and the bundle packs it: one place, so the
- * two are the same bytes. Key headers go through exportStream (its CSV is copyCsvStream's);
- * label headers straight to copyCsvStream, the only CSV writer that takes the option.
- */
-export function plainExport(pool: pg.Pool, q: EventQuery, format: "csv" | "ndjson", opts: { header?: CsvHeaderKind; onDone?: () => void } = {}): ReadableStream<Uint8Array> {
-  if (format === "csv" && opts.header === "labels") return copyCsvStream(pool, q, { header: "labels", onDone: opts.onDone });
-  return exportStream(pool, q, format, { onDone: opts.onDone });
 }

@@ -4,7 +4,7 @@ import type pg from "pg";
 import type { EventQuery } from "../query/params";
 import { withSearchBlocks } from "../query/search";
 import { orderSql, SqlParams, whereClauses } from "../query/sql";
-import { CSV_HEADER, CSV_SELECT_TEXT, csvTextLine } from "./csv";
+import { csvHeader, CSV_SELECT_TEXT, csvTextLine, type CsvHeaderKind } from "./csv";
 import { ExportConnection } from "./connection";
 import { copyCsvStream } from "./copy-csv";
 
@@ -24,6 +24,8 @@ export interface ExportOptions {
   via?: "copy" | "cursor";
   /** Runs exactly once when the export ends: read whole, failed, or cancelled by its client. */
   onDone?: () => void;
+  /** The CSV header row's words (csv.ts csvHeader): field keys (default) or labels a person reads. */
+  header?: CsvHeaderKind;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface ExportOptions {
 export function exportStream(pool: pg.Pool, q: EventQuery, format: ExportFormat, opts: ExportOptions = {}): ReadableStream<Uint8Array> {
   // CSV: PostgreSQL's COPY writes it (copy-csv.ts). The cursor path stays for NDJSON (COPY would
   // escape or quote the JSON text) and as the CSV reference the tests compare COPY against.
-  if (format === "csv" && (opts.via ?? "copy") === "copy") return copyCsvStream(pool, q, { onDone: opts.onDone });
+  if (format === "csv" && (opts.via ?? "copy") === "copy") return copyCsvStream(pool, q, { onDone: opts.onDone, header: opts.header });
   const enc = new TextEncoder();
   const fetchRows = opts.fetchRows ?? FETCH_ROWS;
   const conn = new ExportConnection(pool, opts.onDone);
@@ -64,7 +66,7 @@ export function exportStream(pool: pg.Pool, q: EventQuery, format: ExportFormat,
           await client.query({ text: `DECLARE trailscope_export NO SCROLL CURSOR FOR ${text}`, values });
           if (conn.ended) return;
           fetch();
-          if (format === "csv") controller.enqueue(enc.encode(CSV_HEADER));
+          if (format === "csv") controller.enqueue(enc.encode(csvHeader(opts.header)));
         } catch (err) {
           fail(controller, err);
         }

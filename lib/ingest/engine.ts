@@ -11,8 +11,8 @@ import { groupSearchBlocks } from "../store/search-groups";
 import { appendRows } from "./normalize";
 import { newProgress, silentRenderer, type ProgressRenderer, type ProgressState } from "./progress";
 import type { KnownObject, SourceContext, SourcePlugin } from "./source";
-import { scopeOfSource, scopeWhere } from "../integrity/scope";
-import { validatedBefore, verifyScope, type VerifySummary } from "../integrity/verify";
+import { scopeOfSource } from "../integrity/scope";
+import { storedObjectKeys, validatedBefore, verifyScope, type VerifySummary } from "../integrity/verify";
 import { integrityLine } from "../integrity/report";
 
 export interface SyncSummary {
@@ -49,8 +49,6 @@ export interface SyncOptions {
   groupBlocks?: number;
   /** Read every object again, recorded or not (on-demand integrity validation). */
   reread?: boolean;
-  /** Validate log file integrity after the sync (default true). */
-  verify?: boolean;
 }
 
 const MAX_FAILURES_KEPT = 100;
@@ -111,11 +109,10 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
       .catch((err: Error) => log(`could not update sync status: ${err.message}`));
   const heartbeat = setInterval(() => void saveRun(), 2000);
 
+  // The objects integrity validation judges after the run (null: a source without files).
+  const scope = await scopeOfSource(plugin.id);
   // On demand validation reads every object again; those already stored are only hashed.
-  const rereadScope = opts.reread ? await scopeOfSource(plugin.id) : null;
-  const storedKeys = rereadScope
-    ? new Set<string>((await db.pool.query(`SELECT key FROM ingested_objects WHERE ${scopeWhere(rereadScope, 1).sql} AND status = 'ok'`, scopeWhere(rereadScope, 1).params)).rows.map((r) => r.key))
-    : null;
+  const storedKeys = opts.reread && scope ? await storedObjectKeys(db, scope) : null;
   // Loaded once per run and object store: S3 sources ask once per region folder.
   const known = new Map<string, Promise<Map<string, KnownObject>>>();
   const ctx: SourceContext = {
@@ -252,17 +249,17 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     unreadable,
     error: fatal ? fatal.message : unreadable ? `${unreadable} unit(s) could not be read; they are retried next run` : undefined,
   };
-  if (!fatal && opts.verify !== false) {
+  if (!fatal && scope) {
     try {
-      const scope = await scopeOfSource(plugin.id);
-      // Nothing recorded this run and validated before: the outcomes stand as they are.
+      // Nothing recorded this run and validated before: the outcomes stand as they are. Validated
+      // before, a sync's validation covers what it added (newSince); the first covers everything.
       const changed = progress.objectsRead + progress.objectsSkipped + progress.objectsFailed > 0;
-      if (scope && (opts.reread || changed || !(await validatedBefore(db, scope)))) {
-        renderer.done();
+      const before = await validatedBefore(db, scope);
+      if (opts.reread || changed || !before) {
         summary.integrity = await verifyScope(db, scope, {
           mode: opts.reread ? "on-demand" : "after-sync",
           readSince: opts.reread ? runStart : undefined,
-          newSince: runStart,
+          newSince: before && !opts.reread ? runStart : undefined,
           unreadable: unreadableKeys,
         });
       }

@@ -5,7 +5,7 @@
 import type pg from "pg";
 import type { EventQuery } from "../query/params";
 import { SqlParams, whereClauses } from "../query/sql";
-import { layoutTail } from "./chain";
+import { shownKey } from "./scope";
 
 export interface EvidenceIntegrity {
   /** The set's events by their log file's verdict (the `integrity` filter's values). */
@@ -55,7 +55,6 @@ export async function integrityOfQuery(pool: pg.Pool | pg.PoolClient, q: EventQu
     validatedAt: null,
     completeness: { missingLogFiles: 0, missingDigests: 0, gaps: [], missing: [] },
   };
-  const sources = new Set<string>();
   const keys: { source: string; key: string }[] = [];
   for (const r of files.rows) {
     const n = Number(r.n);
@@ -65,14 +64,11 @@ export async function integrityOfQuery(pool: pg.Pool | pg.PoolClient, q: EventQu
       out.eventsWithoutLogFile += n;
       continue;
     }
-    sources.add(r.source);
     keys.push({ source: r.source, key: r.key });
     out.logFiles.total++;
     const outcome = r.integrity ?? "not validated";
     out.logFiles.byOutcome[outcome] = (out.logFiles.byOutcome[outcome] ?? 0) + 1;
-    // A folder's path on the server is not the reader's business: the key from AWSLogs/ on.
-    const shown = String(r.source).startsWith("s3://") ? `${r.source}/${r.key}` : layoutTail(r.key);
-    if ((ev === "failed" || outcome === "missing") && out.logFiles.invalid.length < MAX_LISTED) out.logFiles.invalid.push({ key: shown, outcome, detail: r.integrity_detail });
+    if ((ev === "failed" || outcome === "missing") && out.logFiles.invalid.length < MAX_LISTED) out.logFiles.invalid.push({ key: shownKey(r.source, r.key), outcome, detail: r.integrity_detail });
   }
   // Checked where a file was judged against a signed digest; a folder's digests may have none.
   const signed = out.logFiles.byOutcome.valid ?? 0;
@@ -81,19 +77,23 @@ export async function integrityOfQuery(pool: pg.Pool | pg.PoolClient, q: EventQu
 
   // Findings of the scopes the files belong to (a scope is "<object source>|<key prefix>"), in the
   // set's range and (for a scoped reader) accounts.
-  const known = (await pool.query(`SELECT DISTINCT scope FROM integrity_runs`)).rows.map((r) => r.scope as string);
-  const scopes = known.filter((sc) => {
+  // Each scope's latest validation: which scopes hold the set's files, when they were validated
+  // and with whose public keys.
+  const latest = await pool.query(`SELECT DISTINCT ON (scope) scope, finished_at, summary->>'keysFrom' AS keys_from FROM integrity_runs ORDER BY scope, started_at DESC`);
+  const involved = latest.rows.filter((r) => {
+    const sc = r.scope as string;
     const bar = sc.indexOf("|");
     const [src, prefix] = [sc.slice(0, bar), sc.slice(bar + 1)];
     return keys.some((k) => k.source === src && k.key.startsWith(prefix));
   });
+  const scopes = involved.map((r) => r.scope as string);
   const fp = new SqlParams();
   const cond = [`scope = ANY(${fp.add(scopes)}::text[])`];
   if (q.accounts) cond.push(`account = ANY(${fp.add(q.accounts)}::text[])`);
   if (q.from) cond.push(`(to_time IS NULL OR to_time >= ${fp.add(q.from)})`);
   if (q.to) cond.push(`(from_time IS NULL OR from_time < ${fp.add(q.to)})`);
   const findings = await pool.query(
-    `SELECT kind, account, region, trail, key, named_by, from_time, to_time FROM integrity_findings WHERE ${cond.join(" AND ")} ORDER BY from_time NULLS FIRST`,
+    `SELECT scope, kind, account, region, trail, key, named_by, from_time, to_time FROM integrity_findings WHERE ${cond.join(" AND ")} ORDER BY from_time NULLS FIRST`,
     fp.values,
   );
   for (const f of findings.rows) {
@@ -101,11 +101,12 @@ export async function integrityOfQuery(pool: pg.Pool | pg.PoolClient, q: EventQu
     if (f.kind === "missing-digest") out.completeness.missingDigests++;
     if (f.kind === "gap" || f.kind === "chain-restart") {
       if (out.completeness.gaps.length < MAX_LISTED) out.completeness.gaps.push({ kind: f.kind, account: f.account, region: f.region, trail: f.trail, from: f.from_time?.toISOString() ?? null, to: f.to_time?.toISOString() ?? null });
-    } else if (out.completeness.missing.length < MAX_LISTED) out.completeness.missing.push({ kind: f.kind, key: f.key, namedBy: f.named_by });
+    } else if (out.completeness.missing.length < MAX_LISTED) {
+      out.completeness.missing.push({ kind: f.kind, key: f.key, namedBy: f.named_by ? shownKey(f.scope.slice(0, f.scope.indexOf("|")), f.named_by) : null });
+    }
   }
-  const runs = await pool.query(`SELECT max(finished_at) AS at FROM integrity_runs WHERE scope = ANY($1::text[])`, [scopes]);
-  out.validatedAt = runs.rows[0]?.at ? (runs.rows[0].at as Date).toISOString() : null;
-  const keyRuns = await pool.query(`SELECT DISTINCT ON (scope) summary->>'keysFrom' AS k FROM integrity_runs WHERE scope = ANY($1::text[]) ORDER BY scope, started_at DESC`, [scopes]);
-  out.keysFrom = [...new Set(keyRuns.rows.map((r) => r.k as string | null).filter((k): k is string => !!k))];
+  const finished = involved.map((r) => r.finished_at as Date | null).filter((d): d is Date => d !== null);
+  out.validatedAt = finished.length ? new Date(Math.max(...finished.map((d) => d.getTime()))).toISOString() : null;
+  out.keysFrom = [...new Set(involved.map((r) => r.keys_from as string | null).filter((k): k is string => !!k))];
   return out;
 }

@@ -1,7 +1,7 @@
 // The log file an event was stored from, as its detail shows it: the key from `AWSLogs/` on (a
 // folder's own path on the server is not the reader's business), the verdict and why.
 import type pg from "pg";
-import { layoutTail } from "./chain";
+import { shownKey } from "./scope";
 
 export async function logFileOf(db: pg.Pool, eventId: string): Promise<{ key: string; outcome: string | null; detail: string | null; verifiedAt: string | null } | null> {
   const r = await db.query(
@@ -10,6 +10,5 @@ export async function logFileOf(db: pg.Pool, eventId: string): Promise<{ key: st
   );
   const row = r.rows[0];
   if (!row) return null;
-  const key = row.source.startsWith("s3://") ? `${row.source}/${row.key}` : layoutTail(row.key);
-  return { key, outcome: row.integrity, detail: row.integrity_detail, verifiedAt: row.verified_at?.toISOString() ?? null };
+  return { key: shownKey(row.source, row.key), outcome: row.integrity, detail: row.integrity_detail, verifiedAt: row.verified_at?.toISOString() ?? null };
 }

@@ -3,6 +3,7 @@
 // source's objects are those of its store under its prefix.
 import { realpath } from "node:fs/promises";
 import path from "node:path";
+import { layoutTail } from "./chain";
 
 export interface IntegrityScope {
   /** "<object source>|<key prefix>": names the scope's findings and runs. */
@@ -50,4 +51,12 @@ export function scopeWhere(scope: IntegrityScope, first: number): { sql: string;
     };
   }
   return { sql: `source = ${src} AND left(key, length(${pre})) = ${pre}`, params: [scope.objectSource, scope.prefix] };
+}
+
+/**
+ * A stored object's key as readers see it (an event's detail, a bundle's manifest): an S3 object
+ * in full; a local file from `AWSLogs/` on — the server's own paths are not the reader's business.
+ */
+export function shownKey(objectSource: string, key: string): string {
+  return objectSource.startsWith("s3://") ? `${objectSource}/${key}` : layoutTail(key);
 }

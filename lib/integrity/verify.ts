@@ -10,7 +10,7 @@ import { layoutTail, validateChain, parseDigestKey, type DigestInput, type LogIn
 import { eventIntegrityOf, INVALID_DIGEST, INVALID_LOG, type LogOutcome } from "./outcomes";
 import { loadPublicKeys, type KeyNeed } from "./public-keys";
 import { scopeWhere, type IntegrityScope } from "./scope";
-import { FOLDER_KEYS_FILE, folderPublicKeys, SIDECAR_SUFFIX, sidecarSignature } from "./folder-keys";
+import { FOLDER_KEYS_FILE, folderPublicKeys, sidecarSignature } from "./folder-keys";
 
 export type VerifyMode = "after-sync" | "on-demand";
 
@@ -44,7 +44,10 @@ export interface VerifyOptions {
   readSince?: Date;
   /** Keys that could not be read this time (not gone; left as they were judged before). */
   unreadable?: Set<string>;
-  /** After a sync: objects recorded since this instant are what is new (validated with what they touch). */
+  /**
+   * After a sync of a source validated before: objects recorded since this instant are what is new
+   * (validated with what they touch); absent: the whole source.
+   */
   newSince?: Date;
   clientConfig?: Partial<CloudTrailClientConfig>;
 }
@@ -60,8 +63,6 @@ interface StoredObject {
 
 const SELECT_OBJECTS = `SELECT id, key, kind, sha256, meta, ingested_at FROM ingested_objects`;
 const toObject = (r: Record<string, unknown>): StoredObject => ({ id: r.id as number, key: r.key as string, kind: r.kind as string, sha256: r.sha256 as string | null, meta: r.meta as StoredObject["meta"], ingestedAt: r.ingested_at as Date });
-/** Sidecars are the folder's stand-in for S3 metadata, not digests (lib/integrity/folder-keys.ts). */
-const NOT_SIDECAR = `right(key, ${SIDECAR_SUFFIX.length}) <> '${SIDECAR_SUFFIX}'`;
 /** A log file's delivery time in its name (…_20261120T1345Z_…), to place new files in time. */
 const DELIVERY = /_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[^/!]*$/;
 /** How far before the oldest new file a windowed validation looks (digests follow their hour by up to ~1 h). */
@@ -70,7 +71,7 @@ const WINDOW_MARGIN_MS = 3 * 3600e3;
 /** Every object of the scope that integrity validation reads. */
 async function allObjects(db: Db, scope: IntegrityScope): Promise<StoredObject[]> {
   const where = scopeWhere(scope, 1);
-  const r = await db.pool.query(`${SELECT_OBJECTS} WHERE ${where.sql} AND kind IN ('digest', 'log', 'insight') AND ${NOT_SIDECAR}`, where.params);
+  const r = await db.pool.query(`${SELECT_OBJECTS} WHERE ${where.sql} AND kind IN ('digest', 'log', 'insight')`, where.params);
   return r.rows.map(toObject);
 }
 
@@ -78,16 +79,17 @@ async function allObjects(db: Db, scope: IntegrityScope): Promise<StoredObject[]
  * After a sync, what is new and what it touches: the objects recorded since `since`, every digest
  * ending from a little before the oldest of them on (new digests, and the ones their links and
  * gaps are checked against), the log files those digests name, and the digests that named a new
- * log file missing before. null when it cannot be narrowed (archive members are keyed by archive,
- * not by where a digest says they are) or nothing is new.
+ * log file missing before; and the digests of the rest, by key, which count as there (a link to one
+ * is not to a missing digest). null when it cannot be narrowed (archive members are keyed by
+ * archive, not by where a digest says they are).
  */
-async function windowObjects(db: Db, scope: IntegrityScope, since: Date): Promise<{ rows: StoredObject[]; digestKeys: string[] } | null> {
+async function windowObjects(db: Db, scope: IntegrityScope, since: Date): Promise<{ rows: StoredObject[]; digestKeys: string[]; storedDigests: Set<string> } | null> {
   const where = scopeWhere(scope, 1);
-  const scoped = `${where.sql} AND ${NOT_SIDECAR}`;
+  const scoped = where.sql;
   const archives = await db.pool.query(`SELECT 1 FROM ingested_objects WHERE ${scoped} AND strpos(key, '!') > 0 LIMIT 1`, where.params);
   if (archives.rowCount) return null;
   const fresh = (await db.pool.query(`${SELECT_OBJECTS} WHERE ${scoped} AND kind IN ('digest', 'log', 'insight') AND ingested_at >= $3`, [...where.params, since])).rows.map(toObject);
-  if (fresh.length === 0) return null;
+  if (fresh.length === 0) return { rows: [], digestKeys: [], storedDigests: new Set() }; // nothing a digest speaks of
   let oldest = Infinity;
   for (const o of fresh) {
     const t = o.kind === "digest" ? Date.parse(String(o.meta?.digest?.digestStartTime)) : (() => {
@@ -117,17 +119,15 @@ async function windowObjects(db: Db, scope: IntegrityScope, since: Date): Promis
   const logs = (await db.pool.query(`${SELECT_OBJECTS} WHERE source = $1 AND key = ANY($2::text[]) AND kind <> 'digest'`, [scope.objectSource, [...candidates]])).rows.map(toObject);
   const byId = new Map<number, StoredObject>();
   for (const o of [...fresh, ...digests, ...logs]) byId.set(o.id, o);
-  return { rows: [...byId.values()], digestKeys: digests.map((d) => d.key) };
+  const stored = await db.pool.query(`SELECT key FROM ingested_objects WHERE ${scoped} AND kind = 'digest'`, where.params);
+  return { rows: [...byId.values()], digestKeys: digests.map((d) => d.key), storedDigests: new Set(stored.rows.map((r) => layoutTail(r.key))) };
 }
 
 export async function verifyScope(db: Db, scope: IntegrityScope, opts: VerifyOptions): Promise<VerifySummary> {
   const started = Date.now();
-  const window = opts.mode === "after-sync" && opts.newSince && (await validatedBefore(db, scope)) ? await windowObjects(db, scope, opts.newSince) : null;
+  const window = opts.newSince ? await windowObjects(db, scope, opts.newSince) : null;
   const rows = window?.rows ?? (await allObjects(db, scope));
-  // Digests outside a window still count as there (their successor's link is not a missing one).
-  const knownDigests = window
-    ? new Set((await db.pool.query(`SELECT key FROM ingested_objects WHERE ${scopeWhere(scope, 1).sql} AND kind = 'digest' AND ${NOT_SIDECAR}`, scopeWhere(scope, 1).params)).rows.map((r) => layoutTail(r.key)))
-    : null;
+  const knownDigests = window?.storedDigests ?? null;
 
   const gone = (o: StoredObject) => opts.readSince !== undefined && o.ingestedAt < opts.readSince && !opts.unreadable?.has(o.key);
   const present = rows.filter((o) => !gone(o));
@@ -216,7 +216,7 @@ export async function verifyScope(db: Db, scope: IntegrityScope, opts: VerifyOpt
 /** The scope as it stands after a validation (a window's or a whole one): totals, problems, findings. */
 async function scopeSummary(c: pg.PoolClient, scope: IntegrityScope, mode: VerifyMode, keyErrors: string[], folderKeys: boolean): Promise<VerifySummary> {
   const where = scopeWhere(scope, 1);
-  const scoped = `${where.sql} AND ${NOT_SIDECAR} AND kind IN ('digest', 'log', 'insight') AND integrity IS NOT NULL`;
+  const scoped = `${where.sql} AND kind IN ('digest', 'log', 'insight') AND integrity IS NOT NULL`;
   const totals = await c.query(`SELECT kind = 'digest' AS digest, integrity, count(*)::int AS n FROM ingested_objects WHERE ${scoped} GROUP BY 1, 2`, where.params);
   const summary: VerifySummary = {
     scope: scope.id,
@@ -262,4 +262,11 @@ async function scopeSummary(c: pg.PoolClient, scope: IntegrityScope, mode: Verif
 /** Whether the scope has been validated before (a sync that recorded nothing need not again). */
 export async function validatedBefore(db: Db, scope: IntegrityScope): Promise<boolean> {
   return ((await db.pool.query(`SELECT 1 FROM integrity_runs WHERE scope = $1 LIMIT 1`, [scope.id])).rowCount ?? 0) > 0;
+}
+
+/** Keys of the scope's objects read fine before: an on-demand re-read only hashes these again. */
+export async function storedObjectKeys(db: Db, scope: IntegrityScope): Promise<Set<string>> {
+  const where = scopeWhere(scope, 1);
+  const r = await db.pool.query(`SELECT key FROM ingested_objects WHERE ${where.sql} AND status = 'ok'`, where.params);
+  return new Set(r.rows.map((row) => row.key as string));
 }

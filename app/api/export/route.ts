@@ -4,12 +4,13 @@ import { audit } from "../../../lib/auth/audit";
 import { guarded } from "../../../lib/auth/guard";
 import { accessSettings } from "../../../lib/auth/settings";
 import { freezeInstant } from "../../../lib/auth/shares";
-import { evidenceBundle, plainExport } from "../../../lib/export/bundle";
+import { evidenceBundle } from "../../../lib/export/bundle";
 import { countingStream } from "../../../lib/export/count-rows";
 import { CSV_HEADER_KINDS, type CsvHeaderKind } from "../../../lib/export/csv";
 import { exportFileName } from "../../../lib/export/filename";
 import { MANIFEST_FORMAT, manifestQuery, trailscopeVersion, type EvidenceManifest } from "../../../lib/export/manifest";
 import { acquireExportSlot } from "../../../lib/export/slots";
+import { exportStream } from "../../../lib/export/stream";
 import { ParamError } from "../../../lib/query/params";
 
 export const dynamic = "force-dynamic";
@@ -89,7 +90,7 @@ export const GET = guarded("export", async (req, { access, db }) => {
       throw err;
     }
   } else {
-    body = countingStream(plainExport(db.pool, q, format as "csv" | "ndjson", { header, onDone: release }), format as "csv" | "ndjson", (rows, complete) => {
+    body = countingStream(exportStream(db.pool, q, format as "csv" | "ndjson", { header, onDone: release }), format as "csv" | "ndjson", (rows, complete) => {
       record({ rows, complete, ...(format === "csv" ? { headers: header } : {}) });
     }, req.signal);
   }
