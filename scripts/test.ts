@@ -82,14 +82,18 @@ async function main() {
   const env: NodeJS.ProcessEnv = { ...process.env, TEST_DATABASE_URL: server.url, NEXT_TELEMETRY_DISABLED: "1" };
   delete env.DATABASE_URL;
   rmSync(results, { recursive: true, force: true });
-  const only = process.argv.slice(2);
+  // `npm test -- unit|e2e [files…]`: a part, and optionally some test files (paths or name filters,
+  // handed to vitest and Playwright as they are).
+  const args = process.argv.slice(2);
+  const only = args.filter((a) => a === "unit" || a === "e2e");
+  const files = args.filter((a) => a !== "unit" && a !== "e2e");
   const total: Counts = { passed: 0, failed: 0, skipped: 0 };
   const add = (c: Counts) => ((total.passed += c.passed), (total.failed += c.failed), (total.skipped += c.skipped));
   let code = 0;
   try {
     if (!only.length || only.includes("unit")) {
       const out = path.join(results, "vitest.json");
-      const status = run([path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], env);
+      const status = run([path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, ...files], env);
       code |= status;
       const counts = vitestCounts(out);
       // Vitest exits non-zero on an unhandled error even when every test passed; the total must not
@@ -103,7 +107,7 @@ async function main() {
       try {
         await seedE2eDatabase(e2eDb.url);
         const out = path.join(results, "playwright.json");
-        code |= run([path.join(root, "node_modules/@playwright/test/cli.js"), "test", "--reporter=list,json"], { ...env, E2E_DATABASE_URL: e2eDb.url, PLAYWRIGHT_JSON_OUTPUT_NAME: out });
+        code |= run([path.join(root, "node_modules/@playwright/test/cli.js"), "test", "--reporter=list,json", ...files], { ...env, E2E_DATABASE_URL: e2eDb.url, PLAYWRIGHT_JSON_OUTPUT_NAME: out });
         add(playwrightCounts(out));
       } finally {
         await e2eDb.drop();
