@@ -42,6 +42,11 @@ export interface FieldDef {
    * fills (nothing is extracted from the record), and `match` gives each allowed value's
    * index-friendly predicate. Its values are exactly `values` (others are a 400).
    */
+  /**
+   * Set by the loader rather than extracted in a decode worker: its value depends on other events
+   * already stored (the actor at the origin of a credentials chain: lib/actors/link.ts).
+   */
+  linked?: boolean;
   derived?: {
     values: readonly string[];
     /** WHERE condition on `events` for one value (constant SQL: the values are fixed words). */
@@ -144,7 +149,30 @@ export const FIELDS: readonly FieldDef[] = [
   col.bool({ key: "readOnly", label: "Read-only", column: "read_only", extract: readOnlyOf }),
   col.text({ key: "identityType", label: "Identity type", column: "identity_type", extract: (r) => str(identity(r)?.type), facet: true }),
   col.text({ key: "principalArn", label: "Principal ARN", column: "principal_arn", extract: (r) => str(identity(r)?.arn), facet: true, render: "arn" }),
-  col.text({ key: "accessKeyId", label: "Access key", column: "access_key_id", extract: (r) => str(identity(r)?.accessKeyId), render: "code" }),
+  col.text({ key: "accessKeyId", label: "Access key", column: "access_key_id", extract: (r) => str(identity(r)?.accessKeyId), facet: true, render: "code" }),
+  // Who really did it (lib/actors): the identity at the origin of the event's credentials chain,
+  // followed through every role session back to an IAM user, a SAML or web-identity subject, an
+  // Identity Center user, root or a service. Null while the event that issued a session's
+  // credentials is not stored.
+  col.text({
+    key: "actor",
+    label: "Actor",
+    column: "actor",
+    extract: () => null /* set by the loader: lib/actors/link.ts */,
+    linked: true,
+    facet: true,
+    render: "arn",
+    description: "The identity at the origin of the credentials chain (an IAM user ARN, saml:<provider>/<subject>, identitycenter:<user>, web:<provider>/<subject>, a service, root's ARN): everything one identity did through any role",
+  }),
+  col.text({
+    key: "sessionIssuer",
+    label: "Session issuer",
+    column: "session_issuer_arn",
+    extract: (r) => str(obj(obj(identity(r)?.sessionContext)?.sessionIssuer)?.arn),
+    facet: true,
+    render: "arn",
+    description: "The role (or IAM user, for a federated session) whose session made the call: its ARN without the session name",
+  }),
   col.text({ key: "userAgent", label: "User agent", column: "user_agent", extract: (r) => str(r.userAgent) }),
   col.text({ key: "eventType", label: "Event type", column: "event_type", extract: (r) => str(r.eventType), facet: true }),
   col.text({ key: "eventCategory", label: "Category", column: "event_category", extract: (r) => str(r.eventCategory), facet: true }),
@@ -179,7 +207,7 @@ export const FIELDS: readonly FieldDef[] = [
 export const FIELD_BY_KEY: ReadonlyMap<string, FieldDef> = new Map(FIELDS.map((f) => [f.key, f]));
 
 /** Fields whose column ingest fills from the record (eventID is the primary key, set separately). */
-export const INGEST_FIELDS = FIELDS.filter((f) => f.key !== "eventID" && !f.derived);
+export const INGEST_FIELDS = FIELDS.filter((f) => f.key !== "eventID" && !f.derived && !f.linked);
 
 export const FACET_FIELDS = FIELDS.filter((f) => f.facet);
 export const CSV_FIELDS = FIELDS.filter((f) => f.csv);

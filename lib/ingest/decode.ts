@@ -6,8 +6,7 @@ import { constants as bufferConstants } from "node:buffer";
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import type { IngestContext } from "../fields";
-import { LinePacker, noRows, normalizeRecord, type EventRows } from "./normalize";
-import { SketchBuilder } from "../store/sketch";
+import { noRows, normalizeRecord, RowsBuilder, type EventRows } from "./normalize";
 import { formOfDocument, formOfLines, textOf, type FormRecords } from "./forms";
 
 export type ObjectKind = "log" | "insight" | "digest" | "foreign";
@@ -183,24 +182,17 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
       return info.byLayout ? failed(info.kind, reason, sha256) : skipped("foreign", reason, sha256);
     }
   }
-  const rows = noRows();
-  const lines = new LinePacker();
-  const sketch = new SketchBuilder();
+  const builder = new RowsBuilder();
   const problems = found.problems;
   // Parts of the object that were not even candidates (a bad NDJSON line) count as records too.
   let records = found.records.length;
   for (const c of problems.values()) records += c;
   for (const rec of found.records) {
     const n = normalizeRecord(rec, { account: ctx.account ?? info.account });
-    if (n.ok) {
-      lines.push(n.line);
-      rows.ids.push(n.id);
-      rows.rollups.push(n.rollup);
-      sketch.add(n.text);
-    } else problems.set(n.reason, (problems.get(n.reason) ?? 0) + 1);
+    if (n.ok) builder.add(n);
+    else problems.set(n.reason, (problems.get(n.reason) ?? 0) + 1);
   }
-  rows.lines = lines.finish();
-  rows.sketches = sketch.finish();
+  const rows = builder.finish();
   const kind: ObjectKind = info.kind === "insight" ? "insight" : "log";
   const reason = problems.size
     ? [...problems].map(([r, c]) => `${c} record${c > 1 ? "s" : ""} not stored: ${r}`).join("; ")

@@ -9,6 +9,7 @@ import { analyzeAfterSync } from "../store/analyze";
 import { resketchBlocks } from "../store/resketch";
 import { groupSearchBlocks } from "../store/search-groups";
 import { appendRows } from "./normalize";
+import { relinkLateEvents } from "../actors/link";
 import { newProgress, silentRenderer, type ProgressRenderer, type ProgressState } from "./progress";
 import type { KnownObject, SourceContext, SourcePlugin } from "./source";
 import { scopeOfSource } from "../integrity/scope";
@@ -217,6 +218,12 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
   } finally {
     await grouping;
     if (!fatal) {
+      // Events stored before the event that issued their session's credentials (another file or
+      // source, LookupEvents' newest-first pages) get their actor now that it is known.
+      await relinkLateEvents(db.pool, runStart).then(
+        (n) => n > 0 && log(`${plugin.id}: ${n} event(s) linked to the identity behind their session`),
+        (err: Error) => log(`${plugin.id}: events stored before their session was known not linked to an actor: ${err.message}`),
+      );
       // Filters of an older release rebuilt once (then grouped with the rest).
       await resketchBlocks(db.pool, { signal, log }).catch((err: Error) => log(`search filters not rebuilt: ${err.message} (searches still read those blocks)`));
       groupBlocks();

@@ -10,7 +10,8 @@
 // INSERT … ON CONFLICT DO NOTHING.
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { COPY_COLUMNS, noRows, type EventRows } from "./normalize";
+import { COPY_COLUMNS, copyValue, noRows, type EventRows } from "./normalize";
+import { linkBatch } from "../actors/link";
 import type { ObjectKind, ObjectStatus } from "./decode";
 import { addEntriesToRollups } from "../store/rollups";
 import { checkOut, giveBack } from "../store/checkout";
@@ -65,12 +66,14 @@ interface Rows {
   block: number[];
   /** Index into the batch's objects, or -1: not from an object. */
   object: number[];
+  /** What sets each line's actor (lib/actors/origin.ts), or null. */
+  links: (string | null)[];
   blocks: Block[];
 }
 
 function uniqueRows(rows: EventRows, rowObjects: readonly number[], blockEvents?: number): Rows {
   const packed = packBlocks(rows.sketches, blockEvents);
-  const out: Rows = { lines: [], ids: [], rollups: [], block: [], object: [], blocks: packed.map((b) => ({ bits: b.bits, rows: b.rows })) };
+  const out: Rows = { lines: [], ids: [], rollups: [], block: [], object: [], links: [], blocks: packed.map((b) => ({ bits: b.bits, rows: b.rows })) };
   const seen = new Set<string>();
   let b = 0;
   for (let i = 0; i < rows.ids.length; i++) {
@@ -82,18 +85,19 @@ function uniqueRows(rows: EventRows, rowObjects: readonly number[], blockEvents?
     out.rollups.push(rows.rollups[i]);
     out.block.push(b < packed.length ? b : -1);
     out.object.push(rowObjects[i] ?? -1);
+    out.links.push(rows.links?.[i] ?? null);
   }
   return out;
 }
 
-/** The COPY columns: normalizeRecord's, then the search block and object the loader appends to each line. */
-const COLS = [...COPY_COLUMNS, "search_block", "object_id"].map((c) => `"${c}"`).join(", ");
+/** The COPY columns: normalizeRecord's, then the search block, object and actor the loader appends to each line. */
+const COLS = [...COPY_COLUMNS, "search_block", "object_id", "actor"].map((c) => `"${c}"`).join(", ");
 
 /**
  * Numbers and stores the search blocks of the lines about to be inserted (`keep`: their indexes)
  * and returns those lines with their block number appended.
  */
-async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null, objectIds: (number | null)[]): Promise<Buffer[]> {
+async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null, objectIds: (number | null)[], actors: (string | null)[]): Promise<Buffer[]> {
   const idx = keep ?? rows.lines.map((_, i) => i);
   // Each used block's time span over the rows going in (a rollup entry starts with eventTime ms).
   const spans = new Map<number, [number, number]>();
@@ -128,7 +132,7 @@ async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null, o
     const id = rows.object[i] >= 0 ? objectIds[rows.object[i]] : null;
     return id === null || id === undefined ? "\\N" : String(id);
   };
-  return packLines(rows.lines, idx, (i) => `\t${rows.block[i] >= 0 ? number.get(rows.block[i]) : "\\N"}\t${objectOf(i)}\n`);
+  return packLines(rows.lines, idx, (i) => `\t${rows.block[i] >= 0 ? number.get(rows.block[i]) : "\\N"}\t${objectOf(i)}\t${copyValue(actors[i])}\n`);
 }
 
 /** Errors after which the same transaction may succeed on a new connection. */
@@ -168,7 +172,7 @@ function guardedCopyFrom(sql: string): CopyStream {
 
 /**
  * The lines `idx` of `lines` (UTF-8, each ending in a newline), each with that newline replaced by
- * `suffix(i)` (ASCII, ending in a newline), copied into buffers of at most about `size` bytes that
+ * `suffix(i)` (ending in a newline), copied into buffers of at most about `size` bytes that
  * hold whole lines. Written so, not line by line: every write is a stream round and a CopyData
  * message of its own, which cost more than the copy.
  */
@@ -179,14 +183,16 @@ export function packLines(lines: readonly Uint8Array[], idx: readonly number[], 
   for (const i of idx) {
     const line = lines[i];
     const end = suffix(i);
-    if (used + line.length + end.length > buf.length) {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit (an actor may be a SAML subject in any script).
+    const endMax = end.length * 3;
+    if (used + line.length + endMax > buf.length) {
       if (used > 0) out.push(buf.subarray(0, used));
-      buf = Buffer.allocUnsafe(Math.max(size, line.length + end.length));
+      buf = Buffer.allocUnsafe(Math.max(size, line.length + endMax));
       used = 0;
     }
     buf.set(line, used);
     used += line.length - 1; // the suffix overwrites the newline
-    used += buf.write(end, used, "latin1");
+    used += buf.write(end, used, "utf8");
   }
   if (used > 0) out.push(buf.subarray(0, used));
   return out;
@@ -287,13 +293,15 @@ export class Loader {
       let inserted = 0;
       // Objects first: each event row carries the id of the object it came from.
       const objectIds = batch.objects.length > 0 ? await this.upsertObjects(c, batch.objects) : [];
+      // The credentials the batch issued, and each event's actor (lib/actors/link.ts).
+      const actors = rows.ids.length > 0 ? await linkBatch(c, rows.links, rows.ids) : [];
       // The rollups count exactly the events this transaction inserts: their entries, by index.
       let added: string[] = [];
       if (rows.ids.length > 0 && direct) {
         const existing = await c.query(`SELECT id FROM events WHERE id = ANY($1::text[])`, [rows.ids]);
         const known = new Set(existing.rows.map((r) => r.id as string));
         const keep = known.size ? rows.ids.flatMap((id, i) => (known.has(id) ? [] : [i])) : null;
-        const chunks = await withBlocks(c, rows, keep, objectIds);
+        const chunks = await withBlocks(c, rows, keep, objectIds, actors);
         if (chunks.length) await copyInto(c, `COPY events (${COLS}) FROM STDIN`, chunks);
         inserted = keep ? keep.length : rows.lines.length;
         added = keep ? keep.map((i) => rows.rollups[i]) : rows.rollups;
@@ -301,7 +309,7 @@ export class Loader {
         await conn.stage(c);
         // Blocks are stored for every staged line; one whose lines all turn out stored already
         // only makes a later search look at nothing.
-        await copyInto(c, `COPY events_stage (${COLS}) FROM STDIN`, await withBlocks(c, rows, null, objectIds));
+        await copyInto(c, `COPY events_stage (${COLS}) FROM STDIN`, await withBlocks(c, rows, null, objectIds, actors));
         // Sorted by id so concurrent syncs take row locks in the same order and cannot deadlock.
         const r = await c.query(
           `INSERT INTO events (${COLS}) SELECT ${COLS} FROM events_stage ORDER BY id ON CONFLICT (id) DO NOTHING RETURNING id`,

@@ -1,9 +1,10 @@
 // CloudTrail record → one row of the `events` table, already in COPY text format. Pure and
 // synchronous so it can run in worker threads. Column values come from the field catalog.
 import { createHash } from "node:crypto";
+import { credentialLinkOf } from "../actors/origin";
 import { INGEST_FIELDS, parseEventTime, type CloudTrailRecord, type IngestContext } from "../fields";
 import { ROLLUP_FIELD_KEYS } from "../store/rollups";
-import { appendSketch, type Sketch } from "../store/sketch";
+import { appendSketch, SketchBuilder, type Sketch } from "../store/sketch";
 
 /** Columns in the order normalizeRecord writes them (COPY events (...) FROM STDIN). */
 export const COPY_COLUMNS = ["id", ...INGEST_FIELDS.map((f) => f.column), "record", "raw_json"];
@@ -165,7 +166,7 @@ function arrayLiteral(values: string[]): string {
   return "{" + values.map((v) => '"' + cleanText(v).replace(/[\\"]/g, (c) => "\\" + c) + '"').join(",") + "}";
 }
 
-function copyValue(v: string | boolean | Date | string[] | null): string {
+export function copyValue(v: string | boolean | Date | string[] | null): string {
   if (v === null || v === undefined) return "\\N";
   if (typeof v === "boolean") return v ? "t" : "f";
   if (v instanceof Date) return v.toISOString();
@@ -213,9 +214,14 @@ export interface EventRows {
   ids: string[];
   rollups: string[];
   sketches: Sketch[];
+  /**
+   * Per line: what the loader needs to set the event's actor (lib/actors/origin.ts
+   * credentialLinkOf), or null. Absent: no event names one (the actor stays unknown).
+   */
+  links?: (string | null)[];
 }
 
-export const noRows = (): EventRows => ({ lines: [], ids: [], rollups: [], sketches: [] });
+export const noRows = (): EventRows => ({ lines: [], ids: [], rollups: [], sketches: [], links: [] });
 
 /**
  * COPY lines encoded to UTF-8 once, where they are made (a decode worker), into one buffer per
@@ -255,6 +261,27 @@ export class LinePacker {
 
 const encoder = new TextEncoder();
 
+/** Normalised events collected into EventRows: their lines, ids, rollup entries, sketches and links. */
+export class RowsBuilder {
+  private readonly rows = noRows();
+  private readonly lines = new LinePacker();
+  private readonly sketch = new SketchBuilder();
+
+  add(n: Extract<NormalizeResult, { ok: true }>) {
+    this.lines.push(n.line);
+    this.rows.ids.push(n.id);
+    this.rows.rollups.push(n.rollup);
+    this.rows.links!.push(n.link);
+    this.sketch.add(n.text);
+  }
+
+  finish(): EventRows {
+    this.rows.lines = this.lines.finish();
+    this.rows.sketches = this.sketch.finish();
+    return this.rows;
+  }
+}
+
 /** One line on its own (tests, and sources that normalise a few events at a time). */
 export const encodeLine = (line: string): Uint8Array => encoder.encode(line);
 
@@ -271,12 +298,22 @@ export function appendRows(into: EventRows, from: EventRows) {
     into.lines.push(from.lines[i]);
     into.ids.push(from.ids[i]);
     into.rollups.push(from.rollups[i]);
+    (into.links ??= []).push(from.links?.[i] ?? null);
   }
   if (whole) for (const s of from.sketches) appendSketch(into.sketches, s);
 }
 
 export type NormalizeResult =
-  | { ok: true; id: string; line: string; rollup: string; /** the text free-text search matches (RECORD_TEXT) */ text: string }
+  | {
+      ok: true;
+      id: string;
+      line: string;
+      rollup: string;
+      /** the text free-text search matches (RECORD_TEXT) */
+      text: string;
+      /** what the loader needs to set its actor (lib/actors/origin.ts) */
+      link: string | null;
+    }
   | { ok: false; reason: string };
 
 /** Where each rollup field sits among INGEST_FIELDS. */
@@ -312,5 +349,5 @@ export function normalizeRecord(record: unknown, ctx: IngestContext): NormalizeR
   const values = INGEST_FIELDS.map((f) => f.extract(r, ctx));
   for (const v of values) cells.push(copyValue(v));
   cells.push(copyEscapeJson(json.stored), json.raw === null ? "\\N" : copyEscapeJson(json.raw));
-  return { ok: true, id, line: cells.join("\t") + "\n", rollup: rollupEntry(time, values), text: json.raw ?? json.stored };
+  return { ok: true, id, line: cells.join("\t") + "\n", rollup: rollupEntry(time, values), text: json.raw ?? json.stored, link: credentialLinkOf(r) };
 }

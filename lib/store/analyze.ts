@@ -4,14 +4,14 @@
 // and a facet sorted 187k rollup rows on disk, sized from a stale count of 16. Autovacuum would
 // analyze eventually, but it can be off (it is on the bench machine's server) or behind a bulk load.
 import type pg from "pg";
-import { INGEST_FIELDS } from "../fields";
+import { FIELDS } from "../fields";
 
 /**
  * The columns queries filter, sort and narrow on; the record text is left out (nothing compares
  * it, and detoasting sampled records is most of an ANALYZE's cost: all columns took 18 s at 1M,
  * these 1.3 s at 10M).
  */
-const EVENT_COLUMNS = ["id", ...INGEST_FIELDS.map((f) => f.column), "search_block", "object_id"].map((c) => `"${c}"`).join(", ");
+const EVENT_COLUMNS = ["id", ...FIELDS.filter((f) => !f.derived && f.key !== "eventID").map((f) => f.column), "search_block", "object_id"].map((c) => `"${c}"`).join(", ");
 
 /** autovacuum's default analyze threshold: 50 rows plus a tenth of the table changed since. */
 const STALE_SHARE = 0.1;

@@ -4,8 +4,7 @@
 // Every page commits with the cursor that records how far the run got, so a killed sync resumes
 // where it stopped. Requests keep to the API's fixed 2 per second per account and region.
 import { CloudTrailClient, LookupEventsCommand, type CloudTrailClientConfig, type LookupEventsCommandInput } from "@aws-sdk/client-cloudtrail";
-import { LinePacker, noRows, normalizeRecord } from "../normalize";
-import { SketchBuilder } from "../../store/sketch";
+import { normalizeRecord, RowsBuilder } from "../normalize";
 import { sourceCredentials } from "./credentials";
 import type { Chunk, SourceContext, SourcePlugin } from "../source";
 
@@ -163,9 +162,7 @@ export class LookupSource implements SourcePlugin {
           // NextToken must come with the parameters of the first call: `input` stays as it was.
           const page = await this.call({ ...input, NextToken: token }, ctx);
           token = page.NextToken;
-          const rows = noRows();
-          const sketch = new SketchBuilder();
-          const lines = new LinePacker();
+          const builder = new RowsBuilder();
           let oldestSeen: number | undefined;
           for (const e of page.Events ?? []) {
             let record: unknown;
@@ -180,17 +177,13 @@ export class LookupSource implements SourcePlugin {
               ctx.log(`${this.id}: event ${e.EventId} not stored: ${n.reason}`);
               continue;
             }
-            lines.push(n.line);
-            rows.ids.push(n.id);
-            rows.rollups.push(n.rollup);
-            sketch.add(n.text);
+            builder.add(n);
             const acct = (record as { recipientAccountId?: unknown }).recipientAccountId;
             if (account === "unknown" && typeof acct === "string") account = acct;
             const t = e.EventTime ? e.EventTime.getTime() : undefined;
             if (t !== undefined && (oldestSeen === undefined || t < oldestSeen)) oldestSeen = t;
           }
-          rows.lines = lines.finish();
-          rows.sketches = sketch.finish();
+          const rows = builder.finish();
           // Newest first: everything newer than the oldest event of this page is in. The window
           // keeps that instant (inclusive) so events sharing the second are not lost; dedupe drops repeats.
           if (!token) {

@@ -1,0 +1,128 @@
+// Credentials chains in the store. The loader calls linkBatch inside each batch's transaction,
+// before its COPY: it records the credentials the batch's events issued (credential_sessions) and
+// works out each event's actor — from the record itself, or by following its session key up
+// through the issuing events already stored (the batch's own included). Sessions whose issuing
+// event arrives later (another file, another source, LookupEvents' newest-first order) are
+// resolved then, and relinkLateEvents gives their already-stored events the actor at the end of
+// that sync. Nothing is guessed: an event whose chain reaches a missing issuing event keeps a
+// NULL actor, and the detail view says which link is missing.
+import type pg from "pg";
+import type { CredentialLink, Issuance } from "./origin";
+
+/** Longer chains than this are hostile data (a loop of keys), not role chaining. */
+export const MAX_CHAIN = 32;
+
+/** Each key's origin, followed up through parent keys (keys with none known are left out). */
+export async function originsOf(c: pg.ClientBase, keys: string[]): Promise<Map<string, string>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await c.query<{ start: string; origin: string }>(
+    `WITH RECURSIVE walk(start, key, origin, depth) AS (
+       SELECT s.access_key_id, s.parent_key, s.origin, 0 FROM credential_sessions s WHERE s.access_key_id = ANY($1::text[])
+       UNION ALL
+       SELECT w.start, p.parent_key, p.origin, w.depth + 1
+         FROM walk w JOIN credential_sessions p ON p.access_key_id = w.key
+        WHERE w.origin IS NULL AND w.depth < ${MAX_CHAIN}
+     )
+     SELECT start, origin FROM walk WHERE origin IS NOT NULL`,
+    [keys],
+  );
+  return new Map(rows.map((r) => [r.start, r.origin]));
+}
+
+/**
+ * Records the batch's issuances and returns each row's actor (null: not known). `links` and `ids`
+ * are the batch's rows (lib/ingest/normalize.ts EventRows.links).
+ */
+export async function linkBatch(c: pg.ClientBase, links: readonly (string | null)[], ids: readonly string[]): Promise<(string | null)[]> {
+  const parsed: (CredentialLink | null)[] = links.map((l) => (l ? (JSON.parse(l) as CredentialLink) : null));
+  // The first issuing event of a key wins, here as in the table.
+  const issued = new Map<string, Issuance & { id: string }>();
+  parsed.forEach((l, i) => {
+    if (l?.i && !issued.has(l.i.key)) issued.set(l.i.key, { ...l.i, id: ids[i] });
+  });
+  const inserted = new Set<string>();
+  if (issued.size > 0) {
+    // Sorted by key: concurrent batches lock the same rows in the same order.
+    const list = [...issued.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+    const { rows } = await c.query<{ access_key_id: string }>(
+      `INSERT INTO credential_sessions (access_key_id, event_id, event_time, event_name, account_id, session_arn, source_identity, parent_key, origin, resolved_at)
+       SELECT k, e, t::timestamptz, n, a, s, si, p, o, CASE WHEN o IS NOT NULL THEN now() END
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+           AS x(k, e, t, n, a, s, si, p, o)
+       ON CONFLICT (access_key_id) DO NOTHING
+       RETURNING access_key_id`,
+      [
+        list.map((x) => x.key),
+        list.map((x) => x.id),
+        list.map((x) => x.time),
+        list.map((x) => x.eventName),
+        list.map((x) => x.account),
+        list.map((x) => x.sessionArn),
+        list.map((x) => x.sourceIdentity),
+        list.map((x) => x.parentKey),
+        list.map((x) => x.origin),
+      ],
+    );
+    for (const r of rows) inserted.add(r.access_key_id);
+  }
+
+  // Every key the batch needs followed: its sessions' keys, and the new issuances' callers.
+  const need = new Set<string>();
+  for (const l of parsed) if (l?.k) need.add(l.k);
+  for (const k of inserted) if (!issued.get(k)!.origin) need.add(k);
+  const origins = await originsOf(c, [...need]);
+
+  // New issuances resolved through their caller's chain, then everything that hung below them.
+  const late = [...inserted].filter((k) => !issued.get(k)!.origin && origins.has(k));
+  if (late.length > 0) {
+    await c.query(
+      `UPDATE credential_sessions s SET origin = x.o, resolved_at = now()
+         FROM unnest($1::text[], $2::text[]) AS x(k, o)
+        WHERE s.access_key_id = x.k AND s.origin IS NULL`,
+      [late, late.map((k) => origins.get(k)!)],
+    );
+  }
+  const known = [...inserted].filter((k) => issued.get(k)!.origin || origins.has(k));
+  if (known.length > 0) await resolveDescendants(c, known);
+
+  return parsed.map((l) => l?.a ?? (l?.k ? (origins.get(l.k) ?? null) : null));
+}
+
+/** Sessions issued (earlier) by sessions of `keys`, still without an origin, get theirs. */
+async function resolveDescendants(c: pg.ClientBase, keys: string[]) {
+  await c.query(
+    `WITH RECURSIVE down(key, origin, depth) AS (
+       SELECT access_key_id, origin, 0 FROM credential_sessions WHERE access_key_id = ANY($1::text[]) AND origin IS NOT NULL
+       UNION ALL
+       SELECT s.access_key_id, d.origin, d.depth + 1
+         FROM credential_sessions s JOIN down d ON s.parent_key = d.key
+        WHERE s.origin IS NULL AND d.depth < ${MAX_CHAIN}
+     )
+     UPDATE credential_sessions s SET origin = d.origin, resolved_at = now()
+       FROM (SELECT DISTINCT ON (key) key, origin FROM down WHERE depth > 0) d
+      WHERE s.access_key_id = d.key AND s.origin IS NULL`,
+    [keys],
+  );
+}
+
+/**
+ * How far before a sync's start its late-link pass looks: a concurrent sync's commit that resolved
+ * a key may have started (its now()) before this sync did, yet committed after this sync's batch
+ * looked the key up. Ten minutes is far beyond one commit.
+ */
+const RESOLUTION_OVERLAP_MS = 10 * 60_000;
+
+/**
+ * Gives the events stored before their session's issuing event the actor learnt since `since` (a
+ * sync's start). Returns how many events got one.
+ */
+export async function relinkLateEvents(c: pg.ClientBase | pg.Pool, since: Date): Promise<number> {
+  const r = await c.query(
+    `UPDATE events e SET actor = s.origin
+       FROM credential_sessions s
+      WHERE s.resolved_at >= $1 AND e.access_key_id = s.access_key_id AND e.actor IS NULL
+        AND e.identity_type IN ('AssumedRole', 'FederatedUser', 'AWSAccount')`,
+    [new Date(since.getTime() - RESOLUTION_OVERLAP_MS)],
+  );
+  return r.rowCount ?? 0;
+}

@@ -1,0 +1,30 @@
+-- Who really did it (lib/actors): each event's actor at the origin of its credentials chain, the
+-- role behind a session, and the credentials events issued (the chain's links).
+-- AlterTable
+ALTER TABLE "events" ADD COLUMN "actor" TEXT,
+ADD COLUMN "session_issuer_arn" TEXT;
+
+-- CreateTable
+CREATE TABLE "credential_sessions" (
+    "access_key_id" TEXT NOT NULL,
+    "event_id" TEXT NOT NULL,
+    "event_time" TIMESTAMPTZ(3) NOT NULL,
+    "event_name" TEXT,
+    "account_id" TEXT,
+    "session_arn" TEXT,
+    "source_identity" TEXT,
+    "parent_key" TEXT,
+    "origin" TEXT,
+    "resolved_at" TIMESTAMPTZ(3),
+
+    CONSTRAINT "credential_sessions_pkey" PRIMARY KEY ("access_key_id")
+);
+
+-- CreateIndex
+CREATE INDEX "events_actor_time_idx" ON "events"("actor", "event_time" DESC, "id" DESC);
+
+-- CreateIndex
+CREATE INDEX "credential_sessions_parent_key_idx" ON "credential_sessions"("parent_key");
+
+-- CreateIndex
+CREATE INDEX "credential_sessions_resolved_at_idx" ON "credential_sessions"("resolved_at");
