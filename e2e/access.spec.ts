@@ -37,6 +37,7 @@ const PROBES: Record<string, Probe[]> = {
   "admin/audit/page.tsx": [{ method: "GET", path: "/admin/audit", need: "admin" }],
   "api/events/route.ts": [{ method: "GET", path: "/api/events?limit=5", need: "read" }],
   "api/events/[id]/route.ts": [{ method: "GET", path: `/api/events/${XSS_EVENT_ID}`, need: "read" }],
+  "api/events/[id]/chain/route.ts": [{ method: "GET", path: `/api/events/${XSS_EVENT_ID}/chain`, need: "read" }],
   "api/export/route.ts": [{ method: "GET", path: `/api/export?format=ndjson&eventID=${XSS_EVENT_ID}`, need: "export" }],
   "api/facets/route.ts": [{ method: "GET", path: "/api/facets?field=eventName", need: "read" }],
   "api/histogram/route.ts": [{ method: "GET", path: "/api/histogram", need: "read" }],

@@ -150,29 +150,6 @@ export const FIELDS: readonly FieldDef[] = [
   col.text({ key: "identityType", label: "Identity type", column: "identity_type", extract: (r) => str(identity(r)?.type), facet: true }),
   col.text({ key: "principalArn", label: "Principal ARN", column: "principal_arn", extract: (r) => str(identity(r)?.arn), facet: true, render: "arn" }),
   col.text({ key: "accessKeyId", label: "Access key", column: "access_key_id", extract: (r) => str(identity(r)?.accessKeyId), facet: true, render: "code" }),
-  // Who really did it (lib/actors): the identity at the origin of the event's credentials chain,
-  // followed through every role session back to an IAM user, a SAML or web-identity subject, an
-  // Identity Center user, root or a service. Null while the event that issued a session's
-  // credentials is not stored.
-  col.text({
-    key: "actor",
-    label: "Actor",
-    column: "actor",
-    extract: () => null /* set by the loader: lib/actors/link.ts */,
-    linked: true,
-    facet: true,
-    render: "arn",
-    description: "The identity at the origin of the credentials chain (an IAM user ARN, saml:<provider>/<subject>, identitycenter:<user>, web:<provider>/<subject>, a service, root's ARN): everything one identity did through any role",
-  }),
-  col.text({
-    key: "sessionIssuer",
-    label: "Session issuer",
-    column: "session_issuer_arn",
-    extract: (r) => str(obj(obj(identity(r)?.sessionContext)?.sessionIssuer)?.arn),
-    facet: true,
-    render: "arn",
-    description: "The role (or IAM user, for a federated session) whose session made the call: its ARN without the session name",
-  }),
   col.text({ key: "userAgent", label: "User agent", column: "user_agent", extract: (r) => str(r.userAgent) }),
   col.text({ key: "eventType", label: "Event type", column: "event_type", extract: (r) => str(r.eventType), facet: true }),
   col.text({ key: "eventCategory", label: "Category", column: "event_category", extract: (r) => str(r.eventCategory), facet: true }),
@@ -201,6 +178,31 @@ export const FIELDS: readonly FieldDef[] = [
           ? `(object_id IS NULL OR object_id NOT IN (SELECT id FROM ingested_objects WHERE event_integrity IN ('verified', 'failed')))`
           : `object_id IN (SELECT id FROM ingested_objects WHERE event_integrity = '${v === "failed" ? "failed" : "verified"}')`,
     },
+  }),
+  // Fields added after the CSV's column order was first relied on go last: a CSV gains columns at
+  // its end only.
+  // Who really did it (lib/actors): the identity at the origin of the event's credentials chain,
+  // followed through every role session back to an IAM user, a SAML or web-identity subject, an
+  // Identity Center user, root or a service. Null while the event that issued a session's
+  // credentials is not stored.
+  col.text({
+    key: "actor",
+    label: "Actor",
+    column: "actor",
+    extract: () => null /* set by the loader: lib/actors/link.ts */,
+    linked: true,
+    facet: true,
+    render: "arn",
+    description: "The identity at the origin of the credentials chain (an IAM user ARN, saml:<provider>/<subject>, identitycenter:<user>, web:<provider>/<subject>, a service, root's ARN): everything one identity did through any role",
+  }),
+  col.text({
+    key: "sessionIssuer",
+    label: "Session issuer",
+    column: "session_issuer_arn",
+    extract: (r) => str(obj(obj(identity(r)?.sessionContext)?.sessionIssuer)?.arn),
+    facet: true,
+    render: "arn",
+    description: "The role (or IAM user, for a federated session) whose session made the call: its ARN without the session name",
   }),
 ];
 

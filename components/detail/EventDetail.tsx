@@ -13,6 +13,7 @@ import { CopyButton } from "../ui/CopyButton";
 import { JsonTree } from "./JsonTree";
 import { at, parseRecord, present, Section, str, type Ctx, type Rec } from "./parts";
 import { RelatedEvents } from "./RelatedEvents";
+import { CredentialChainSection } from "./CredentialChain";
 import { IntegrityBadge } from "../integrity/IntegrityBadge";
 import { OUTCOME_TEXT } from "../../lib/integrity/outcomes";
 import { FromWhere, Resources, What, When, Where, Who } from "./Sections";
@@ -109,6 +110,7 @@ export function EventDetail({
 
       <div className={variant === "page" ? "grid gap-x-8 gap-y-5 md:grid-cols-2 2xl:grid-cols-3" : "space-y-4"}>
         <Who r={r} ctx={ctx} username={str(ev.username)} />
+        <CredentialChainSection ctx={ctx} chain={data.chain} />
         <What r={r} ctx={ctx} />
         <Where r={r} ctx={ctx} />
         <When r={r} ctx={ctx} id={data.id} />

@@ -2,6 +2,7 @@
 // detail page and by the timeline's side panel.
 import type { ApiEvent } from "../../lib/query/events";
 import type { RelatedGroup } from "../../lib/query/related";
+import type { CredentialChain } from "../../lib/actors/chain-types";
 
 export interface EventDetailData {
   id: string;
@@ -11,5 +12,7 @@ export interface EventDetailData {
   event: ApiEvent | null;
   related: RelatedGroup[];
   /** The log file the event was stored from and its integrity verdict; null: none (LookupEvents). */
+  /** Who is behind the event's credentials, hop by hop (absent: not loaded). */
+  chain?: CredentialChain | null;
   logFile?: { key: string; outcome: string | null; detail: string | null; verifiedAt: string | null } | null;
 }

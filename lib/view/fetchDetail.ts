@@ -3,6 +3,7 @@
 // rows with j/k fetches in parallel and never waits behind a page navigation.
 import type { EventDetailData } from "../../components/detail/types";
 import type { ApiEvent } from "../query/events";
+import type { CredentialChain } from "../actors/chain-types";
 import { exactValue } from "../query/filter-value";
 import { mergeRelatedPages, relatedPageQueries, relatedQueries, subjectOf } from "./related";
 
@@ -19,9 +20,10 @@ async function list(params: URLSearchParams, limit: number, signal: AbortSignal)
 }
 
 export async function fetchEventDetail(id: string, signal: AbortSignal): Promise<EventDetailData | null> {
-  const [raw, row] = await Promise.all([
+  const [raw, row, chain] = await Promise.all([
     fetch(`/api/events/${encodeURIComponent(id)}`, { signal, cache: "no-store" }),
     list(new URLSearchParams({ eventID: exactValue(id) }), 1, signal),
+    fetch(`/api/events/${encodeURIComponent(id)}/chain`, { signal, cache: "no-store" }).then((r) => (r.ok ? (r.json() as Promise<CredentialChain>) : null)),
   ]);
   if (raw.status === 404) return null;
   if (!raw.ok) throw new Error(`GET /api/events/${id} answered ${raw.status}`);
@@ -36,5 +38,5 @@ export async function fetchEventDetail(id: string, signal: AbortSignal): Promise
         }),
       )
     : [];
-  return { id, json, event, related };
+  return { id, json, event, related, chain };
 }

@@ -8,6 +8,7 @@ import { relatedEvents } from "../../../lib/query/related";
 import { visibleEvent } from "../../../lib/query/visible";
 import { subjectOf } from "../../../lib/view/related";
 import { logFileOf } from "../../../lib/integrity/log-file";
+import { credentialChain } from "../../../lib/actors/chain";
 
 export async function loadEventDetail(db: pg.Pool, access: Access, id: string): Promise<EventDetailData | null> {
   // The catalog's columns for this event through the list path, so the detail names fields exactly
@@ -16,6 +17,10 @@ export async function loadEventDetail(db: pg.Pool, access: Access, id: string): 
   if (!event) return null;
   const json = await getEventJson(db, id);
   if (json === null) return null;
-  const related = await relatedEvents(db, subjectOf(id, event), access);
-  return { id, json, event, related, logFile: await logFileOf(db, id) };
+  const [related, chain, logFile] = await Promise.all([
+    relatedEvents(db, subjectOf(id, event), access),
+    credentialChain(db, access, event),
+    logFileOf(db, id),
+  ]);
+  return { id, json, event, related, chain, logFile };
 }
