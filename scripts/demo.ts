@@ -8,7 +8,8 @@ import { parseArgs } from "node:util";
 import { writeAwsLogsCorpus } from "../lib/demo/corpus";
 import { generateDigestKeyPair } from "../lib/demo/digest-signing";
 import { FOLDER_KEYS_FILE, SIDECAR_SUFFIX } from "../lib/integrity/folder-keys";
-import { DEMO_STORY, demoStoryTimes } from "../lib/demo/generate";
+import { DEFAULT_ACCOUNTS, DEFAULT_ORG_ID, DEMO_STORY, demoStoryTimes } from "../lib/demo/generate";
+import { attackStory, writeAttackWave } from "../lib/demo/attack";
 import { formatSummary, runSync } from "../lib/ingest/engine";
 import { stderrRenderer } from "../lib/ingest/progress";
 import { FolderSource } from "../lib/ingest/sources/folder";
@@ -25,6 +26,29 @@ async function signInHint(db: Db): Promise<string> {
   return "The console has no user yet: `npm start` prints a one-time setup link to create the first admin (or set TRAILSCOPE_ADMIN_EMAIL and TRAILSCOPE_ADMIN_PASSWORD).";
 }
 
+/**
+ * `npm run demo -- --attack`: a new wave of the planted intrusion (lib/demo/attack.ts), written now
+ * into the demo's folder and synced like any other delivery — what a watch on its detections sees.
+ */
+async function plantAttack(): Promise<number> {
+  const handle = await ensureDatabase();
+  await migrate(handle.url);
+  const db = openDb(handle.url, { max: 4 });
+  const dir = path.resolve(process.env.TRAILSCOPE_DATA_DIR ?? ".data", "demo-logs");
+  try {
+    const files = await writeAttackWave(dir, DEFAULT_ACCOUNTS, DEFAULT_ORG_ID, new Date());
+    process.stderr.write(`Planted a new wave of the intrusion: ${files.length} log file(s) under ${dir}; syncing…\n`);
+    const summary = await runSync(db, new FolderSource(dir), { renderer: stderrRenderer() });
+    process.stderr.write(formatSummary(summary) + "\n");
+    const story = attackStory(DEFAULT_ACCOUNTS);
+    process.stderr.write(`\nThe identity behind it: /events?actor=${encodeURIComponent(story.userArn)}\n`);
+    return summary.ok ? 0 : 1;
+  } finally {
+    await db.close();
+    await handle.stop();
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: process.argv.slice(2).filter((a) => a !== "--"),
@@ -33,8 +57,10 @@ async function main(): Promise<number> {
       days: { type: "string", default: "30" },
       seed: { type: "string", default: "42" },
       force: { type: "boolean", default: false },
+      attack: { type: "boolean", default: false },
     },
   });
+  if (values.attack) return plantAttack();
   const count = Number(values.events);
   const days = Number(values.days);
   if (!Number.isInteger(count) || count < 1 || !(days > 0)) throw new Error("--events must be a positive whole number and --days positive");
@@ -87,6 +113,8 @@ async function main(): Promise<number> {
         `  every AccessDenied of one role: /events?principalArn=${encodeURIComponent(DEMO_STORY.deniedSessionArn)}&errorCode=AccessDenied`,
         `  one access key's busy day:      /events?accessKeyId=${DEMO_STORY.busyAccessKeyId}&from=${busy.start.toISOString()}&to=${busy.end.toISOString()}`,
         `  the digest chain, verified:     /integrity   (alter a file under ${dir}, then: npm run verify -- ${dir})`,
+        `  an intrusion through two roles: /detections, then the person behind it: /events?actor=${encodeURIComponent(attackStory(DEFAULT_ACCOUNTS).userArn)}`,
+        `  plant a new wave of it (alerts):  npm run demo -- --attack`,
         "",
         await signInHint(db),
         "",

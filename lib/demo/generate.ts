@@ -13,6 +13,8 @@
 // (userIdentity, tlsDetails, some requestParameters) are SHARED between records: treat yielded
 // records as read-only (serialize them or copy before mutating).
 
+import { attackSteps } from "./attack";
+
 export type CloudTrailRecord = Record<string, unknown>;
 
 export interface GenerateOptions {
@@ -77,6 +79,8 @@ export interface DemoStoryTimes {
   stopLoggingAfter: Date;
   /** [start, end) of the busy day (a UTC day, clipped to the range). */
   busyDay: { start: Date; end: Date };
+  /** The planted intrusion (lib/demo/attack.ts) starts at the first record at or after this instant. */
+  attackAfter: Date;
 }
 
 const STORY_FIXED = {
@@ -129,6 +133,7 @@ export function demoStoryTimes(opts: { start: Date; end: Date }): DemoStoryTimes
   return {
     stopLoggingAfter: new Date(Math.floor(stopAt)),
     busyDay: { start: new Date(Math.max(dayStart, s)), end: new Date(Math.min(dayStart + DAY, e)) },
+    attackAfter: new Date(Math.floor(e - Math.min(span * 0.08, 2 * DAY))),
   };
 }
 
@@ -1325,6 +1330,8 @@ class Generator_ {
   // story
   private readonly stopAt: number;
   private stopDone = false;
+  private readonly attackAt: number;
+  private attackDone = false;
   private readonly busyStart: number;
   private readonly busyEnd: number;
   private busyActor!: Actor;
@@ -1403,6 +1410,7 @@ class Generator_ {
 
     const times = demoStoryTimes({ start: opts.start, end: opts.end });
     this.stopAt = times.stopLoggingAfter.getTime();
+    this.attackAt = times.attackAfter.getTime();
     this.busyStart = times.busyDay.start.getTime();
     this.busyEnd = times.busyDay.end.getTime();
 
@@ -1918,6 +1926,10 @@ class Generator_ {
     if (this.story && !this.stopDone && t >= this.stopAt) {
       this.stopDone = true;
       this.planStopLogging(t);
+    }
+    if (this.story && !this.attackDone && t >= this.attackAt) {
+      this.attackDone = true;
+      for (const step of attackSteps(this.accounts.map((a) => a.id), "demo", this.globalRegion)) this.schedule({ due: t + step.dt, make: step.make });
     }
     if (this.insights && this.openInsights < 16 && r.float() < 0.0006) return this.insightStart(t);
     if (this.queue.length && this.queue[0].due <= t) return this.queue.shift()!.make(t);
