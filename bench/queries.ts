@@ -123,7 +123,15 @@ export async function pickValues(url: string): Promise<Record<string, string>> {
     const scopedAccount = (await one(`SELECT recipient_account_id AS v FROM events GROUP BY 1 ORDER BY count(*), 1 LIMIT 1`))[0].v as string;
     const keyHits = Number((await one(`SELECT count(*)::int AS n FROM events WHERE access_key_id = $1`, [story.stopLoggingAccessKeyId]))[0].n);
     const rareKey = keyHits > 0 ? story.stopLoggingAccessKeyId : (await one(`SELECT access_key_id AS v FROM events WHERE access_key_id IS NOT NULL GROUP BY 1 ORDER BY count(*), 1 LIMIT 1`))[0].v;
+    // The identity behind the most role-session events: `actor=` through any role. DuckDB is asked
+    // the same set as an investigator would without chains, given the chain's keys resolved by hand.
+    const actor = (await one(
+      `SELECT actor AS v FROM events WHERE actor LIKE 'arn:aws:iam::%:user/%' AND identity_type = 'AssumedRole' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`,
+    ))[0]?.v as string | undefined;
+    const actorKeys = actor ? (await one(`SELECT access_key_id AS v FROM credential_sessions WHERE origin = $1 ORDER BY 1`, [actor])).map((r) => r.v as string) : [];
     return {
+      actor: actor ?? "",
+      actorKeys: actorKeys.join(","),
       topEventName: names[0].v,
       secondEventName: names[1]?.v ?? names[0].v,
       principalArn: principal[0].v,
@@ -376,6 +384,17 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
       `(event_name IS NULL OR NOT event_name = ${lit(v.topEventName)}) AND (event_name IS NULL OR NOT event_name = ${lit(v.secondEventName)})`,
     ),
     listItem("errorCode=*", "any error", "filter", [["errorCode", "*"]], `error_code IS NOT NULL`),
+    ...(v.actor
+      ? [
+          listItem(
+            "actor",
+            `actor=${v.actor} (the IAM user behind the most role-session events, through ${v.actorKeys.split(",").length} sessions)`,
+            "filter",
+            [["actor", v.actor]],
+            `(principal_arn = ${lit(v.actor)} OR access_key_id IN (${v.actorKeys.split(",").map(lit).join(", ")}))`,
+          ),
+        ]
+      : []),
     listItem("wildcard", `eventName=${v.wildcard}`, "filter", [["eventName", v.wildcard]], `event_name LIKE ${lit(v.wildcard.replace(/\*/g, "%"))}`),
     listItem(
       "free text q",

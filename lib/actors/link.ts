@@ -35,10 +35,15 @@ export async function originsOf(c: pg.ClientBase, keys: string[]): Promise<Map<s
  */
 export async function linkBatch(c: pg.ClientBase, links: readonly (string | null)[], ids: readonly string[]): Promise<(string | null)[]> {
   const parsed: (CredentialLink | null)[] = links.map((l) => (l ? (JSON.parse(l) as CredentialLink) : null));
-  // The first issuing event of a key wins, here as in the table.
+  // The first issuing event of a key wins, here as in the table — unless a later one names the
+  // origin the first does not: a cross-account AssumeRole is recorded in both accounts, and the
+  // role account's copy names the caller only as AWSAccount with its key (a user's long-term key
+  // no issuing event explains), the caller account's copy names the user.
   const issued = new Map<string, Issuance & { id: string }>();
   parsed.forEach((l, i) => {
-    if (l?.i && !issued.has(l.i.key)) issued.set(l.i.key, { ...l.i, id: ids[i] });
+    if (!l?.i) return;
+    const had = issued.get(l.i.key);
+    if (!had || (!had.origin && l.i.origin)) issued.set(l.i.key, { ...l.i, id: ids[i] });
   });
   const inserted = new Set<string>();
   if (issued.size > 0) {
@@ -49,7 +54,12 @@ export async function linkBatch(c: pg.ClientBase, links: readonly (string | null
        SELECT k, e, t::timestamptz, n, a, s, si, p, o, CASE WHEN o IS NOT NULL THEN now() END
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
            AS x(k, e, t, n, a, s, si, p, o)
-       ON CONFLICT (access_key_id) DO NOTHING
+       ON CONFLICT (access_key_id) DO UPDATE
+         SET event_id = EXCLUDED.event_id, event_time = EXCLUDED.event_time, event_name = EXCLUDED.event_name,
+             account_id = EXCLUDED.account_id, session_arn = coalesce(EXCLUDED.session_arn, credential_sessions.session_arn),
+             source_identity = coalesce(EXCLUDED.source_identity, credential_sessions.source_identity),
+             parent_key = EXCLUDED.parent_key, origin = EXCLUDED.origin, resolved_at = now()
+         WHERE credential_sessions.origin IS NULL AND EXCLUDED.origin IS NOT NULL
        RETURNING access_key_id`,
       [
         list.map((x) => x.key),
@@ -89,7 +99,7 @@ export async function linkBatch(c: pg.ClientBase, links: readonly (string | null
 }
 
 /** Sessions issued (earlier) by sessions of `keys`, still without an origin, get theirs. */
-async function resolveDescendants(c: pg.ClientBase, keys: string[]) {
+async function resolveDescendants(c: pg.ClientBase | pg.Pool, keys: string[]) {
   await c.query(
     `WITH RECURSIVE down(key, origin, depth) AS (
        SELECT access_key_id, origin, 0 FROM credential_sessions WHERE access_key_id = ANY($1::text[]) AND origin IS NOT NULL
@@ -117,12 +127,23 @@ const RESOLUTION_OVERLAP_MS = 10 * 60_000;
  * sync's start). Returns how many events got one.
  */
 export async function relinkLateEvents(c: pg.ClientBase | pg.Pool, since: Date): Promise<number> {
+  const from = new Date(since.getTime() - RESOLUTION_OVERLAP_MS);
+  // A chained issuance stored by a batch that committed alongside the one resolving its parent
+  // (two commits in flight, or two sources at once) was seen by neither's resolveDescendants:
+  // hand it down now that both have committed.
+  const parents = await c.query<{ k: string }>(
+    `SELECT p.access_key_id AS k FROM credential_sessions p
+      WHERE p.resolved_at >= $1 AND p.origin IS NOT NULL
+        AND EXISTS (SELECT 1 FROM credential_sessions ch WHERE ch.parent_key = p.access_key_id AND ch.origin IS NULL)`,
+    [from],
+  );
+  if (parents.rows.length > 0) await resolveDescendants(c, parents.rows.map((r) => r.k));
   const r = await c.query(
     `UPDATE events e SET actor = s.origin
        FROM credential_sessions s
       WHERE s.resolved_at >= $1 AND e.access_key_id = s.access_key_id AND e.actor IS NULL
         AND e.identity_type IN ('AssumedRole', 'FederatedUser', 'AWSAccount')`,
-    [new Date(since.getTime() - RESOLUTION_OVERLAP_MS)],
+    [from],
   );
   return r.rowCount ?? 0;
 }
