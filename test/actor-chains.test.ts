@@ -17,7 +17,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linkBatch, relinkLateEvents } from "../lib/actors/link";
 import { credentialLinkOf } from "../lib/actors/origin";
-import { FIELD_BY_KEY } from "../lib/fields";
+import { FIELD_BY_KEY, type CloudTrailRecord } from "../lib/fields";
 import { runSync, type SyncOptions } from "../lib/ingest/engine";
 import { parseSource } from "../lib/ingest/sources";
 import { facetCounts } from "../lib/query/facets";
@@ -679,6 +679,19 @@ describe("origins other than an IAM user's long-term keys", () => {
     expect(await actorsOf([callerCopy, ...prodEvents])).toEqual(all(5, userArn(DEV, "nick")));
   });
 
+  it("the role account's copy of a cross-account AssumeRole by an IAM user is that user's too", async () => {
+    // What nick did in PROD (actor=nick, scoped to PROD) includes the AssumeRole PROD recorded.
+    const nick2 = iamUser(DEV, "nick2");
+    const prodSession = session(PROD, "OpsFromDev", "nick2");
+    const shared = randomUUID();
+    const callerCopy = assumeRole(nick2, prodSession, at(172), { recipient: DEV, sharedEventID: shared });
+    const roleCopy = assumeRole({ type: "AWSAccount", principalId: nick2.principalId, accountId: DEV, accessKeyId: nick2.accessKeyId }, prodSession, at(172), { recipient: PROD, sharedEventID: shared });
+    const dir = await newFolder();
+    await writeLog(dir, "1700", [callerCopy, roleCopy]);
+    await sync(dir);
+    expect(await actorsOf([callerCopy, roleCopy])).toEqual(all(2, userArn(DEV, "nick2")));
+  });
+
   it("both copies of a cross-account AssumeRole in one sync, the role account's first", async () => {
     const olga = iamUser(DEV, "olga");
     const prodSession = session(PROD, "OpsFromDev", "olga");
@@ -796,6 +809,8 @@ describe("hostile chains", () => {
 // ---- the race between two batches of one chain --------------------------------------------------
 
 describe("two batches committing at once", () => {
+  // The loader's own functions on two connections, so the interleaving is exact rather than a
+  // matter of luck in the engine's two commits in flight.
   it("a chained issuance and its parent's issuance in concurrent transactions still resolve by the end of the sync", async () => {
     // The engine commits up to two batches at once. Batch A stores the middle link (issued by a
     // session whose own issuing event is in batch B) and events of the session it issued; batch B
@@ -814,8 +829,8 @@ describe("two batches committing at once", () => {
       await a.query("BEGIN");
       await b.query("BEGIN");
       const batchA = [middle, ...events];
-      const actorsA = await linkBatch(a, batchA.map((r) => credentialLinkOf(r as never)), idsOf(batchA));
-      const actorsB = await linkBatch(b, [credentialLinkOf(first as never)], idsOf([first]));
+      const actorsA = await linkBatch(a, batchA.map((r) => credentialLinkOf(r as CloudTrailRecord)), idsOf(batchA));
+      const actorsB = await linkBatch(b, [credentialLinkOf(first as CloudTrailRecord)], idsOf([first]));
       expect(actorsA).toEqual([null, null, null]);
       expect(actorsB).toEqual([userArn(DEV, "rita")]);
       // Stand-ins for the events the two batches COPY (the loader does so in the same transaction).

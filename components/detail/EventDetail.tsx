@@ -30,6 +30,7 @@ const PAYLOADS: { key: string; title: string }[] = [
 
 function Pivots({ ctx, event, variant }: { ctx: Ctx; event: Rec; variant: "page" | "panel" }) {
   const pivots: { key: string; label: string }[] = [
+    { key: "actor", label: "Who really did it" },
     { key: "principalArn", label: "This principal" },
     { key: "accessKeyId", label: "This access key" },
     { key: "sourceIPAddress", label: "This source IP" },
