@@ -13,6 +13,7 @@ import { ensureDatabase } from "../lib/store/embedded";
 import { migrate } from "../lib/store/migrate";
 import { configuredSources, syncIntervalMs } from "../lib/sync/config";
 import { startScheduler } from "../lib/sync/scheduler";
+import { startActorBackfill } from "../lib/actors/backfill";
 
 const root = path.resolve(import.meta.dirname, "..");
 const nextBin = path.join(root, "node_modules/next/dist/bin/next");
@@ -58,6 +59,7 @@ async function main() {
     stdio: "inherit",
   });
   const scheduler = startScheduler(pool, sources, interval);
+  const backfill = startActorBackfill(pool.pool, (m) => console.error(m));
   console.error(`trailscope: console on ${settings.baseUrl}/events`);
   if (setupToken) {
     console.error(
@@ -76,6 +78,7 @@ async function main() {
     stopping = true;
     server.kill("SIGTERM");
     await scheduler.stop();
+    await backfill.stop();
     await pool.close();
     await db.stop();
     process.exit(code);

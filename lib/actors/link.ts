@@ -30,20 +30,34 @@ export async function originsOf(c: pg.ClientBase, keys: string[]): Promise<Map<s
 }
 
 /**
+ * Whether an issuing record of a key says more of its chain than another: it names the origin, or
+ * at least the caller's session to follow (the other copy of a cross-account call names neither).
+ * The table keeps the copy that says most (linkBatch's ON CONFLICT has the same rule).
+ */
+function tellsMore(a: Issuance, than: Issuance): boolean {
+  if (than.origin) return false;
+  return a.origin !== null || (than.parentKey === null && a.parentKey !== null);
+}
+
+/**
  * Records the batch's issuances and returns each row's actor (null: not known). `links` and `ids`
  * are the batch's rows (lib/ingest/normalize.ts EventRows.links).
  */
 export async function linkBatch(c: pg.ClientBase, links: readonly (string | null)[], ids: readonly string[]): Promise<(string | null)[]> {
   const parsed: (CredentialLink | null)[] = links.map((l) => (l ? (JSON.parse(l) as CredentialLink) : null));
-  // The first issuing event of a key wins, here as in the table — unless a later one names the
-  // origin the first does not: a cross-account AssumeRole is recorded in both accounts, and the
-  // role account's copy names the caller only as AWSAccount with its key (a user's long-term key
-  // no issuing event explains), the caller account's copy names the user.
+  // The first issuing event of a key wins, here as in the table — unless a later one tells more
+  // of the chain (tellsMore): a cross-account AssumeRole is recorded in both accounts, and the
+  // role account's copy names the caller only as AWSAccount (with a key no issuing event
+  // explains, or none), the caller account's copy names the user or the session.
   const issued = new Map<string, Issuance & { id: string }>();
+  // Every issuing event of each key (the copies of a cross-account call): each gets its actor
+  // when the key's origin becomes known.
+  const copies: [string, string][] = [];
   parsed.forEach((l, i) => {
     if (!l?.i) return;
     const had = issued.get(l.i.key);
-    if (!had || (!had.origin && l.i.origin)) issued.set(l.i.key, { ...l.i, id: ids[i] });
+    if (!had || tellsMore(l.i, had)) issued.set(l.i.key, { ...l.i, id: ids[i] });
+    copies.push([l.i.key, ids[i]]);
   });
   const inserted = new Set<string>();
   if (issued.size > 0) {
@@ -58,8 +72,11 @@ export async function linkBatch(c: pg.ClientBase, links: readonly (string | null
          SET event_id = EXCLUDED.event_id, event_time = EXCLUDED.event_time, event_name = EXCLUDED.event_name,
              account_id = EXCLUDED.account_id, session_arn = coalesce(EXCLUDED.session_arn, credential_sessions.session_arn),
              source_identity = coalesce(EXCLUDED.source_identity, credential_sessions.source_identity),
-             parent_key = EXCLUDED.parent_key, origin = EXCLUDED.origin, resolved_at = now()
-         WHERE credential_sessions.origin IS NULL AND EXCLUDED.origin IS NOT NULL
+             parent_key = EXCLUDED.parent_key, origin = EXCLUDED.origin,
+             resolved_at = CASE WHEN EXCLUDED.origin IS NOT NULL THEN now() END,
+             copies = array_append(credential_sessions.copies, credential_sessions.event_id)
+         WHERE credential_sessions.origin IS NULL
+           AND (EXCLUDED.origin IS NOT NULL OR (credential_sessions.parent_key IS NULL AND EXCLUDED.parent_key IS NOT NULL))
        RETURNING access_key_id`,
       [
         list.map((x) => x.key),
@@ -74,11 +91,24 @@ export async function linkBatch(c: pg.ClientBase, links: readonly (string | null
       ],
     );
     for (const r of rows) inserted.add(r.access_key_id);
+    // The other copies, kept beside the one that names the chain (each at most once).
+    await c.query(
+      `UPDATE credential_sessions s SET copies = array_append(s.copies, x.e)
+         FROM (SELECT DISTINCT k, e FROM unnest($1::text[], $2::text[]) AS u(k, e)) x
+        WHERE s.access_key_id = x.k AND s.event_id <> x.e AND NOT x.e = ANY(s.copies)`,
+      [copies.map((x) => x[0]), copies.map((x) => x[1])],
+    );
   }
 
   // Every key the batch needs followed: its sessions' keys, and the new issuances' callers.
   const need = new Set<string>();
-  for (const l of parsed) if (l?.k) need.add(l.k);
+  for (const l of parsed) {
+    if (l?.k) need.add(l.k);
+    // An issuing call whose caller's key leads nowhere (the role account's copy of a cross-account
+    // AssumeRole: an AWSAccount with the caller's long-term key) is by whoever the key it issued
+    // leads to — the other copy names the caller.
+    if (l?.i && !l.a) need.add(l.i.key);
+  }
   for (const k of inserted) if (!issued.get(k)!.origin) need.add(k);
   const origins = await originsOf(c, [...need]);
 
@@ -95,7 +125,7 @@ export async function linkBatch(c: pg.ClientBase, links: readonly (string | null
   const known = [...inserted].filter((k) => issued.get(k)!.origin || origins.has(k));
   if (known.length > 0) await resolveDescendants(c, known);
 
-  return parsed.map((l) => l?.a ?? (l?.k ? (origins.get(l.k) ?? null) : null));
+  return parsed.map((l) => l?.a ?? (l?.k ? origins.get(l.k) : undefined) ?? (l?.i ? origins.get(l.i.key) : undefined) ?? null);
 }
 
 /** Sessions issued (earlier) by sessions of `keys`, still without an origin, get theirs. */
@@ -145,5 +175,12 @@ export async function relinkLateEvents(c: pg.ClientBase | pg.Pool, since: Date):
         AND e.identity_type IN ('AssumedRole', 'FederatedUser', 'AWSAccount')`,
     [from],
   );
-  return r.rowCount ?? 0;
+  // The issuing calls themselves whose caller names no origin (a cross-account copy).
+  const calls = await c.query(
+    `UPDATE events e SET actor = s.origin
+       FROM credential_sessions s, unnest(s.copies || s.event_id) AS x(id)
+      WHERE s.resolved_at >= $1 AND e.id = x.id AND e.actor IS NULL`,
+    [from],
+  );
+  return (r.rowCount ?? 0) + (calls.rowCount ?? 0);
 }

@@ -333,13 +333,28 @@ export async function facetCounts(db: pg.Pool, query: EventQuery, fields: FieldD
   const limit = Math.min(Math.max(1, opts.limit ?? DEFAULT_FACET_LIMIT), MAX_FACET_LIMIT);
   const sample = Math.max(1, opts.sample ?? SAMPLE_LIMIT);
   const view = rangeView(q);
-  if (opts.rollups !== false && fields.length > 0 && view && fields.every(isRolledUp)) {
+  const rolled = fields.filter(isRolledUp);
+  if (opts.rollups !== false && rolled.length > 0 && view) {
     const split = await splitForFacets(db, view);
     const stats = await rollupStats(db);
     if (rollupRowsRead(stats, split) <= MAX_ROLLUP_ROWS) {
-      return countFromRollups(db, split, fields, balanceFields(fields, stats.dayShare, ROLLUP_LANES), { limit, contains: opts.contains, asOf: view.asOf });
+      // Fields the rollups do not hold (the actor, set after ingest; the access key, too many
+      // values) are counted over the matching events alongside.
+      const rest = fields.filter((f) => !isRolledUp(f));
+      const [exact, counted] = await Promise.all([
+        countFromRollups(db, split, rolled, balanceFields(rolled, stats.dayShare, ROLLUP_LANES), { limit, contains: opts.contains, asOf: view.asOf }),
+        rest.length ? scannedFacets(db, q, rest, { ...opts, limit, sample }) : Promise.resolve([]),
+      ]);
+      const byField = new Map([...exact, ...counted].map((r) => [r.field, r]));
+      return fields.map((f) => byField.get(f.key)!);
     }
   }
+  return scannedFacets(db, q, fields, { ...opts, limit, sample });
+}
+
+/** Counts over the matching events (the newest `sample` of them when more match), each field's own filter left out. */
+async function scannedFacets(db: pg.Pool, q: EventQuery, fields: FieldDef[], opts: FacetOptions & { limit: number; sample: number }): Promise<Facet[]> {
+  const { limit, sample } = opts;
   const filtered = new Set(q.filters.map((ff) => ff.field.key));
   const shared = fields.filter((f) => !filtered.has(f.key));
   const own = fields.filter((f) => filtered.has(f.key));

@@ -13,6 +13,7 @@ CREATE TABLE "credential_sessions" (
     "account_id" TEXT,
     "session_arn" TEXT,
     "source_identity" TEXT,
+    "copies" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "parent_key" TEXT,
     "origin" TEXT,
     "resolved_at" TIMESTAMPTZ(3),
@@ -28,3 +29,16 @@ CREATE INDEX "credential_sessions_parent_key_idx" ON "credential_sessions"("pare
 
 -- CreateIndex
 CREATE INDEX "credential_sessions_resolved_at_idx" ON "credential_sessions"("resolved_at");
+
+-- Events already stored get their actor and session issuer in the background (lib/actors/backfill.ts).
+-- CreateTable
+CREATE TABLE "backfill_jobs" (
+    "name" TEXT NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "cursor" TEXT,
+    "done_at" TIMESTAMPTZ(3),
+
+    CONSTRAINT "backfill_jobs_pkey" PRIMARY KEY ("name")
+);
+
+INSERT INTO "backfill_jobs" ("name") SELECT 'actor-chains' WHERE EXISTS (SELECT 1 FROM "events");
