@@ -70,7 +70,10 @@ export function AddFilter({ onDone }: { onDone(): void }) {
   const optionId = (i: number) => `${ids}-option-${i}`;
   const activeRef = useRef<HTMLLIElement | null>(null);
 
-  useEffect(() => activeRef.current?.scrollIntoView({ block: "nearest" }), [active]);
+  // In braces: scrollIntoView returns a promise in newer browsers, and an effect must return none.
+  useEffect(() => {
+    activeRef.current?.scrollIntoView({ block: "nearest" });
+  }, [active]);
 
   const add = (value: string, neg = negate) => {
     navigate(addFilter(params, field, value, neg));

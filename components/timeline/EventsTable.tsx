@@ -26,6 +26,7 @@ import { CellValue } from "./CellValue";
 import { LoadMore } from "./LoadMore";
 import { useTimelineKeys } from "./keyboard";
 import { RowPivots } from "./RowPivots";
+import { ScrollHint } from "./ScrollHint";
 import { SidePanel } from "./SidePanel";
 import { usePagedRows } from "./usePagedRows";
 
@@ -158,15 +159,17 @@ export function EventsTable({
   const onPivot = useCallback((key: string, values: string[]) => navigate(pivot(params, key, values)), [navigate, params]);
 
   const headers = table.getHeaderGroups()[0]?.headers ?? [];
+  const scroller = useRef<HTMLDivElement>(null);
   const sortLabel = `${FIELD_BY_KEY.get(sorting[0]?.id)?.label ?? sorting[0]?.id}, ${sorting[0]?.desc ? "descending" : "ascending"}`;
 
   return (
     <div className="flex min-h-0 flex-1">
-      <div className="min-h-0 min-w-0 flex-1 overflow-auto" data-testid="events-scroll">
+      <div ref={scroller} className="min-h-0 min-w-0 flex-1 overflow-auto" data-testid="events-scroll">
         {rows.length === 0 ? (
           empty
         ) : (
           <>
+            <ScrollHint scroller={scroller} />
             <table className="w-full border-separate border-spacing-0 text-left text-xs" aria-label="Events">
               <caption className="sr-only">
                 Matching events, sorted by {sortLabel}. Keys: j and k move between rows, Enter opens the selected event, Escape closes it, slash focuses search.
