@@ -337,7 +337,7 @@ function sortValue(r: Rec, key: string): number | string | boolean | null {
   return REF_FIELDS[key](r) as string | boolean | null;
 }
 
-/** ORDER BY <field> <dir> NULLS LAST, eventID <dir>. */
+/** By time: ORDER BY eventTime <dir>, eventID <dir>; else <field> <dir> NULLS LAST, eventTime DESC, eventID DESC. */
 function refSort(recs: Rec[], key = "eventTime", dir: "asc" | "desc" = "desc"): string[] {
   const s = dir === "asc" ? 1 : -1;
   return [...recs]
@@ -350,7 +350,11 @@ function refSort(recs: Rec[], key = "eventTime", dir: "asc" | "desc" = "desc"): 
         const c = typeof va === "string" ? cmpStr(va, vb as string) : va < vb ? -1 : 1;
         return c * s;
       }
-      return cmpStr(a.eventID, b.eventID) * s;
+      if (key === "eventTime") return cmpStr(a.eventID, b.eventID) * s;
+      // Equal values keep the timeline's order: newest first, then eventID descending.
+      const ta = new Date(a.eventTime).getTime();
+      const tb = new Date(b.eventTime).getTime();
+      return ta !== tb ? tb - ta : -cmpStr(a.eventID, b.eventID);
     })
     .map((r) => r.eventID as string);
 }
@@ -928,7 +932,8 @@ describe("sorting", () => {
   it("sort=eventName:asc puts events without eventName last", async () => {
     const { ids } = await listAll("sort=eventName:asc");
     expect(ids).toEqual(refSort(RECORDS, "eventName", "asc"));
-    expect(ids.slice(-2)).toEqual(["evt-0100", "evt-0101"]);
+    // The two share their (missing) value and their time: newest first, then eventID descending.
+    expect(ids.slice(-2)).toEqual(["evt-0101", "evt-0100"]);
     expect(BY_ID.get(ids[0])!.eventName).toBe("AssumeRole");
   });
 

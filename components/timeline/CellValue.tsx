@@ -4,7 +4,9 @@
 // cellText also makes bidi overrides and invisible characters visible.
 import type { FieldDef } from "../../lib/fields";
 import { IntegrityBadge } from "../integrity/IntegrityBadge";
-import { cellText, middleEllipsis } from "../../lib/view/text";
+import type { ArnLabel } from "../../lib/view/arn";
+import { cellText } from "../../lib/view/text";
+import { ArnText } from "../ui/ArnText";
 import { formatTime } from "../../lib/view/time";
 import { useIsClient } from "../../lib/view/useIsClient";
 import type { TimeZoneMode } from "../../lib/view/viewParams";
@@ -52,7 +54,22 @@ function TimeText({ iso, tz, className }: { iso: string; tz: TimeZoneMode; class
   return <span className={className}>{formatTime(iso, client ? tz : "utc")}</span>;
 }
 
-export function CellValue({ field, value, tz, onFilter, className = "" }: { field: FieldDef; value: unknown; tz: TimeZoneMode; onFilter: FilterAction; className?: string }) {
+export function CellValue({
+  field,
+  value,
+  tz,
+  onFilter,
+  arns,
+  className = "",
+}: {
+  field: FieldDef;
+  value: unknown;
+  tz: TimeZoneMode;
+  onFilter: FilterAction;
+  /** Labels of the ARNs in this column, told apart from each other (lib/view/arn.ts arnLabels). */
+  arns?: Map<string, ArnLabel>;
+  className?: string;
+}) {
   if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) {
     return <span className="text-zinc-400 dark:text-zinc-600" aria-label="no value">—</span>;
   }
@@ -72,9 +89,13 @@ export function CellValue({ field, value, tz, onFilter, className = "" }: { fiel
     <span className={`inline-flex items-center gap-2 ${className}`}>
       {values.map((v, i) => (
         <span key={i} className="inline-flex min-w-0 items-center">
-          <span className={`truncate ${cls}`} title={cellText(v)}>
-            {field.render === "arn" ? middleEllipsis(cellText(v), 72) : cellText(v)}
-          </span>
+          {field.render === "arn" ? (
+            <ArnText value={v} label={arns?.get(v)} />
+          ) : (
+            <span className={`truncate ${cls}`} title={cellText(v)}>
+              {cellText(v)}
+            </span>
+          )}
           {filterable(v) && <FilterButtons field={field} value={v} onFilter={onFilter} />}
         </span>
       ))}

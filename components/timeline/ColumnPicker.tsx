@@ -5,9 +5,11 @@ import { DEFAULT_COLUMNS, FIELD_BY_KEY, FIELDS } from "../../lib/fields";
 import { useUrlState } from "../../lib/view/navigation";
 import { setParam } from "../../lib/view/url";
 import { parseColumns, serializeColumns } from "../../lib/view/viewParams";
+import { useWithinViewport } from "./useWithinViewport";
 
 export function ColumnPicker() {
   const { params, setView } = useUrlState();
+  const panel = useWithinViewport<HTMLDivElement>();
   let chosen: string[];
   try {
     chosen = parseColumns(params.get("columns") ?? undefined);
@@ -27,7 +29,7 @@ export function ColumnPicker() {
       <summary className="cursor-pointer list-none rounded border border-zinc-300 px-2 py-1 text-xs text-zinc-700 hover:bg-zinc-100 dark:border-zinc-700 dark:text-zinc-200 dark:hover:bg-zinc-800">
         Columns ({chosen.length})
       </summary>
-      <div className="absolute right-0 z-30 mt-1 max-h-[70vh] w-72 overflow-y-auto rounded border border-zinc-300 bg-white p-2 text-xs shadow-lg dark:border-zinc-700 dark:bg-zinc-900">
+      <div ref={panel} className="absolute right-0 z-30 mt-1 max-h-[70vh] w-72 max-w-[calc(100vw-1rem)] overflow-y-auto rounded border border-zinc-300 bg-white p-2 text-xs shadow-lg dark:border-zinc-700 dark:bg-zinc-900">
         <fieldset>
           <legend className="mb-1 font-medium text-zinc-600 dark:text-zinc-300">Shown, in order</legend>
           <ul>

@@ -17,6 +17,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { FIELD_BY_KEY, FIELDS } from "../../lib/fields";
 import type { ApiEvent, EventPage } from "../../lib/query/events";
 import { exactValue } from "../../lib/query/filter-value";
+import { arnLabels, type ArnLabel } from "../../lib/view/arn";
 import { useUrlState } from "../../lib/view/navigation";
 import { addFilter, DEFAULT_SORT, pivot, setParam, setSort } from "../../lib/view/url";
 import { parseColumns, type TimeZoneMode } from "../../lib/view/viewParams";
@@ -25,6 +26,7 @@ import { CellValue } from "./CellValue";
 import { LoadMore } from "./LoadMore";
 import { useTimelineKeys } from "./keyboard";
 import { RowPivots } from "./RowPivots";
+import { ScrollHint } from "./ScrollHint";
 import { SidePanel } from "./SidePanel";
 import { usePagedRows } from "./usePagedRows";
 
@@ -88,6 +90,16 @@ export function EventsTable({
   const visibleKey = columnsOf(params).join(",");
   const sorting = useMemo(() => sortOf(params), [params]);
 
+  // Each ARN column's labels over the rows loaded, so two ARNs never read the same.
+  const arnsByColumn = useMemo(() => {
+    const out = new Map<string, Map<string, ArnLabel>>();
+    for (const key of visibleKey.split(",")) {
+      if (FIELD_BY_KEY.get(key)?.render !== "arn") continue;
+      out.set(key, arnLabels(rows.flatMap((r) => [r[key]].flat().filter((v): v is string => typeof v === "string"))));
+    }
+    return out;
+  }, [rows, visibleKey]);
+
   const columnVisibility = useMemo(() => Object.fromEntries(FIELDS.map((f) => [f.key, visibleKey.split(",").includes(f.key)])), [visibleKey]);
   const columnOrder = useMemo(() => visibleKey.split(","), [visibleKey]);
   const onSortingChange = useCallback(
@@ -147,15 +159,17 @@ export function EventsTable({
   const onPivot = useCallback((key: string, values: string[]) => navigate(pivot(params, key, values)), [navigate, params]);
 
   const headers = table.getHeaderGroups()[0]?.headers ?? [];
+  const scroller = useRef<HTMLDivElement>(null);
   const sortLabel = `${FIELD_BY_KEY.get(sorting[0]?.id)?.label ?? sorting[0]?.id}, ${sorting[0]?.desc ? "descending" : "ascending"}`;
 
   return (
     <div className="flex min-h-0 flex-1">
-      <div className="min-h-0 min-w-0 flex-1 overflow-auto" data-testid="events-scroll">
+      <div ref={scroller} className="min-h-0 min-w-0 flex-1 overflow-auto" data-testid="events-scroll">
         {rows.length === 0 ? (
           empty
         ) : (
           <>
+            <ScrollHint scroller={scroller} />
             <table className="w-full border-separate border-spacing-0 text-left text-xs" aria-label="Events">
               <caption className="sr-only">
                 Matching events, sorted by {sortLabel}. Keys: j and k move between rows, Enter opens the selected event, Escape closes it, slash focuses search.
@@ -195,7 +209,7 @@ export function EventsTable({
                         const field = FIELD_BY_KEY.get(cell.column.id)!;
                         return (
                           <td key={cell.id} className="group/cell whitespace-nowrap border-b border-zinc-100 px-1.5 py-1 first:pl-2 dark:border-zinc-800/80">
-                            <CellValue field={field} value={cell.getValue()} tz={tz} onFilter={onFilter} className={MAX_WIDTH[field.render] ?? "max-w-[12rem]"} />
+                            <CellValue field={field} value={cell.getValue()} tz={tz} onFilter={onFilter} arns={arnsByColumn.get(field.key)} className={MAX_WIDTH[field.render] ?? "max-w-[12rem]"} />
                           </td>
                         );
                       })}

@@ -5,7 +5,9 @@
 import { FIELD_BY_KEY } from "../../lib/fields";
 import type { Facet } from "../../lib/query/facets";
 import { NavLink, useUrlState } from "../../lib/view/navigation";
-import { cellText, middleEllipsis, shortArn } from "../../lib/view/text";
+import { arnLabels, type ArnLabel } from "../../lib/view/arn";
+import { cellText } from "../../lib/view/text";
+import { ArnText } from "../ui/ArnText";
 import { formatTime } from "../../lib/view/time";
 import { exactValue } from "../../lib/query/filter-value";
 import { addFilter, href, removeFilter } from "../../lib/view/url";
@@ -15,7 +17,7 @@ function rawFor(value: string | null, negate: boolean): { value: string; negate:
   return value === null ? { value: "*", negate: !negate } : { value: exactValue(value), negate };
 }
 
-function FacetRow({ field, value, count, max }: { field: string; value: string | null; count: number; max: number }) {
+function FacetRow({ field, value, count, max, arn }: { field: string; value: string | null; count: number; max: number; arn?: ArnLabel }) {
   const { params } = useUrlState();
   const inc = rawFor(value, false);
   const exc = rawFor(value, true);
@@ -24,8 +26,6 @@ function FacetRow({ field, value, count, max }: { field: string; value: string |
   const current = params.getAll(field);
   const state = current.includes(incRaw) ? "include" : current.includes(excRaw) ? "exclude" : null;
   const label = value === null ? "(none)" : cellText(value);
-  // ARNs differ at the end (user/alice vs user/bob): cut them in the middle, not at the end.
-  const shown = value !== null && FIELD_BY_KEY.get(field)?.render === "arn" ? middleEllipsis(shortArn(label), 25) : label;
   const toggleIn = state === "include" ? removeFilter(params, field, incRaw) : addFilter(params, field, inc.value, inc.negate);
   const toggleOut = state === "exclude" ? removeFilter(params, field, excRaw) : addFilter(params, field, exc.value, exc.negate);
   const pct = max ? Math.max(2, Math.round((count / max) * 100)) : 0;
@@ -40,9 +40,13 @@ function FacetRow({ field, value, count, max }: { field: string; value: string |
         }`}
       >
         <span aria-hidden className="absolute inset-y-0 left-0 bg-sky-500/10 dark:bg-sky-400/10" style={{ width: `${pct}%` }} />
-        <span className={`relative truncate ${value === null ? "italic text-zinc-500" : "font-mono"}`} title={label}>
-          {shown}
-        </span>
+        {value !== null && arn ? (
+          <ArnText value={value} label={arn} className="relative" />
+        ) : (
+          <span className={`relative truncate ${value === null ? "italic text-zinc-500" : "font-mono"}`} title={label}>
+            {label}
+          </span>
+        )}
         <span className="relative ml-auto tabular-nums text-zinc-500">{count.toLocaleString("en-US")}</span>
       </NavLink>
       <NavLink
@@ -75,6 +79,8 @@ export function FacetList({ facets, sample }: { facets: Facet[]; sample: number 
       {facets.map((f) => {
         const max = Math.max(0, ...f.values.map((v) => v.count));
         const field = FIELD_BY_KEY.get(f.field);
+        // ARNs read by what tells them apart among this facet's values (lib/view/arn.ts).
+        const arns = field?.render === "arn" ? arnLabels(f.values.flatMap((v) => (v.value === null ? [] : [v.value]))) : null;
         return (
           <section key={f.field} aria-labelledby={`facet-${f.field}`}>
             <h3 id={`facet-${f.field}`} className="mb-0.5 px-1 text-[11px] font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400" title={field?.description}>
@@ -85,7 +91,7 @@ export function FacetList({ facets, sample }: { facets: Facet[]; sample: number 
             ) : (
               <ul>
                 {f.values.map((v) => (
-                  <FacetRow key={v.value ?? "\u0000none"} field={f.field} value={v.value} count={v.count} max={max} />
+                  <FacetRow key={v.value ?? "\u0000none"} field={f.field} value={v.value} count={v.count} max={max} arn={v.value === null ? undefined : arns?.get(v.value)} />
                 ))}
               </ul>
             )}

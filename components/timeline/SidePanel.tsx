@@ -32,7 +32,7 @@ export function SidePanel({ id, initial, onClose, onOpen }: { id: string; initia
     <aside
       aria-label="Event detail"
       data-testid="side-panel"
-      className="fixed inset-0 z-30 overflow-y-auto bg-white lg:static lg:z-auto lg:w-[36rem] lg:shrink-0 lg:border-l lg:border-zinc-200 dark:bg-zinc-950 lg:dark:border-zinc-800"
+      className="fixed inset-0 z-30 overflow-y-auto bg-white lg:static lg:z-auto lg:w-[26rem] lg:shrink-0 xl:w-[28rem] 2xl:w-[36rem] lg:border-l lg:border-zinc-200 dark:bg-zinc-950 lg:dark:border-zinc-800"
     >
       {load.state === "ready" && <EventDetail data={load.data} base={params.toString()} variant="panel" onClose={onClose} onOpen={onOpen} />}
       {load.state === "loading" && (

@@ -7,6 +7,7 @@ import { describeRange, fromInputValue, isoParam, RANGE_PRESETS, toInputValue } 
 import { setTimeRange } from "../../lib/view/url";
 import { useIsClient } from "../../lib/view/useIsClient";
 import type { TimeZoneMode } from "../../lib/view/viewParams";
+import { useWithinViewport } from "./useWithinViewport";
 
 const btn =
   "rounded border border-zinc-300 px-2 py-1 text-xs text-zinc-700 hover:bg-zinc-100 dark:border-zinc-700 dark:text-zinc-200 dark:hover:bg-zinc-800";
@@ -22,6 +23,7 @@ export function TimeRange({ resolvedFrom, resolvedTo }: { resolvedFrom: string |
   const [fromText, setFromText] = useState("");
   const [toText, setToText] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
+  const panel = useWithinViewport<HTMLFormElement>();
   // The custom-range inputs start from the range on screen, in the zone on screen.
   useEffect(() => {
     setFromText(resolvedFrom ? toInputValue(Date.parse(resolvedFrom), tz) : "");
@@ -51,7 +53,8 @@ export function TimeRange({ resolvedFrom, resolvedTo }: { resolvedFrom: string |
           {active ? "Custom…" : describeRange(from, to, tz)}
         </summary>
         <form
-          className="absolute left-0 z-30 mt-1 w-80 space-y-2 rounded border border-zinc-300 bg-white p-3 text-xs shadow-lg dark:border-zinc-700 dark:bg-zinc-900"
+          ref={panel}
+          className="absolute left-0 z-30 mt-1 w-80 max-w-[calc(100vw-1rem)] space-y-2 rounded border border-zinc-300 bg-white p-3 text-xs shadow-lg dark:border-zinc-700 dark:bg-zinc-900"
           onSubmit={(e) => {
             e.preventDefault();
             const f = fromText ? fromInputValue(fromText, tz) : null;
@@ -65,12 +68,12 @@ export function TimeRange({ resolvedFrom, resolvedTo }: { resolvedFrom: string |
         >
           <p className="text-zinc-500">Times in {tz === "utc" ? "UTC" : "your local zone"}. From is inclusive, To exclusive; leave one empty for an open range.</p>
           <label className="flex items-center gap-2">
-            <span className="w-10">From</span>
-            <input type="datetime-local" step={1} value={fromText} onChange={(e) => setFromText(e.target.value)} className="flex-1 rounded border border-zinc-300 bg-white px-1 py-0.5 dark:border-zinc-700 dark:bg-zinc-950" />
+            <span className="w-10 shrink-0">From</span>
+            <input type="datetime-local" step={1} value={fromText} onChange={(e) => setFromText(e.target.value)} className="min-w-0 flex-1 rounded border border-zinc-300 bg-white px-1 py-0.5 dark:border-zinc-700 dark:bg-zinc-950" />
           </label>
           <label className="flex items-center gap-2">
-            <span className="w-10">To</span>
-            <input type="datetime-local" step={1} value={toText} onChange={(e) => setToText(e.target.value)} className="flex-1 rounded border border-zinc-300 bg-white px-1 py-0.5 dark:border-zinc-700 dark:bg-zinc-950" />
+            <span className="w-10 shrink-0">To</span>
+            <input type="datetime-local" step={1} value={toText} onChange={(e) => setToText(e.target.value)} className="min-w-0 flex-1 rounded border border-zinc-300 bg-white px-1 py-0.5 dark:border-zinc-700 dark:bg-zinc-950" />
           </label>
           {problem && <p role="alert" className="text-red-700 dark:text-red-400">{problem}</p>}
           <button type="submit" className="rounded bg-sky-600 px-3 py-1 font-medium text-white hover:bg-sky-700">

@@ -29,8 +29,13 @@ interface CursorState {
   s: string; // sort key, so a cursor cannot be replayed under another sort
   d: "asc" | "desc";
   v: string | boolean | null; // sort column value of the last row (ISO for times)
+  /** eventTime (ISO) of the last row, for sorts by another column: equal values go by time. */
+  t?: string;
   id: string;
 }
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/;
+const isInstant = (v: unknown): v is string => typeof v === "string" && ISO_INSTANT.test(v) && !Number.isNaN(Date.parse(v));
 
 function encodeCursor(c: CursorState): string {
   return Buffer.from(JSON.stringify(c)).toString("base64url");
@@ -42,7 +47,9 @@ function decodeCursor(raw: string, q: EventQuery): CursorState {
     if (typeof c.id !== "string" || c.s !== q.sort.field.key || c.d !== q.sort.dir) throw new Error();
     // A cursor is user input: its value must fit the sort column, or PostgreSQL would reject it (a 500).
     const kind = q.sort.field.kind;
-    if (kind === "time" && (typeof c.v !== "string" || !/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(c.v) || Number.isNaN(Date.parse(c.v)))) throw new Error();
+    if (kind === "time" && !isInstant(c.v)) throw new Error();
+    // A cursor from before ties went by time has no `t`: it belongs to another order.
+    if (kind !== "time" && !isInstant(c.t)) throw new Error();
     if (kind === "bool" && c.v !== null && typeof c.v !== "boolean") throw new Error();
     if (kind === "text" && c.v !== null && typeof c.v !== "string") throw new Error();
     if ([c.id, typeof c.v === "string" ? c.v : ""].some((s) => s.includes("\u0000") || !s.isWellFormed())) throw new Error();
@@ -53,8 +60,9 @@ function decodeCursor(raw: string, q: EventQuery): CursorState {
 }
 
 /**
- * ORDER BY and the "after this row" predicate. Ties are broken by id in the same direction;
- * nullable sort columns put NULLs last in both directions.
+ * ORDER BY (orderSql) and the "after this row" predicate. By time, ties are broken by id in the
+ * same direction; by another column, NULLs come last in both directions and equal values (NULLs
+ * too) go by (event_time, id) descending.
  */
 function orderAndAfter(q: EventQuery, p: SqlParams): { orderBy: string; after?: string } {
   const { field, dir } = q.sort;
@@ -67,9 +75,10 @@ function orderAndAfter(q: EventQuery, p: SqlParams): { orderBy: string; after?: 
   if (field.kind === "time") {
     return { orderBy, after: `(${col}, id) ${cmp} (${p.add(new Date(c.v as string))}, ${idP})` };
   }
-  if (c.v === null) return { orderBy, after: `(${col} IS NULL AND id ${cmp} ${idP})` };
+  const tied = `(event_time, id) < (${p.add(new Date(c.t!))}, ${idP})`;
+  if (c.v === null) return { orderBy, after: `(${col} IS NULL AND ${tied})` };
   const vP = p.add(c.v);
-  return { orderBy, after: `(${col} ${cmp} ${vP} OR (${col} = ${vP} AND id ${cmp} ${idP}) OR ${col} IS NULL)` };
+  return { orderBy, after: `(${col} ${cmp} ${vP} OR (${col} = ${vP} AND ${tied}) OR ${col} IS NULL)` };
 }
 
 function cursorValue(field: FieldDef, row: Record<string, unknown>): CursorState["v"] {
@@ -158,7 +167,13 @@ export async function listEvents(db: pg.Pool, query: EventQuery): Promise<EventP
     events: page.map(toApiEvent),
     nextCursor:
       more && last
-        ? encodeCursor({ s: q.sort.field.key, d: q.sort.dir, v: cursorValue(q.sort.field, last), id: last.eventID as string })
+        ? encodeCursor({
+            s: q.sort.field.key,
+            d: q.sort.dir,
+            v: cursorValue(q.sort.field, last),
+            ...(q.sort.field.kind === "time" ? {} : { t: (last.eventTime as Date).toISOString() }),
+            id: last.eventID as string,
+          })
         : null,
   };
 }

@@ -144,12 +144,15 @@ export function rangeView(q: EventQuery): RangeView | null {
 }
 
 /**
- * The sort of a query as an ORDER BY list: ties broken by id in the same direction, NULLs last for
- * nullable sort columns. Lists, keyset cursors and exports all use it, so they agree on the order.
+ * The sort of a query as an ORDER BY list. By time: ties broken by id in the same direction. By
+ * another column: NULLs last, and equal values keep the timeline's own order (newest first, then
+ * id) whichever way the column goes, so sorting by eventName still reads as a timeline per name;
+ * ascending, this is exactly the order of the (column, event_time DESC, id DESC) filter indexes.
+ * Lists, keyset cursors (lib/query/events.ts) and exports all use it, so they agree on the order.
  */
 export function orderSql(q: EventQuery): string {
   const { field, dir } = q.sort;
-  return field.kind === "time" ? `${field.column} ${dir}, id ${dir}` : `${field.column} ${dir} NULLS LAST, id ${dir}`;
+  return field.kind === "time" ? `${field.column} ${dir}, id ${dir}` : `${field.column} ${dir} NULLS LAST, event_time DESC, id DESC`;
 }
 
 export function whereSql(q: EventQuery, p: SqlParams): string {

@@ -23,14 +23,3 @@ export function middleEllipsis(s: string, max: number): string {
   const head = Math.ceil((max - 1) * 0.6);
   return s.slice(0, head) + "…" + s.slice(s.length - (max - 1 - head));
 }
-
-/**
- * An ARN without what is the same for most of them ("arn:aws:" and an empty region), for narrow
- * places such as facet labels: "arn:aws:iam::111122223333:user/alice" → "iam:111122223333:user/alice".
- */
-export function shortArn(arn: string): string {
-  const m = /^arn:[^:]+:([^:]*):([^:]*):([^:]*):(.+)$/.exec(arn);
-  if (!m) return arn;
-  const [, service, region, account, resource] = m;
-  return [service, region, account, resource].filter(Boolean).join(":");
-}

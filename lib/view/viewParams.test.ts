@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_COLUMNS } from "../fields";
 import { ParamError } from "../query/params";
 import { parseViewParams, serializeColumns } from "./viewParams";
-import { middleEllipsis, shortArn, visibleText } from "./text";
+import { middleEllipsis, visibleText } from "./text";
 import { mergeRelatedPages, relatedListParams, relatedPageQueries, relatedQueries } from "./related";
 
 describe("view parameters", () => {
@@ -28,11 +28,6 @@ describe("text safety", () => {
     expect(visibleText("evil\u202Etxt.exe")).toBe("evil\\u202Etxt.exe");
     expect(visibleText("a\u0000b\u200Bc")).toBe("a\\u0000b\\u200Bc");
     expect(visibleText("Zoë-日本-مرحبا")).toBe("Zoë-日本-مرحبا");
-  });
-  it("shortens ARNs to their distinguishing parts", () => {
-    expect(shortArn("arn:aws:iam::111122223333:user/alice")).toBe("iam:111122223333:user/alice");
-    expect(shortArn("arn:aws:s3:::bucket/key")).toBe("s3:bucket/key");
-    expect(shortArn("not an arn")).toBe("not an arn");
   });
   it("cuts long text in the middle", () => {
     expect(middleEllipsis("arn:aws:iam::111122223333:user/alice", 20)).toBe("arn:aws:iam:…r/alice");
