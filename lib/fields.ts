@@ -47,6 +47,13 @@ export interface FieldDef {
    * already stored (the actor at the origin of a credentials chain: lib/actors/link.ts).
    */
   linked?: boolean;
+  /**
+   * For a principal scoped to some accounts: the SQL condition (on an events row, given the bound
+   * parameter of its accounts) under which it may see this field's value; otherwise the value reads
+   * as none. The actor is learnt from other events — an issuing call in another account must not
+   * name its caller to a user who may not read that account (lib/query/sql.ts columnFor).
+   */
+  visibleWhen?: (accounts: string) => string;
   derived?: {
     values: readonly string[];
     /** WHERE condition on `events` for one value (constant SQL: the values are fixed words). */
@@ -191,7 +198,10 @@ export const FIELDS: readonly FieldDef[] = [
     column: "actor",
     extract: () => null /* set by the loader: lib/actors/link.ts */,
     linked: true,
+    visibleWhen: (accounts) => `coalesce(actor_accounts <@ ${accounts}::text[], true)`,
     facet: true,
+    // A scoped principal sees it through visibleWhen, which a keyset cursor cannot follow.
+    sort: false,
     render: "arn",
     description: "The identity at the origin of the credentials chain (an IAM user ARN, saml:<provider>/<subject>, identitycenter:<user>, web:<provider>/<subject>, a service, root's ARN): everything one identity did through any role",
   }),

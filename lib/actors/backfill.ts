@@ -48,13 +48,13 @@ export async function backfillBatch(pool: pg.Pool, size = 2000): Promise<number>
       }
     });
     const ids = rows.map((r) => r.id);
-    const actors = await linkBatch(c, records.map(credentialLinkOf), ids);
+    const linked = await linkBatch(c, records.map(credentialLinkOf), ids);
     const issuers = records.map((r) => sessionIssuer.extract(r, {}) as string | null);
     await c.query(
-      `UPDATE events e SET actor = x.a, session_issuer_arn = x.s
-         FROM unnest($1::text[], $2::text[], $3::text[]) AS x(id, a, s)
+      `UPDATE events e SET actor = x.a, actor_accounts = string_to_array(x.aa, ','), session_issuer_arn = x.s
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(id, a, aa, s)
         WHERE e.id = x.id AND (x.a IS NOT NULL OR x.s IS NOT NULL)`,
-      [ids, actors, issuers],
+      [ids, linked.map((l) => l.actor), linked.map((l) => l.accounts?.join(",") ?? null), issuers],
     );
     await c.query(`UPDATE backfill_jobs SET cursor = $2 WHERE name = $1`, [ACTOR_BACKFILL, ids[ids.length - 1]]);
     await c.query("COMMIT");

@@ -12,21 +12,34 @@ import type { CredentialLink, Issuance } from "./origin";
 /** Longer chains than this are hostile data (a loop of keys), not role chaining. */
 export const MAX_CHAIN = 32;
 
-/** Each key's origin, followed up through parent keys (keys with none known are left out). */
-export async function originsOf(c: pg.ClientBase, keys: string[]): Promise<Map<string, string>> {
+/** An actor and the accounts whose records it was learnt from (events.actor_accounts). */
+export interface Linked {
+  origin: string;
+  accounts: string[];
+}
+
+/** Sorted, unique, without the NULLs of records that name no account. */
+export const accountSet = (a: readonly (string | null)[]): string[] => [...new Set(a.filter((x): x is string => !!x))].sort();
+
+/**
+ * Each key's origin, followed up through parent keys (keys with none known are left out), with the
+ * accounts of every issuing event on the way.
+ */
+export async function originsOf(c: pg.ClientBase, keys: string[]): Promise<Map<string, Linked>> {
   if (keys.length === 0) return new Map();
-  const { rows } = await c.query<{ start: string; origin: string }>(
-    `WITH RECURSIVE walk(start, key, origin, depth) AS (
-       SELECT s.access_key_id, s.parent_key, s.origin, 0 FROM credential_sessions s WHERE s.access_key_id = ANY($1::text[])
+  const { rows } = await c.query<{ start: string; origin: string; accounts: (string | null)[] }>(
+    `WITH RECURSIVE walk(start, key, origin, accounts, path, depth) AS (
+       SELECT s.access_key_id, s.parent_key, s.origin, s.accounts, ARRAY[s.account_id], 0
+         FROM credential_sessions s WHERE s.access_key_id = ANY($1::text[])
        UNION ALL
-       SELECT w.start, p.parent_key, p.origin, w.depth + 1
+       SELECT w.start, p.parent_key, p.origin, p.accounts, w.path || p.account_id, w.depth + 1
          FROM walk w JOIN credential_sessions p ON p.access_key_id = w.key
         WHERE w.origin IS NULL AND w.depth < ${MAX_CHAIN}
      )
-     SELECT start, origin FROM walk WHERE origin IS NOT NULL`,
+     SELECT start, origin, w.path[1:depth] || coalesce(accounts, ARRAY[w.path[depth + 1]]) AS accounts FROM walk w WHERE origin IS NOT NULL`,
     [keys],
   );
-  return new Map(rows.map((r) => [r.start, r.origin]));
+  return new Map(rows.map((r) => [r.start, { origin: r.origin, accounts: accountSet(r.accounts) }]));
 }
 
 /**
@@ -43,7 +56,14 @@ function tellsMore(a: Issuance, than: Issuance): boolean {
  * Records the batch's issuances and returns each row's actor (null: not known). `links` and `ids`
  * are the batch's rows (lib/ingest/normalize.ts EventRows.links).
  */
-export async function linkBatch(c: pg.ClientBase, links: readonly (string | null)[], ids: readonly string[]): Promise<(string | null)[]> {
+/** A row's actor as the loader stores it (events.actor, events.actor_accounts). */
+export interface LinkedRow {
+  actor: string | null;
+  /** null: the event names its actor itself. */
+  accounts: string[] | null;
+}
+
+export async function linkBatch(c: pg.ClientBase, links: readonly (string | null)[], ids: readonly string[]): Promise<LinkedRow[]> {
   const parsed: (CredentialLink | null)[] = links.map((l) => (l ? (JSON.parse(l) as CredentialLink) : null));
   // The first issuing event of a key wins, here as in the table — unless a later one tells more
   // of the chain (tellsMore): a cross-account AssumeRole is recorded in both accounts, and the
@@ -64,15 +84,15 @@ export async function linkBatch(c: pg.ClientBase, links: readonly (string | null
     // Sorted by key: concurrent batches lock the same rows in the same order.
     const list = [...issued.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
     const { rows } = await c.query<{ access_key_id: string }>(
-      `INSERT INTO credential_sessions (access_key_id, event_id, event_time, event_name, account_id, session_arn, source_identity, parent_key, origin, resolved_at)
-       SELECT k, e, t::timestamptz, n, a, s, si, p, o, CASE WHEN o IS NOT NULL THEN now() END
+      `INSERT INTO credential_sessions (access_key_id, event_id, event_time, event_name, account_id, session_arn, source_identity, parent_key, origin, accounts, resolved_at)
+       SELECT k, e, t::timestamptz, n, a, s, si, p, o, CASE WHEN o IS NOT NULL THEN array_remove(ARRAY[a], NULL) END, CASE WHEN o IS NOT NULL THEN now() END
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
            AS x(k, e, t, n, a, s, si, p, o)
        ON CONFLICT (access_key_id) DO UPDATE
          SET event_id = EXCLUDED.event_id, event_time = EXCLUDED.event_time, event_name = EXCLUDED.event_name,
              account_id = EXCLUDED.account_id, session_arn = coalesce(EXCLUDED.session_arn, credential_sessions.session_arn),
              source_identity = coalesce(EXCLUDED.source_identity, credential_sessions.source_identity),
-             parent_key = EXCLUDED.parent_key, origin = EXCLUDED.origin,
+             parent_key = EXCLUDED.parent_key, origin = EXCLUDED.origin, accounts = EXCLUDED.accounts,
              resolved_at = CASE WHEN EXCLUDED.origin IS NOT NULL THEN now() END,
              copies = array_append(credential_sessions.copies, credential_sessions.event_id)
          WHERE credential_sessions.origin IS NULL
@@ -116,30 +136,34 @@ export async function linkBatch(c: pg.ClientBase, links: readonly (string | null
   const late = [...inserted].filter((k) => !issued.get(k)!.origin && origins.has(k));
   if (late.length > 0) {
     await c.query(
-      `UPDATE credential_sessions s SET origin = x.o, resolved_at = now()
-         FROM unnest($1::text[], $2::text[]) AS x(k, o)
+      `UPDATE credential_sessions s SET origin = x.o, accounts = string_to_array(x.a, ','), resolved_at = now()
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS x(k, o, a)
         WHERE s.access_key_id = x.k AND s.origin IS NULL`,
-      [late, late.map((k) => origins.get(k)!)],
+      [late, late.map((k) => origins.get(k)!.origin), late.map((k) => origins.get(k)!.accounts.join(","))],
     );
   }
   const known = [...inserted].filter((k) => issued.get(k)!.origin || origins.has(k));
   if (known.length > 0) await resolveDescendants(c, known);
 
-  return parsed.map((l) => l?.a ?? (l?.k ? origins.get(l.k) : undefined) ?? (l?.i ? origins.get(l.i.key) : undefined) ?? null);
+  return parsed.map((l) => {
+    if (l?.a) return { actor: l.a, accounts: null };
+    const linked = (l?.k ? origins.get(l.k) : undefined) ?? (l?.i ? origins.get(l.i.key) : undefined);
+    return linked ? { actor: linked.origin, accounts: linked.accounts } : { actor: null, accounts: null };
+  });
 }
 
 /** Sessions issued (earlier) by sessions of `keys`, still without an origin, get theirs. */
 async function resolveDescendants(c: pg.ClientBase | pg.Pool, keys: string[]) {
   await c.query(
-    `WITH RECURSIVE down(key, origin, depth) AS (
-       SELECT access_key_id, origin, 0 FROM credential_sessions WHERE access_key_id = ANY($1::text[]) AND origin IS NOT NULL
+    `WITH RECURSIVE down(key, origin, accounts, depth) AS (
+       SELECT access_key_id, origin, accounts, 0 FROM credential_sessions WHERE access_key_id = ANY($1::text[]) AND origin IS NOT NULL
        UNION ALL
-       SELECT s.access_key_id, d.origin, d.depth + 1
+       SELECT s.access_key_id, d.origin, CASE WHEN s.account_id IS NULL OR s.account_id = ANY(d.accounts) THEN d.accounts ELSE d.accounts || s.account_id END, d.depth + 1
          FROM credential_sessions s JOIN down d ON s.parent_key = d.key
         WHERE s.origin IS NULL AND d.depth < ${MAX_CHAIN}
      )
-     UPDATE credential_sessions s SET origin = d.origin, resolved_at = now()
-       FROM (SELECT DISTINCT ON (key) key, origin FROM down WHERE depth > 0) d
+     UPDATE credential_sessions s SET origin = d.origin, accounts = d.accounts, resolved_at = now()
+       FROM (SELECT DISTINCT ON (key) key, origin, accounts FROM down WHERE depth > 0) d
       WHERE s.access_key_id = d.key AND s.origin IS NULL`,
     [keys],
   );
@@ -169,7 +193,7 @@ export async function relinkLateEvents(c: pg.ClientBase | pg.Pool, since: Date):
   );
   if (parents.rows.length > 0) await resolveDescendants(c, parents.rows.map((r) => r.k));
   const r = await c.query(
-    `UPDATE events e SET actor = s.origin
+    `UPDATE events e SET actor = s.origin, actor_accounts = s.accounts
        FROM credential_sessions s
       WHERE s.resolved_at >= $1 AND e.access_key_id = s.access_key_id AND e.actor IS NULL
         AND e.identity_type IN ('AssumedRole', 'FederatedUser', 'AWSAccount')`,
@@ -177,7 +201,7 @@ export async function relinkLateEvents(c: pg.ClientBase | pg.Pool, since: Date):
   );
   // The issuing calls themselves whose caller names no origin (a cross-account copy).
   const calls = await c.query(
-    `UPDATE events e SET actor = s.origin
+    `UPDATE events e SET actor = s.origin, actor_accounts = s.accounts
        FROM credential_sessions s, unnest(s.copies || s.event_id) AS x(id)
       WHERE s.resolved_at >= $1 AND e.id = x.id AND e.actor IS NULL`,
     [from],

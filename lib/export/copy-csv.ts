@@ -18,7 +18,7 @@ import type { Readable } from "node:stream";
 import type { EventQuery } from "../query/params";
 import { withSearchBlocks } from "../query/search";
 import { orderSql, SqlParams, whereClauses } from "../query/sql";
-import { csvHeader, CSV_SELECT_EXPRS, CSV_SPACE_CODES, FORMULA_CHARS, FORMULA_LEAD_CODES, type CsvHeaderKind } from "./csv";
+import { csvHeader, csvSelectExprs, CSV_SPACE_CODES, FORMULA_CHARS, FORMULA_LEAD_CODES, type CsvHeaderKind } from "./csv";
 import { ExportConnection } from "./connection";
 
 /** An SQL literal for a value whereClauses would have bound as a parameter. */
@@ -61,7 +61,7 @@ function cellSql(expr: string): string {
 export function copyCsvSql(q: EventQuery): string {
   const p = new LiteralParams();
   const where = whereClauses(q, p);
-  const cols = CSV_SELECT_EXPRS.map((e, i) => `${cellSql(e)} AS c${i}`).join(", ");
+  const cols = csvSelectExprs(q, p).map((e, i) => `${cellSql(e)} AS c${i}`).join(", ");
   return `COPY (SELECT ${cols} FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY ${orderSql(q)}) TO STDOUT (FORMAT csv, FORCE_QUOTE *)`;
 }
 

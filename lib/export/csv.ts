@@ -3,6 +3,8 @@
 // guidance: every non-empty cell is quoted, and one that starts like a formula gets a leading `'`.
 // The COPY export (copy-csv.ts) writes the same bytes; keep the two in step.
 import { CSV_FIELDS } from "../fields";
+import type { EventQuery } from "../query/params";
+import { columnFor, type SqlParams } from "../query/sql";
 
 /**
  * Whitespace a spreadsheet may skip before it reads a cell as a formula: exactly JavaScript's
@@ -62,21 +64,23 @@ export function csvHeader(kind: CsvHeaderKind = "keys"): string {
  * (ISO instants with milliseconds, "true"/"false", list entries joined with "; "). Exports read
  * these instead of typed rows: no array parsing, Date objects or per-row objects in Node.
  */
-export const CSV_SELECT_EXPRS: readonly string[] = CSV_FIELDS.map((f) => {
-  switch (f.kind) {
-    case "time":
-      return `to_char(${f.column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-    case "textArray":
-      return `array_to_string(${f.column}, '; ')`;
-    case "bool":
-      return `CASE WHEN ${f.column} THEN 'true' WHEN NOT ${f.column} THEN 'false' END`;
-    default:
-      return f.column;
-  }
-});
-export const CSV_SELECT_TEXT = CSV_SELECT_EXPRS.join(", ");
+export function csvSelectExprs(q: EventQuery, p: SqlParams): string[] {
+  return CSV_FIELDS.map((f) => {
+    const col = columnFor(f, q, p);
+    switch (f.kind) {
+      case "time":
+        return `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+      case "textArray":
+        return `array_to_string(${col}, '; ')`;
+      case "bool":
+        return `CASE WHEN ${col} THEN 'true' WHEN NOT ${col} THEN 'false' END`;
+      default:
+        return col;
+    }
+  });
+}
 
-/** A row of CSV_SELECT_TEXT (fetched in array mode) → one CSV line. */
+/** A row of csvSelectExprs (fetched in array mode) → one CSV line. */
 export function csvTextLine(values: (string | null)[]): string {
   let line = "";
   for (let i = 0; i < values.length; i++) {
@@ -87,7 +91,7 @@ export function csvTextLine(values: (string | null)[]): string {
   return line + "\r\n";
 }
 
-/** A row from SELECT_COLUMNS (keys = catalog keys) → one CSV line. */
+/** A row from selectColumns (keys = catalog keys) → one CSV line. */
 export function csvLine(row: Record<string, unknown>): string {
   let line = "";
   for (let i = 0; i < CSV_FIELDS.length; i++) {

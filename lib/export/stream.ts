@@ -4,7 +4,7 @@ import type pg from "pg";
 import type { EventQuery } from "../query/params";
 import { withSearchBlocks } from "../query/search";
 import { orderSql, SqlParams, whereClauses } from "../query/sql";
-import { csvHeader, CSV_SELECT_TEXT, csvTextLine, type CsvHeaderKind } from "./csv";
+import { csvHeader, csvSelectExprs, csvTextLine, type CsvHeaderKind } from "./csv";
 import { ExportConnection } from "./connection";
 import { copyCsvStream } from "./copy-csv";
 
@@ -13,7 +13,7 @@ export type ExportFormat = "csv" | "ndjson";
 export function exportSql(q: EventQuery, format: ExportFormat): { text: string; values: unknown[] } {
   const p = new SqlParams();
   const where = whereClauses(q, p);
-  const cols = format === "csv" ? CSV_SELECT_TEXT : `coalesce(raw_json, record::text) AS json`;
+  const cols = format === "csv" ? csvSelectExprs(q, p).join(", ") : `coalesce(raw_json, record::text) AS json`;
   return { text: `SELECT ${cols} FROM events ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY ${orderSql(q)}`, values: p.values };
 }
 

@@ -11,7 +11,7 @@
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { COPY_COLUMNS, copyValue, noRows, type EventRows } from "./normalize";
-import { linkBatch } from "../actors/link";
+import { linkBatch, type LinkedRow as Linked } from "../actors/link";
 import type { ObjectKind, ObjectStatus } from "./decode";
 import { addEntriesToRollups } from "../store/rollups";
 import { checkOut, giveBack } from "../store/checkout";
@@ -90,14 +90,14 @@ function uniqueRows(rows: EventRows, rowObjects: readonly number[], blockEvents?
   return out;
 }
 
-/** The COPY columns: normalizeRecord's, then the search block, object and actor the loader appends to each line. */
-const COLS = [...COPY_COLUMNS, "search_block", "object_id", "actor"].map((c) => `"${c}"`).join(", ");
+/** The COPY columns: normalizeRecord's, then the search block, object and actor (with its accounts) the loader appends to each line. */
+const COLS = [...COPY_COLUMNS, "search_block", "object_id", "actor", "actor_accounts"].map((c) => `"${c}"`).join(", ");
 
 /**
  * Numbers and stores the search blocks of the lines about to be inserted (`keep`: their indexes)
  * and returns those lines with their block number appended.
  */
-async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null, objectIds: (number | null)[], actors: (string | null)[]): Promise<Buffer[]> {
+async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null, objectIds: (number | null)[], actors: Linked[]): Promise<Buffer[]> {
   const idx = keep ?? rows.lines.map((_, i) => i);
   // Each used block's time span over the rows going in (a rollup entry starts with eventTime ms).
   const spans = new Map<number, [number, number]>();
@@ -132,7 +132,7 @@ async function withBlocks(c: pg.PoolClient, rows: Rows, keep: number[] | null, o
     const id = rows.object[i] >= 0 ? objectIds[rows.object[i]] : null;
     return id === null || id === undefined ? "\\N" : String(id);
   };
-  return packLines(rows.lines, idx, (i) => `\t${rows.block[i] >= 0 ? number.get(rows.block[i]) : "\\N"}\t${objectOf(i)}\t${copyValue(actors[i])}\n`);
+  return packLines(rows.lines, idx, (i) => `\t${rows.block[i] >= 0 ? number.get(rows.block[i]) : "\\N"}\t${objectOf(i)}\t${copyValue(actors[i].actor)}\t${copyValue(actors[i].accounts)}\n`);
 }
 
 /** Errors after which the same transaction may succeed on a new connection. */

@@ -5,12 +5,14 @@ import { FIELDS, type FieldDef } from "../fields";
 import { queryWithSettings } from "../store/settings";
 import { ParamError, type EventQuery } from "./params";
 import { LIST_MAX_SHARE, withSearchBlocks } from "./search";
-import { orderSql, SqlParams, whereClauses } from "./sql";
+import { columnFor, orderSql, SqlParams, whereClauses } from "./sql";
 
 export type ApiEvent = Record<string, string | boolean | string[] | null>;
 
 /** Catalog columns selected for lists and exports (never the record: lists stay light). */
-export const SELECT_COLUMNS = FIELDS.map((f) => `${f.column} AS "${f.key}"`).join(", ");
+export function selectColumns(q: EventQuery, p: SqlParams): string {
+  return FIELDS.map((f) => `${columnFor(f, q, p)} AS "${f.key}"`).join(", ");
+}
 
 export function toApiEvent(row: Record<string, unknown>): ApiEvent {
   const out: ApiEvent = {};
@@ -108,7 +110,7 @@ function pageSql(q: EventQuery, also: string[] = []): { text: string; values: un
   if (after) where.push(after);
   let cond = where.join(" AND ");
   if (also.length) cond = `(${cond || "true"}) OR id = ANY(${p.add(also)}::text[])`;
-  return { text: `SELECT ${SELECT_COLUMNS} FROM events ${cond ? "WHERE " + cond : ""} ${orderBy} LIMIT ${p.add(q.limit + 1)}`, values: p.values };
+  return { text: `SELECT ${selectColumns(q, p)} FROM events ${cond ? "WHERE " + cond : ""} ${orderBy} LIMIT ${p.add(q.limit + 1)}`, values: p.values };
 }
 
 /** Candidate blocks read in the first round of a time-sorted page; each later round doubles. */

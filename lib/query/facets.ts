@@ -22,7 +22,7 @@ import { queriesInOneSnapshot } from "../store/settings";
 import { DAY_MS, edgesSql, HOUR_MS, type Interval, intervalsSql, isRolledUp, type LevelSplit, type RangeView, splitView, unpivotSql } from "../store/rollups";
 import { type EventQuery, ParamError, quoted } from "./params";
 import { searchWindow, withSearchBlocks } from "./search";
-import { likePattern, rangeView, SqlParams, whereClauses } from "./sql";
+import { columnFor, likePattern, rangeView, SqlParams, whereClauses } from "./sql";
 
 export interface FacetValue {
   /** null: events without a value (filter with `!*`, exclude with `*`). */
@@ -155,7 +155,7 @@ async function countTogether(db: pg.Pool, q: EventQuery, fields: FieldDef[], opt
   const contains = opts.contains ? ` AND v ILIKE ${p.add("%" + likePattern(opts.contains) + "%")}` : "";
   const sql = `
     WITH m AS MATERIALIZED (
-      SELECT ${[...new Set(fields.map((f) => f.column))].join(", ")} FROM events
+      SELECT ${[...new Map(fields.map((f) => [f.column, `${columnFor(f, q, p)} AS ${f.column}`])).values()].join(", ")} FROM events
       ${where.length ? "WHERE " + where.join(" AND ") : ""}
       ORDER BY event_time DESC, id DESC LIMIT ${p.add(opts.sample + 1)}
     ),

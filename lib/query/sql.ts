@@ -2,6 +2,7 @@
 // column names from the field catalog are spliced into the text.
 import { matchesAny } from "./filter-value";
 import type { FieldFilter, EventQuery, ValueMatch } from "./params";
+import type { FieldDef } from "../fields";
 import type { RangeView } from "../store/rollups";
 
 export class SqlParams {
@@ -36,7 +37,29 @@ function matchArray(col: string, m: ValueMatch, p: SqlParams): string {
   return `${col} @> ARRAY[${p.add(m.value)}]::text[]`;
 }
 
-function fieldPredicate(ff: FieldFilter, p: SqlParams): string[] {
+/**
+ * A field's column as the query's principal may see it: for a scoped principal, a field with
+ * visibleWhen reads as none where it may not see the value (lib/fields.ts).
+ */
+export function columnFor(f: FieldDef, q: Pick<EventQuery, "accounts">, p: SqlParams): string {
+  if (!f.visibleWhen || !q.accounts) return f.column;
+  return `CASE WHEN ${f.visibleWhen(p.add(q.accounts))} THEN ${f.column} END`;
+}
+
+/**
+ * A field's conditions, for a scoped principal limited to the rows where it may see the value
+ * (visibleWhen): a value matches only where it is seen, and "not X" / "no value" also hold where
+ * it is not — as if the column read as none there, yet still index-friendly on the column itself.
+ */
+function fieldPredicate(ff: FieldFilter, p: SqlParams, accounts?: string[]): string[] {
+  const plain = plainFieldPredicate(ff, p);
+  if (!ff.field.visibleWhen || !accounts || plain.length === 0) return plain;
+  const seen = ff.field.visibleWhen(p.add(accounts));
+  const positive = ff.include.length > 0 ? 1 : 0;
+  return plain.map((c, i) => (i < positive ? `(${c} AND ${seen})` : `(${c} OR NOT ${seen})`));
+}
+
+function plainFieldPredicate(ff: FieldFilter, p: SqlParams): string[] {
   const col = ff.field.column;
   const out: string[] = [];
   const derived = ff.field.derived;
@@ -99,7 +122,7 @@ export function whereClauses(q: EventQuery, p: SqlParams): string[] {
   if (q.within) clauses.push(...whereClauses({ ...q.within, searchBlocks: undefined }, p));
   if (q.from) clauses.push(`event_time >= ${p.add(q.from)}`);
   if (q.to) clauses.push(`event_time < ${p.add(q.to)}`);
-  for (const ff of q.filters) clauses.push(...fieldPredicate(ff, p));
+  for (const ff of q.filters) clauses.push(...fieldPredicate(ff, p, q.accounts));
   if (q.q.length > 0) {
     // Free text over the whole record as /api/events/<id> returns it: the exact original where it
     // is kept (raw_json), else the stored record. One expression, not `record::text ILIKE … OR

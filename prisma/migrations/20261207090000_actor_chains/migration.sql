@@ -2,6 +2,7 @@
 -- role behind a session, and the credentials events issued (the chain's links).
 -- AlterTable
 ALTER TABLE "events" ADD COLUMN "actor" TEXT,
+ADD COLUMN "actor_accounts" TEXT[],
 ADD COLUMN "session_issuer_arn" TEXT;
 
 -- CreateTable
@@ -16,6 +17,7 @@ CREATE TABLE "credential_sessions" (
     "copies" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "parent_key" TEXT,
     "origin" TEXT,
+    "accounts" TEXT[],
     "resolved_at" TIMESTAMPTZ(3),
 
     CONSTRAINT "credential_sessions_pkey" PRIMARY KEY ("access_key_id")
