@@ -13,6 +13,7 @@ import { CopyButton } from "../ui/CopyButton";
 import { JsonTree } from "./JsonTree";
 import { at, parseRecord, present, Section, str, type Ctx, type Rec } from "./parts";
 import { RelatedEvents } from "./RelatedEvents";
+import { CompareButton } from "./CompareButton";
 import { IntegrityBadge } from "../integrity/IntegrityBadge";
 import { OUTCOME_TEXT } from "../../lib/integrity/outcomes";
 import { FromWhere, Resources, What, When, Where, Who } from "./Sections";
@@ -103,6 +104,7 @@ export function EventDetail({
           )}
           <CopyButton text={data.json} label="Copy JSON" title="Copy the record exactly as stored" />
           <CopyButton text={data.id} label="Copy event ID" />
+          <CompareButton id={data.id} name={t ? `${name} ${formatTime(t, "utc")}` : name} />
         </div>
         <Pivots ctx={ctx} event={ev} variant={variant} />
       </header>

@@ -163,6 +163,7 @@ export class LookupSource implements SourcePlugin {
           // NextToken must come with the parameters of the first call: `input` stays as it was.
           const page = await this.call({ ...input, NextToken: token }, ctx);
           token = page.NextToken;
+          ctx.progress.pages++;
           const rows = noRows();
           const sketch = new SketchBuilder();
           const lines = new LinePacker();
