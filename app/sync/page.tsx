@@ -53,7 +53,7 @@ export default async function SyncPage() {
   if (access.scope) {
     // Sync runs count every account's files and events: a scoped user sees the freshness of theirs.
     return (
-      <div className="space-y-3 p-4">
+      <div className="min-w-0 space-y-3 p-4">
         <div className="flex flex-wrap items-baseline gap-3">
           <h1 className="text-base font-semibold">Sync</h1>
           <p className="text-xs text-zinc-500">An admin manages the sources. Below: how recent the stored events of your accounts are.</p>
@@ -79,7 +79,7 @@ export default async function SyncPage() {
   }
   const now = new Date();
   return (
-    <div className="space-y-3 p-4">
+    <div className="min-w-0 space-y-3 p-4">
       <div className="flex flex-wrap items-baseline gap-3">
         <h1 className="text-base font-semibold">Sync</h1>
         <p className="text-xs text-zinc-500">{summary(configured)}</p>

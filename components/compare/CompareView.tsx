@@ -73,8 +73,9 @@ function Apart({ a, b }: { a: ComparedEvent; b: ComparedEvent }) {
   );
 }
 
-function FieldValue({ v }: { v: FieldPair["a"] }) {
+function FieldValue({ v, kind }: { v: FieldPair["a"]; kind: FieldPair["kind"] }) {
   if (v === null || v === "" || (Array.isArray(v) && v.length === 0)) return <span className="text-zinc-400">—</span>;
+  if (kind === "time" && typeof v === "string") return <>{formatTime(v, "utc")}</>;
   if (Array.isArray(v)) {
     return (
       <ul>
@@ -119,10 +120,10 @@ function FieldsTable({ pairs, bothEmpty, onlyDifferences }: { pairs: FieldPair[]
                 <span className="block font-mono text-[10px] text-zinc-400">{p.key}</span>
               </th>
               <td className={`px-2 py-1 align-top font-mono [overflow-wrap:anywhere] ${p.differs ? "font-semibold" : ""}`}>
-                <FieldValue v={p.a} />
+                <FieldValue v={p.a} kind={p.kind} />
               </td>
               <td className={`px-2 py-1 align-top font-mono [overflow-wrap:anywhere] ${p.differs ? "font-semibold" : ""}`}>
-                <FieldValue v={p.b} />
+                <FieldValue v={p.b} kind={p.kind} />
               </td>
             </tr>
           ))}

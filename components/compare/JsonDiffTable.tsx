@@ -47,7 +47,7 @@ function Side({ line, side }: { line: DiffLine; side: "a" | "b" }) {
         <span className="min-w-0 whitespace-pre-wrap [overflow-wrap:anywhere]" style={{ paddingLeft: `${Math.min(line.depth, MAX_INDENT) * 1.5}ch` }}>
           {key && <span className={typeof line.key === "number" ? "text-zinc-400" : "text-zinc-700 dark:text-zinc-300"}>{key}</span>}
           <span className={line.edge ? "text-zinc-500" : line.status === "same" ? "text-emerald-800 dark:text-emerald-400" : "font-semibold text-zinc-900 dark:text-white"}>{valueText(text)}</span>
-          {line.edge === "open" && line.inner && <span className="ml-1 font-sans text-[10px] text-amber-700 dark:text-amber-400">differs inside</span>}
+          {line.edge === "open" && line.inner && line.depth > 0 && <span className="ml-1 font-sans text-[10px] text-amber-700 dark:text-amber-400">differs inside</span>}
         </span>
       </div>
     </td>
@@ -60,7 +60,7 @@ export function JsonDiffTable({ lines, cut, onlyDifferences }: { lines: DiffLine
   const more = shown.length - rows.length + cut;
   return (
     <div className="overflow-x-auto rounded border border-zinc-200 dark:border-zinc-800" data-testid="json-diff">
-      <table className="w-full min-w-[40rem] table-fixed border-collapse font-mono text-[11.5px] leading-5">
+      <table className="w-full min-w-[34rem] table-fixed border-collapse font-mono text-[11.5px] leading-5">
         <caption className="sr-only">The two raw records line by line: A on the left, B on the right, differences marked</caption>
         <thead className="bg-zinc-100 text-left font-sans text-xs dark:bg-zinc-900">
           <tr>

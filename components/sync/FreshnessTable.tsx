@@ -40,62 +40,61 @@ export function FreshnessTable({ rows, newest, now, staleAfterMs, scoped }: { ro
         </p>
       </div>
       {rows.length > 0 && (
-        <div className="overflow-x-auto">
-          <table className="w-full border-collapse text-left text-xs">
-            <caption className="sr-only">Newest stored event per account and region, how long ago it was, and whether it falls behind the others</caption>
-            <thead className="border-b border-zinc-300 bg-zinc-100 dark:border-zinc-700 dark:bg-zinc-900">
-              <tr>
-                <th scope="col" className={th}>Account</th>
-                <th scope="col" className={th}>Region</th>
-                <th scope="col" className={th}>Newest event (UTC)</th>
-                <th scope="col" className={th}>Age</th>
+        <table className="w-full max-w-2xl border-collapse text-left text-xs">
+          <caption className="sr-only">Newest stored event per account and region, how long ago it was, and whether it falls behind the others</caption>
+          <thead className="border-b border-zinc-300 bg-zinc-100 dark:border-zinc-700 dark:bg-zinc-900">
+            <tr>
+              <th scope="col" className={th}>Region</th>
+              <th scope="col" className={th}>Newest event (UTC)</th>
+            </tr>
+          </thead>
+          {[...groups].map(([account, regions]) => (
+            <tbody key={account ?? ""} data-testid="freshness-account">
+              <tr className="border-t border-zinc-300 dark:border-zinc-700">
+                <th scope="colgroup" colSpan={2} className={`${td} font-normal text-zinc-600 dark:text-zinc-400`}>
+                  Account{" "}
+                  {account === null ? <span className="text-zinc-500">(none in the record)</span> : <span className="font-mono text-zinc-900 dark:text-zinc-100">{visibleText(account)}</span>}
+                </th>
               </tr>
-            </thead>
-            <tbody>
-              {[...groups].map(([account, regions]) =>
-                regions.map((r, i) => {
-                  const link = timelineOf(r);
-                  return (
-                    <tr
-                      key={`${account}/${r.region}`}
-                      data-testid="freshness-row"
-                      data-account={account ?? ""}
-                      data-region={r.region ?? ""}
-                      data-stale={r.stale ? "true" : "false"}
-                      className={`${i === 0 ? "border-t border-zinc-300 dark:border-zinc-700" : "border-t border-zinc-100 dark:border-zinc-900"} ${r.stale ? "bg-amber-50 dark:bg-amber-950/40" : ""}`}
-                    >
-                      {i === 0 && (
-                        <th scope="rowgroup" rowSpan={regions.length} className={`${td} bg-white font-mono font-normal dark:bg-zinc-950`}>
-                          {account === null ? <span className="font-sans text-zinc-500">(no account in the record)</span> : visibleText(account)}
-                        </th>
+              {regions.map((r) => {
+                const link = timelineOf(r);
+                return (
+                  <tr
+                    key={`${account}/${r.region}`}
+                    data-testid="freshness-row"
+                    data-account={account ?? ""}
+                    data-region={r.region ?? ""}
+                    data-stale={r.stale ? "true" : "false"}
+                    className={`border-t border-zinc-100 dark:border-zinc-900 ${r.stale ? "bg-amber-50 dark:bg-amber-950/40" : ""}`}
+                  >
+                    <th scope="row" className={`${td} whitespace-nowrap pl-4 font-mono font-normal`}>
+                      {r.region === null ? (
+                        <span className="font-sans text-zinc-500">(no region)</span>
+                      ) : link ? (
+                        <Link href={link} className="underline decoration-dotted hover:text-sky-700 dark:hover:text-sky-300" title="This account's events in this region, in the timeline">
+                          {visibleText(r.region)}
+                        </Link>
+                      ) : (
+                        visibleText(r.region)
                       )}
-                      <td className={`${td} font-mono`}>
-                        {r.region === null ? (
-                          <span className="font-sans text-zinc-500">(no region)</span>
-                        ) : link ? (
-                          <Link href={link} className="underline decoration-dotted hover:text-sky-700 dark:hover:text-sky-300" title="This account's events in this region, in the timeline">
-                            {visibleText(r.region)}
-                          </Link>
-                        ) : (
-                          visibleText(r.region)
-                        )}
-                      </td>
-                      <td className={`${td} whitespace-nowrap font-mono`}>{formatTime(r.newest, "utc")}</td>
-                      <td className={td}>
-                        <span className="whitespace-nowrap">{agoWords(r.ageMs)}</span>
-                        {r.stale && (
-                          <span className="ml-2 inline-block whitespace-nowrap rounded-full bg-amber-100 px-2 py-0.5 text-amber-900 dark:bg-amber-900 dark:text-amber-100" title={`Its newest event is ${spanWords(r.behindMs)} older than the newest of all`}>
-                            stale: {spanWords(r.behindMs)} behind
-                          </span>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                }),
-              )}
+                    </th>
+                    <td className={td}>
+                      <span className="whitespace-nowrap font-mono">{formatTime(r.newest, "utc")}</span>{" "}
+                      <span className="whitespace-nowrap text-zinc-600 dark:text-zinc-400" data-testid="freshness-age">
+                        {agoWords(r.ageMs)}
+                      </span>
+                      {r.stale && (
+                        <span className="ml-2 inline-block whitespace-nowrap rounded-full bg-amber-100 px-2 py-0.5 text-amber-900 dark:bg-amber-900 dark:text-amber-100" title={`Its newest event is ${spanWords(r.behindMs)} older than the newest of all`}>
+                          stale: {spanWords(r.behindMs)} behind
+                        </span>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
-          </table>
-        </div>
+          ))}
+        </table>
       )}
     </section>
   );

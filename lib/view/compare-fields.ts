@@ -1,12 +1,13 @@
 // The catalog's fields of two events side by side (the compare page): every field either event has
 // a value for, in catalog order, with whether the two differ. Fields the catalog gains later (an
 // enrichment, the actor) appear here without a change.
-import { FIELDS } from "../fields";
+import { FIELDS, type FieldKind } from "../fields";
 import type { ApiEvent } from "../query/events";
 
 export interface FieldPair {
   key: string;
   label: string;
+  kind: FieldKind;
   a: ApiEvent[string];
   b: ApiEvent[string];
   differs: boolean;
@@ -25,7 +26,7 @@ export function fieldPairs(a: ApiEvent, b: ApiEvent): { pairs: FieldPair[]; both
       bothEmpty++;
       continue;
     }
-    pairs.push({ key: f.key, label: f.label, a: va, b: vb, differs: JSON.stringify(empty(va) ? null : va) !== JSON.stringify(empty(vb) ? null : vb) });
+    pairs.push({ key: f.key, label: f.label, kind: f.kind, a: va, b: vb, differs: JSON.stringify(empty(va) ? null : va) !== JSON.stringify(empty(vb) ? null : vb) });
   }
   return { pairs, bothEmpty };
 }
