@@ -95,7 +95,8 @@ export default async function SyncPage() {
           </p>
         </div>
       ) : (
-        <div className="overflow-x-auto">
+        // relative: the table's visually hidden labels (absolutely positioned) scroll with it rather than widening the page.
+        <div className="relative overflow-x-auto">
           <SyncTable sources={sources} now={now} configured={configured} manage={manage} />
         </div>
       )}

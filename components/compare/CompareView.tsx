@@ -92,7 +92,7 @@ function FieldsTable({ pairs, bothEmpty, onlyDifferences }: { pairs: FieldPair[]
   const rows = onlyDifferences ? pairs.filter((p) => p.differs) : pairs;
   const th = "px-2 py-1 text-left font-medium text-zinc-600 dark:text-zinc-300";
   return (
-    <div className="overflow-x-auto">
+    <div className="relative overflow-x-auto">
       <table className="w-full table-fixed border-collapse text-xs" data-testid="compare-fields">
         <caption className="sr-only">The catalog&apos;s fields of events A and B; differing fields are marked</caption>
         <colgroup>

@@ -59,7 +59,7 @@ export function JsonDiffTable({ lines, cut, onlyDifferences }: { lines: DiffLine
   const rows = shown.slice(0, MAX_ROWS);
   const more = shown.length - rows.length + cut;
   return (
-    <div className="overflow-x-auto rounded border border-zinc-200 dark:border-zinc-800" data-testid="json-diff">
+    <div className="relative overflow-x-auto rounded border border-zinc-200 dark:border-zinc-800" data-testid="json-diff">
       <table className="w-full min-w-[34rem] table-fixed border-collapse font-mono text-[11.5px] leading-5">
         <caption className="sr-only">The two raw records line by line: A on the left, B on the right, differences marked</caption>
         <thead className="bg-zinc-100 text-left font-sans text-xs dark:bg-zinc-900">

@@ -34,7 +34,7 @@ export function FreshnessTable({ rows, newest, now, staleAfterMs, scoped }: { ro
             : <>
                 Newest event {agoWords(now.getTime() - Date.parse(newest))}.{" "}
                 {stale
-                  ? `${stale} ${stale === 1 ? "account and region falls" : "accounts and regions fall"} more than ${spanWords(staleAfterMs)} behind it: check the trail or source that delivers ${stale === 1 ? "it" : "them"}.`
+                  ? `${stale} of ${rows.length} account regions ${stale === 1 ? "is" : "are"} more than ${spanWords(staleAfterMs)} behind it (marked stale): check the trail or source that delivers ${stale === 1 ? "it" : "them"}.`
                   : `Every account and region is within ${spanWords(staleAfterMs)} of it.`}
               </>}
         </p>
