@@ -27,7 +27,9 @@ const PROBES: Record<string, Probe[]> = {
   "page.tsx": [{ method: "GET", path: "/", need: "read", ok: 307 }],
   "events/page.tsx": [{ method: "GET", path: "/events", need: "read" }],
   "events/[id]/page.tsx": [{ method: "GET", path: `/events/${XSS_EVENT_ID}`, need: "read" }],
-  "sync/page.tsx": [{ method: "GET", path: "/sync", need: "unscoped" }],
+  // Scoped users see their accounts' freshness there (no sources); not share links.
+  "sync/page.tsx": [{ method: "GET", path: "/sync", need: "member" }],
+  "compare/page.tsx": [{ method: "GET", path: `/compare?a=${XSS_EVENT_ID}&b=${XSS_EVENT_ID}`, need: "read" }],
   "integrity/page.tsx": [{ method: "GET", path: "/integrity", need: "member" }],
   "sign-in/page.tsx": [{ method: "GET", path: "/sign-in", need: "public" }],
   "setup/page.tsx": [{ method: "GET", path: "/setup?token=x", need: "public" }],

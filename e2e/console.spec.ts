@@ -345,7 +345,7 @@ test("screenshots: timeline wide and narrow", async ({ browser }) => {
 
 test("the sync page lists the seeding run", async ({ page }) => {
   await page.goto("/sync");
-  const table = page.getByRole("table");
+  const table = page.getByRole("table", { name: /^Sync sources/ });
   await expect(table.getByRole("columnheader", { name: "State" })).toBeVisible();
   await expect(table.getByRole("rowheader").first()).toContainText("file:");
   await expect(table).toContainText("problems in the last run");

@@ -66,7 +66,7 @@ test("a non-admin sees /sync without the controls", async ({ browser }) => {
   try {
     await page.goto("/sync");
     await expect(page.getByRole("heading", { name: "Sync" })).toBeVisible();
-    await expect(page.getByRole("table")).toBeVisible();
+    await expect(page.getByRole("table", { name: /^Sync sources/ })).toBeVisible();
     await expect(page.getByRole("region", { name: "Add source" })).toHaveCount(0);
     await expect(page.getByRole("form", { name: "Add a source" })).toHaveCount(0);
     await expect(page.getByRole("button", { name: /^(Sync now|Pause|Resume|Remove|Add source)$/ })).toHaveCount(0);

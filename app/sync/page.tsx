@@ -1,7 +1,9 @@
 // /sync: what each source is doing — state, last run, progress, counts and recent errors. Admins
 // also manage the background sync's sources here: add one, and per source Sync now, Pause/Resume,
 // Remove (the /api/sources routes); those of TRAILSCOPE_SOURCES are only shown. Analysts and admins
-// upload log files here (POST /api/uploads).
+// upload log files here (POST /api/uploads). Everyone signed in (not a share link) sees how fresh the
+// stored events are per account and region; a user scoped to some accounts sees theirs alone, and
+// no sources (their runs count every account's files and events).
 import { notFound } from "next/navigation";
 import { AddSourceForm } from "../../components/sync/AddSourceForm";
 import { AutoRefresh } from "../../components/sync/AutoRefresh";
@@ -14,6 +16,10 @@ import { pageAccess } from "../../lib/auth/guard";
 import { syncIntervalMs } from "../../lib/sync/config";
 import { syncOverview, type SourceView } from "../../lib/sync/sources-view";
 import type { SourceStatus } from "../../lib/sync/status";
+import { FreshnessTable } from "../../components/sync/FreshnessTable";
+import { freshness, judgeFreshness, STALE_AFTER_MS } from "../../lib/sync/freshness";
+import type { Access } from "../../lib/auth/access";
+import type { Db } from "../../lib/store/db";
 
 export const dynamic = "force-dynamic";
 
@@ -35,10 +41,27 @@ function summary(configured: SourceView[]): string {
   return `Background sync of ${configured.length} source${configured.length === 1 ? "" : "s"} (${parts.join(", ")}), ${interval()}.`;
 }
 
+async function Freshness({ db, access, now }: { db: Db; access: Access; now: Date }) {
+  const judged = judgeFreshness(await freshness(db.pool, access), now);
+  return <FreshnessTable rows={judged.rows} newest={judged.newest} now={now} staleAfterMs={STALE_AFTER_MS} scoped={access.scope !== null} />;
+}
+
 export default async function SyncPage() {
-  // Sync runs count every account's events: for principals that see all accounts only.
   const { access, db } = await pageAccess("read", "/sync");
-  if (access.scope || access.share) notFound();
+  // A share link shows its view alone; the store's freshness is more than that.
+  if (access.share) notFound();
+  if (access.scope) {
+    // Sync runs count every account's files and events: a scoped user sees the freshness of theirs.
+    return (
+      <div className="min-w-0 space-y-3 p-4">
+        <div className="flex flex-wrap items-baseline gap-3">
+          <h1 className="text-base font-semibold">Sync</h1>
+          <p className="text-xs text-zinc-500">An admin manages the sources. Below: how recent the stored events of your accounts are.</p>
+        </div>
+        <Freshness db={db} access={access} now={new Date()} />
+      </div>
+    );
+  }
   const manage = can(access, "admin");
   const upload = can(access, "upload");
   let sources: SourceStatus[];
@@ -56,7 +79,7 @@ export default async function SyncPage() {
   }
   const now = new Date();
   return (
-    <div className="space-y-3 p-4">
+    <div className="min-w-0 space-y-3 p-4">
       <div className="flex flex-wrap items-baseline gap-3">
         <h1 className="text-base font-semibold">Sync</h1>
         <p className="text-xs text-zinc-500">{summary(configured)}</p>
@@ -72,10 +95,12 @@ export default async function SyncPage() {
           </p>
         </div>
       ) : (
-        <div className="overflow-x-auto">
+        // relative: the table's visually hidden labels (absolutely positioned) scroll with it rather than widening the page.
+        <div className="relative overflow-x-auto">
           <SyncTable sources={sources} now={now} configured={configured} manage={manage} />
         </div>
       )}
+      <Freshness db={db} access={access} now={now} />
       {upload && <UploadForm maxBytes={maxUploadBytes()} />}
       {manage && <AddSourceForm schedule={interval()} />}
     </div>

@@ -1,5 +1,5 @@
 // The header's page links, by what the principal may open: pages it cannot open answer 404, so
-// they are not offered. /sync counts every account's events: not for scoped users or share links.
+// they are not offered. /sync: not for share links (a scoped user sees its accounts' freshness there).
 import Link from "next/link";
 import type { Access } from "../../lib/auth/access";
 import { can } from "../../lib/auth/access";
@@ -8,7 +8,7 @@ const linkClass = "hover:text-zinc-900 dark:hover:text-white";
 
 export function MainNav({ access }: { access: Access }) {
   const links: { href: string; label: string }[] = [{ href: "/events", label: "Events" }];
-  if (!access.scope && !access.share) links.push({ href: "/sync", label: "Sync" });
+  if (!access.share) links.push({ href: "/sync", label: "Sync" });
   if (!access.share) links.push({ href: "/integrity", label: "Integrity" });
   if (can(access, "share")) links.push({ href: "/shares", label: "Shares" });
   if (can(access, "admin")) links.push({ href: "/admin/users", label: "Users" }, { href: "/admin/audit", label: "Audit" });

@@ -14,6 +14,7 @@ import { JsonTree } from "./JsonTree";
 import { at, parseRecord, present, Section, str, type Ctx, type Rec } from "./parts";
 import { RelatedEvents } from "./RelatedEvents";
 import { CredentialChainSection } from "./CredentialChain";
+import { CompareButton } from "./CompareButton";
 import { IntegrityBadge } from "../integrity/IntegrityBadge";
 import { OUTCOME_TEXT } from "../../lib/integrity/outcomes";
 import { FromWhere, Resources, What, When, Where, Who } from "./Sections";
@@ -105,6 +106,7 @@ export function EventDetail({
           )}
           <CopyButton text={data.json} label="Copy JSON" title="Copy the record exactly as stored" />
           <CopyButton text={data.id} label="Copy event ID" />
+          <CompareButton id={data.id} name={t ? `${name} ${formatTime(t, "utc")}` : name} />
         </div>
         <Pivots ctx={ctx} event={ev} variant={variant} />
       </header>

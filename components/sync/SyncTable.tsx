@@ -5,6 +5,8 @@
 import type { SourceView } from "../../lib/sync/sources-view";
 import type { SourceStatus } from "../../lib/sync/status";
 import { SourceActions } from "./SourceActions";
+import { isWritabilityCheck } from "../../lib/ingest/expected";
+import { workItems } from "../../lib/ingest/progress";
 import { visibleText } from "../../lib/view/text";
 import { formatDuration, formatTime } from "../../lib/view/time";
 
@@ -30,11 +32,66 @@ function ago(iso: string, now: Date): string {
   return `${formatDuration(Math.round(ms / 60e3) * 60e3)} ago`;
 }
 
-function failuresOf(v: unknown): { key: string; reason: string }[] {
+interface Failure {
+  key: string;
+  reason: string;
+  /** Skipped as every trail bucket's (runs recorded before the flag: known by the key). */
+  expected: boolean;
+}
+
+function failuresOf(v: unknown): Failure[] {
   if (!Array.isArray(v)) return [];
   return v
     .filter((f): f is Record<string, unknown> => f !== null && typeof f === "object")
-    .map((f) => ({ key: String(f.key ?? ""), reason: String(f.reason ?? "") }));
+    .map((f) => {
+      const key = String(f.key ?? "");
+      return { key, reason: String(f.reason ?? ""), expected: f.expected === true || isWritabilityCheck(key) };
+    });
+}
+
+/** The files a run skipped or could not read, with why; those every trail bucket holds apart, in grey. */
+function RunProblems({ failures, colSpan }: { failures: Failure[]; colSpan: number }) {
+  const problems = failures.filter((f) => !f.expected);
+  const expected = failures.filter((f) => f.expected);
+  return (
+    <tr>
+      <td colSpan={colSpan} className="space-y-1 px-2 pb-2">
+        {problems.length > 0 && (
+          <details data-testid="run-problems">
+            <summary className="cursor-pointer text-zinc-600 dark:text-zinc-400">
+              {problems.length} problem{problems.length === 1 ? "" : "s"} in the last run (files skipped or failed; the rest was read)
+            </summary>
+            <ul className="mt-1 space-y-0.5 rounded bg-zinc-50 p-2 font-mono dark:bg-zinc-900">
+              {problems.map((f, i) => (
+                <li key={i} className="break-all">
+                  {visibleText(f.key)}: <span className="text-red-700 dark:text-red-400">{visibleText(f.reason)}</span>
+                </li>
+              ))}
+            </ul>
+          </details>
+        )}
+        {expected.length > 0 && (
+          <details data-testid="run-expected">
+            <summary className="cursor-pointer text-zinc-500">
+              {expected.length} file{expected.length === 1 ? "" : "s"} skipped as expected: CloudTrail&apos;s bucket write check{expected.length === 1 ? "" : "s"} (ConfigWritabilityCheckFile), not a problem
+            </summary>
+            <ul className="mt-1 space-y-0.5 rounded bg-zinc-50 p-2 font-mono text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400">
+              {expected.map((f, i) => (
+                <li key={i} className="break-all">
+                  {visibleText(f.key)}: <span className="font-sans">{visibleText(f.reason)}</span>
+                </li>
+              ))}
+            </ul>
+          </details>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+/** A run's progress line; runs recorded before it named its work items said "units". */
+function progressOf(source: string, text: string): string {
+  return text.replace(/ units$/, () => ` ${source.startsWith("lookup://") ? "time windows of LookupEvents" : workItems(source, 2)}`);
 }
 
 const num = (n: number | undefined) => (n === undefined ? "—" : n.toLocaleString("en-US"));
@@ -64,7 +121,11 @@ export function SyncTable({ sources, now, configured = [], manage = false }: { s
           <th scope="col" className={th}>State</th>
           <th scope="col" className={th}>Last run (UTC)</th>
           <th scope="col" className={th}>Progress</th>
-          <th scope="col" className={`${th} text-right`}>Objects read / skipped / failed</th>
+          <th scope="col" className={`${th} text-right`}>
+            <abbr title="Files of the last run: S3 objects of a bucket, files of a folder or an upload. Skipped: not CloudTrail logs (such as the bucket's write check); failed: unreadable. LookupEvents reads pages, not files." className="no-underline">
+              Files read / skipped / failed
+            </abbr>
+          </th>
           <th scope="col" className={`${th} text-right`}>Events new / duplicate</th>
           <th scope="col" className={th}>Last success</th>
           <th scope="col" className={th}>Last error</th>
@@ -107,7 +168,7 @@ export function SyncTable({ sources, now, configured = [], manage = false }: { s
                   "—"
                 )}
               </td>
-              <td className={`${td} max-w-72 break-words`}>{r?.progress ? visibleText(r.progress) : "—"}</td>
+              <td className={`${td} max-w-72 break-words`}>{r?.progress ? visibleText(progressOf(s.source, r.progress)) : "—"}</td>
               <td className={`${td} whitespace-nowrap text-right tabular-nums`}>
                 {num(r?.objectsRead)} / {num(r?.objectsSkipped)} / <span className={r?.objectsFailed ? "text-red-700 dark:text-red-400" : ""}>{num(r?.objectsFailed)}</span>
               </td>
@@ -118,24 +179,7 @@ export function SyncTable({ sources, now, configured = [], manage = false }: { s
               <td className={`${td} max-w-96 break-words text-red-700 dark:text-red-400`}>{s.lastError ? visibleText(s.lastError) : ""}</td>
               {manage && <td className={`${td} whitespace-nowrap`}>{view && <SourceActions source={view} />}</td>}
             </tr>,
-            failures.length > 0 && (
-              <tr key={`${s.source}-failures`}>
-                <td colSpan={manage ? 9 : 8} className="px-2 pb-2">
-                  <details>
-                    <summary className="cursor-pointer text-zinc-600 dark:text-zinc-400">
-                      {failures.length} problem{failures.length === 1 ? "" : "s"} in the last run (files skipped or failed; the rest was read)
-                    </summary>
-                    <ul className="mt-1 space-y-0.5 rounded bg-zinc-50 p-2 font-mono dark:bg-zinc-900">
-                      {failures.map((f, i) => (
-                        <li key={i} className="break-all">
-                          {visibleText(f.key)}: <span className="text-red-700 dark:text-red-400">{visibleText(f.reason)}</span>
-                        </li>
-                      ))}
-                    </ul>
-                  </details>
-                </td>
-              </tr>
-            ),
+            failures.length > 0 && <RunProblems key={`${s.source}-failures`} failures={failures} colSpan={manage ? 9 : 8} />,
           ];
         })}
       </tbody>

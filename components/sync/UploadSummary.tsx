@@ -10,6 +10,8 @@ const n = (x: number) => x.toLocaleString("en-US");
 const shown = (key: string) => key.replace(/^upload:[0-9a-f]+\//, "");
 
 export function UploadSummary({ result }: { result: UploadAnswer }) {
+  const problems = result.failures.filter((f) => !f.expected);
+  const expected = result.failures.filter((f) => f.expected);
   return (
     <div role="status" data-testid="upload-result" className="space-y-1 text-xs">
       <p className={result.ok ? "text-emerald-800 dark:text-emerald-300" : "text-amber-800 dark:text-amber-300"}>
@@ -17,9 +19,18 @@ export function UploadSummary({ result }: { result: UploadAnswer }) {
         {n(result.objectsUnchanged)} uploaded before, {n(result.objectsSkipped)} skipped, {n(result.objectsFailed)} failed.
         {result.error && ` ${result.error}.`}
       </p>
-      {result.failures.length > 0 && (
+      {problems.length > 0 && (
         <ul aria-label="Upload problems" className="max-h-48 space-y-0.5 overflow-y-auto">
-          {result.failures.map((f, i) => (
+          {problems.map((f, i) => (
+            <li key={i} className="break-words">
+              <span className="font-mono">{shown(f.key)}</span>: {f.reason}
+            </li>
+          ))}
+        </ul>
+      )}
+      {expected.length > 0 && (
+        <ul aria-label="Skipped as expected" className="space-y-0.5 text-zinc-500">
+          {expected.map((f, i) => (
             <li key={i} className="break-words">
               <span className="font-mono">{shown(f.key)}</span>: {f.reason}
             </li>

@@ -8,6 +8,7 @@ import { gunzipSync } from "node:zlib";
 import type { IngestContext } from "../fields";
 import { noRows, normalizeRecord, RowsBuilder, type EventRows } from "./normalize";
 import { formOfDocument, formOfLines, textOf, type FormRecords } from "./forms";
+import { isWritabilityCheck, WRITABILITY_CHECK_REASON } from "./expected";
 
 export type ObjectKind = "log" | "insight" | "digest" | "foreign";
 export type ObjectStatus = "ok" | "skipped" | "failed";
@@ -31,7 +32,7 @@ export function classifyKey(key: string): KeyInfo & { byLayout: boolean } {
     if (/\.json(\.gz)?$/.test(key)) return { kind, account: m[1], region: m[3], byLayout: true };
     return { kind: "foreign", account: m[1], region: m[3], byLayout: true };
   }
-  if (/(?:^|\/)ConfigWritabilityCheckFile$/.test(key)) return { kind: "foreign", byLayout: true };
+  if (isWritabilityCheck(key)) return { kind: "foreign", byLayout: true };
   if (/\.json(\.gz)?$/i.test(key)) return { kind: "log", byLayout: false };
   return { kind: "foreign", byLayout: false };
 }
@@ -129,6 +130,7 @@ export function decodeObject(key: string, bytes: Uint8Array, ctx: IngestContext 
   // (lib/integrity/folder-keys.ts reads it there). Not an event, not a problem: no reason to report.
   if (info.kind === "digest" && key.endsWith(".metadata.json")) return skipped("foreign", null);
   if (info.kind === "foreign" && info.byLayout) {
+    if (isWritabilityCheck(key)) return skipped("foreign", WRITABILITY_CHECK_REASON);
     return skipped("foreign", "not a CloudTrail log file (foreign object in the trail's folder)");
   }
   let raw: Buffer;

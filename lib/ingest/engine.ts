@@ -10,7 +10,8 @@ import { resketchBlocks } from "../store/resketch";
 import { groupSearchBlocks } from "../store/search-groups";
 import { appendRows } from "./normalize";
 import { relinkLateEvents } from "../actors/link";
-import { newProgress, silentRenderer, type ProgressRenderer, type ProgressState } from "./progress";
+import { finishedText, newProgress, progressText, silentRenderer, workItems, type ProgressRenderer, type ProgressState } from "./progress";
+import { isExpectedObject } from "./expected";
 import type { KnownObject, SourceContext, SourcePlugin } from "./source";
 import { scopeOfSource } from "../integrity/scope";
 import { storedObjectKeys, validatedBefore, verifyScope, type VerifySummary } from "../integrity/verify";
@@ -27,7 +28,8 @@ export interface SyncSummary {
   eventsDuplicate: number;
   elapsedMs: number;
   eventsPerSecond: number;
-  failures: { key: string; reason: string }[];
+  /** Files skipped or failed, with why; `expected`: skipped as every trail bucket's (not a problem). */
+  failures: { key: string; reason: string; expected?: true }[];
   /** Units that could not be read this time and will be retried (they make the run not ok). */
   unreadable: number;
   error?: string;
@@ -53,6 +55,16 @@ export interface SyncOptions {
 }
 
 const MAX_FAILURES_KEPT = 100;
+/** Problems and expected skips a run record keeps (the newest problems; expected ones only name what was left out). */
+const PROBLEMS_SAVED = 20;
+const EXPECTED_SAVED = 10;
+
+/** What a run record keeps: the newest problems, and a few expected skips, which never crowd problems out. */
+function keptFailures(failures: SyncSummary["failures"]): SyncSummary["failures"] {
+  const problems = failures.filter((f) => !f.expected);
+  const expected = failures.filter((f) => f.expected);
+  return [...problems.slice(-PROBLEMS_SAVED), ...expected.slice(0, EXPECTED_SAVED)];
+}
 const COMMITS_IN_FLIGHT = 2;
 
 export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = {}): Promise<SyncSummary> {
@@ -102,8 +114,8 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
           objectsFailed: progress.objectsFailed,
           eventsNew: progress.eventsNew,
           eventsDuplicate: progress.eventsDuplicate,
-          progress: `${progress.phase}: ${progress.done}${progress.total ? ` / ${progress.total}${progress.totalFinal ? "" : "+"}` : ""} units`,
-          failures: failures.length ? failures.slice(-20) : undefined,
+          progress: progressText(progress),
+          failures: failures.length ? keptFailures(failures) : undefined,
           ...extra,
         },
       })
@@ -174,8 +186,9 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
         if (o.status === "failed") progress.objectsFailed++;
         else if (o.status === "skipped") progress.objectsSkipped++;
         else progress.objectsRead++;
-        // Everything but an empty file is worth reporting (records an ok file could not store, too).
-        if (o.reason && o.reason !== "empty Records") failures.push({ key: o.key, reason: o.reason });
+        // Everything but an empty file is worth reporting (records an ok file could not store, too);
+        // files every trail bucket holds by design are reported as expected, not as problems.
+        if (o.reason && o.reason !== "empty Records") failures.push(isExpectedObject(o.key, o.status) ? { key: o.key, reason: o.reason, expected: true } : { key: o.key, reason: o.reason });
         if (failures.length > MAX_FAILURES_KEPT) failures.shift();
       }
       renderer.update(progress);
@@ -254,7 +267,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     eventsPerSecond: elapsedMs > 0 ? Math.round((events * 1000) / elapsedMs) : 0,
     failures,
     unreadable,
-    error: fatal ? fatal.message : unreadable ? `${unreadable} unit(s) could not be read; they are retried next run` : undefined,
+    error: fatal ? fatal.message : unreadable ? `${unreadable} ${workItems(plugin.id, unreadable)} could not be read; ${unreadable === 1 ? "it is" : "they are"} retried next run` : undefined,
   };
   if (!fatal && scope) {
     try {
@@ -279,7 +292,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     status: fatal ? "failed" : unreadable ? "partial" : "ok",
     finishedAt: new Date(),
     error: summary.error ?? null,
-    progress: `${progress.done} units`,
+    progress: finishedText(progress),
   });
   await lockClient.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [lockKey]).catch(() => {});
   giveBack(lockClient);
@@ -293,9 +306,15 @@ export function formatSummary(s: SyncSummary): string {
     `  objects: ${n(s.objectsRead)} read, ${n(s.objectsUnchanged)} unchanged (already ingested), ${n(s.objectsSkipped)} skipped, ${n(s.objectsFailed)} failed`,
     `  events:  ${n(s.eventsNew)} new, ${n(s.eventsDuplicate)} duplicate, ${n(s.eventsPerSecond)} events/s`,
   ];
-  if (s.failures.length) {
-    lines.push(`  problems (${s.failures.length}${s.failures.length >= MAX_FAILURES_KEPT ? ", most recent" : ""}):`);
-    for (const f of s.failures) lines.push(`    ${f.key}: ${f.reason}`);
+  const problems = s.failures.filter((f) => !f.expected);
+  const expected = s.failures.filter((f) => f.expected);
+  if (problems.length) {
+    lines.push(`  problems (${problems.length}${s.failures.length >= MAX_FAILURES_KEPT ? ", most recent" : ""}):`);
+    for (const f of problems) lines.push(`    ${f.key}: ${f.reason}`);
+  }
+  if (expected.length) {
+    lines.push(`  skipped as expected (${expected.length}; not problems):`);
+    for (const f of expected) lines.push(`    ${f.key}: ${f.reason}`);
   }
   if (s.integrity) lines.push(integrityLine(s.integrity));
   if (s.integrityError) lines.push(`  integrity: not validated (${s.integrityError})`);

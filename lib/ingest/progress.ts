@@ -3,10 +3,15 @@
 export interface ProgressState {
   source: string;
   phase: string;
-  /** Units (objects or pages) known so far, and whether that number is final. */
+  /**
+   * Work items known so far, and whether that number is final: files (a folder, an upload), S3
+   * objects, or LookupEvents time windows (progressText names them for each kind of source).
+   */
   total: number;
   totalFinal: boolean;
   done: number;
+  /** LookupEvents pages read (up to 50 events each); 0 for sources of files. */
+  pages: number;
   objectsRead: number;
   objectsUnchanged: number;
   objectsSkipped: number;
@@ -24,6 +29,7 @@ export function newProgress(source: string): ProgressState {
     total: 0,
     totalFinal: false,
     done: 0,
+    pages: 0,
     objectsRead: 0,
     objectsUnchanged: 0,
     objectsSkipped: 0,
@@ -37,12 +43,40 @@ export function newProgress(source: string): ProgressState {
 
 const fmt = (n: number) => n.toLocaleString("en-US");
 
+/**
+ * What one work item of a source is, in a user's words (the source's id says its kind:
+ * lib/ingest/sources): "files" of a folder, "S3 objects" of a bucket, or a LookupEvents source's
+ * pages (counted as such: its time windows mean little to anyone).
+ */
+export function workItems(source: string, n: number): string {
+  const one = n === 1;
+  if (source.startsWith("lookup://")) return one ? "page of LookupEvents" : "pages of LookupEvents";
+  if (source.startsWith("s3://")) return one ? "S3 object" : "S3 objects";
+  if (source.startsWith("upload:")) return one ? "uploaded file" : "uploaded files";
+  return one ? "file" : "files";
+}
+
+const isLookup = (p: ProgressState) => p.source.startsWith("lookup://");
+
+/** A running sync's progress, as the /sync page and the run record show it. */
+export function progressText(p: ProgressState): string {
+  if (isLookup(p)) return `${p.phase}: ${fmt(p.pages)} ${workItems(p.source, p.pages)} read (up to 50 events each)`;
+  const of = p.total ? ` of ${fmt(p.total)}${p.totalFinal ? "" : "+ so far"}` : "";
+  return `${p.phase}: ${fmt(p.done)}${of} ${workItems(p.source, p.total || p.done)} (log files, digests and any other file found)`;
+}
+
+/** A finished sync's progress line. */
+export function finishedText(p: ProgressState): string {
+  if (isLookup(p)) return `finished: ${fmt(p.pages)} ${workItems(p.source, p.pages)} read (up to 50 events each)`;
+  const unchanged = p.objectsUnchanged ? `, ${fmt(p.objectsUnchanged)} of them unchanged since they were last read` : "";
+  return `finished: ${fmt(p.done)} ${workItems(p.source, p.done)} looked at${unchanged}`;
+}
+
 export function describe(p: ProgressState): string {
   const secs = (Date.now() - p.startedAt) / 1000;
   const events = p.eventsNew + p.eventsDuplicate;
   const rate = secs > 0 ? Math.round(events / secs) : 0;
-  const of = p.total ? ` / ${fmt(p.total)}${p.totalFinal ? "" : "+"}` : "";
-  return `${p.phase}: ${fmt(p.done)}${of} units, ${fmt(p.eventsNew)} new + ${fmt(p.eventsDuplicate)} duplicate events, ${fmt(p.objectsFailed)} failed, ${fmt(rate)} events/s`;
+  return `${progressText(p)}, ${fmt(p.eventsNew)} new + ${fmt(p.eventsDuplicate)} duplicate events, ${fmt(p.objectsFailed)} failed, ${fmt(rate)} events/s`;
 }
 
 export interface ProgressRenderer {

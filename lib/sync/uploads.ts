@@ -65,7 +65,7 @@ export async function syncUpload(db: Db, files: UploadedFile[], access: Access, 
     eventsNew: s.eventsNew,
     eventsDuplicate: s.eventsDuplicate,
     // An upload is not read again by a later run: no "will retry" for its unreadable parts.
-    failures: s.failures.map((f) => ({ key: f.key, reason: f.reason.replace(/ \(will retry next run\)$/, "") })),
+    failures: s.failures.map((f) => ({ ...f, reason: f.reason.replace(/ \(will retry next run\)$/, "") })),
     fatal,
     ...(error ? { error } : {}),
   };

@@ -162,6 +162,7 @@ export class LookupSource implements SourcePlugin {
           // NextToken must come with the parameters of the first call: `input` stays as it was.
           const page = await this.call({ ...input, NextToken: token }, ctx);
           token = page.NextToken;
+          ctx.progress.pages++;
           const builder = new RowsBuilder();
           let oldestSeen: number | undefined;
           for (const e of page.Events ?? []) {
