@@ -37,6 +37,8 @@ export interface SyncSummary {
   integrity?: VerifySummary;
   /** Why integrity validation could not run (the sync itself is unaffected). */
   integrityError?: string;
+  /** Time spent linking events to the identities behind their sessions (lib/actors), ms: the bench's figure. */
+  linkMs?: number;
 }
 
 export interface SyncOptions {
@@ -233,10 +235,12 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
     if (!fatal) {
       // Events stored before the event that issued their session's credentials (another file or
       // source, LookupEvents' newest-first pages) get their actor now that it is known.
+      const relinkStart = performance.now();
       await relinkLateEvents(db.pool, runStart).then(
         (n) => n > 0 && log(`${plugin.id}: ${n} event(s) linked to the identity behind their session`),
         (err: Error) => log(`${plugin.id}: events stored before their session was known not linked to an actor: ${err.message}`),
       );
+      loader.linkMs += performance.now() - relinkStart;
       // Filters of an older release rebuilt once (then grouped with the rest).
       await resketchBlocks(db.pool, { signal, log }).catch((err: Error) => log(`search filters not rebuilt: ${err.message} (searches still read those blocks)`));
       groupBlocks();
@@ -255,6 +259,7 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
   const elapsedMs = Date.now() - progress.startedAt;
   const events = progress.eventsNew + progress.eventsDuplicate;
   const summary: SyncSummary = {
+    linkMs: Math.round(loader.linkMs),
     source: plugin.id,
     ok: !fatal && unreadable === 0,
     objectsRead: progress.objectsRead,

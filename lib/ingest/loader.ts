@@ -254,6 +254,9 @@ class Connection {
 const UNIQUE_VIOLATION = "23505";
 
 export class Loader {
+  /** Time spent linking the batches' actors (lib/actors/link.ts), summed over commits (ms). */
+  linkMs = 0;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly log: (m: string) => void = () => {},
@@ -294,7 +297,9 @@ export class Loader {
       // Objects first: each event row carries the id of the object it came from.
       const objectIds = batch.objects.length > 0 ? await this.upsertObjects(c, batch.objects) : [];
       // The credentials the batch issued, and each event's actor (lib/actors/link.ts).
+      const linkStart = performance.now();
       const actors = rows.ids.length > 0 ? await linkBatch(c, rows.links, rows.ids) : [];
+      this.linkMs += performance.now() - linkStart;
       // The rollups count exactly the events this transaction inserts: their entries, by index.
       let added: string[] = [];
       if (rows.ids.length > 0 && direct) {
