@@ -37,7 +37,8 @@ function matchArray(col: string, m: ValueMatch, p: SqlParams): string {
 }
 
 function fieldPredicate(ff: FieldFilter, p: SqlParams): string[] {
-  const col = ff.field.column;
+  // A value inside the record: its path bound as a parameter (lib/fields.ts recordPathField).
+  const col = ff.field.path ? `(record #>> ${p.add([...ff.field.path])}::text[])` : ff.field.column;
   const out: string[] = [];
   const derived = ff.field.derived;
   if (derived) {
