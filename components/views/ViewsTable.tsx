@@ -91,17 +91,26 @@ function Actions({ row, onEdit }: { row: ViewRow; onEdit(): void }) {
   );
 }
 
+/** Who sees it and whether it is a detection, in words (a column on wide screens, a line on narrow ones). */
+function sharing(r: ViewRow): string {
+  return `${r.shared ? "Shared" : "Personal"}${!r.mine && r.owner ? ` · ${r.owner}` : ""}`;
+}
+function detectionText(r: ViewRow): string {
+  return r.detection ? `${r.severity ?? "medium"}${r.technique ? ` · ${r.technique}` : ""}` : "—";
+}
+
 export function ViewsTable({ rows }: { rows: ViewRow[] }) {
   const [editing, setEditing] = useState<string | null>(null);
+  const wide = "hidden md:table-cell";
   return (
-    <table className="w-full min-w-[44rem] border-collapse text-left text-sm">
+    <table className="w-full border-collapse text-left text-sm">
       <thead className={theadClass}>
         <tr>
           <th className={thClass}>View</th>
           <th className={`${thClass} text-right`}>Events</th>
-          <th className={thClass}>Range</th>
-          <th className={thClass}>Who sees it</th>
-          <th className={thClass}>Detection</th>
+          <th className={`${thClass} ${wide}`}>Range</th>
+          <th className={`${thClass} ${wide}`}>Who sees it</th>
+          <th className={`${thClass} ${wide}`}>Detection</th>
           <th className={thClass}>
             <span className="sr-only">Actions</span>
           </th>
@@ -114,8 +123,15 @@ export function ViewsTable({ rows }: { rows: ViewRow[] }) {
               <Link href={`/views/${r.id}`} className="font-medium text-sky-800 hover:underline dark:text-sky-300">
                 {r.name}
               </Link>
-              <div className="truncate font-mono text-[11px] text-zinc-500" title={r.filters}>
+              <div className="break-words font-mono text-[11px] text-zinc-500 md:truncate" title={r.filters}>
                 {r.filters || "no filters"}
+              </div>
+              <div className="space-y-0.5 text-[11px] text-zinc-500 md:hidden">
+                <div>{r.range}</div>
+                <div>
+                  {sharing(r)}
+                  {r.detection ? ` · detection: ${detectionText(r)}` : ""}
+                </div>
               </div>
               {editing === r.id && <Editor row={r} onDone={() => setEditing(null)} />}
             </td>
@@ -130,12 +146,9 @@ export function ViewsTable({ rows }: { rows: ViewRow[] }) {
                 </Link>
               )}
             </td>
-            <td className={`${tdClass} text-xs`}>{r.range}</td>
-            <td className={`${tdClass} text-xs`}>
-              {r.shared ? "Shared" : "Personal"}
-              {!r.mine && r.owner && <div className="text-zinc-500">{r.owner}</div>}
-            </td>
-            <td className={`${tdClass} text-xs`}>{r.detection ? `${r.severity ?? "medium"}${r.technique ? ` · ${r.technique}` : ""}` : "—"}</td>
+            <td className={`${tdClass} ${wide} text-xs`}>{r.range}</td>
+            <td className={`${tdClass} ${wide} text-xs`}>{sharing(r)}</td>
+            <td className={`${tdClass} ${wide} text-xs`}>{detectionText(r)}</td>
             <td className={tdClass}>{editing !== r.id && <Actions row={r} onEdit={() => setEditing(r.id)} />}</td>
           </tr>
         ))}
