@@ -50,17 +50,36 @@ function fieldExpr(key: string, p: SqlParams): string {
 }
 
 function branchSql(i: number, b: CountBranch, p: SqlParams, binWidthMs: number | null): string {
-  const where = whereClauses({ ...b.q, searchBlocks: undefined }, p);
-  const cond = where.length ? `WHERE ${where.join(" AND ")}` : "";
   const bin = (col: string) => (binWidthMs === null ? "NULL::timestamptz" : `date_bin(${p.add(`${binWidthMs / 1000} seconds`)}::interval, ${col}, ${ORIGIN})`);
   const t = b.threshold;
-  if (!t) return `(SELECT ${i} AS b, ${bin("event_time")} AS d, count(*)::bigint AS n FROM events ${cond} GROUP BY 2)`;
+  if (!t) {
+    const where = whereClauses({ ...b.q, searchBlocks: undefined }, p);
+    return `(SELECT ${i} AS b, ${bin("event_time")} AS d, count(*)::bigint AS n FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} GROUP BY 2)`;
+  }
   // Bursts: groups of (per, window) that reach the threshold count with all of their events.
   // A window divides a day, so each lies inside one sparkline bin.
-  const need = t.distinct ? `count(DISTINCT ${fieldExpr(t.distinct, p)})` : "count(*)";
-  return `(SELECT ${i} AS b, ${bin("w")} AS d, sum(n)::bigint AS n FROM (
-      SELECT ${fieldExpr(t.per, p)} AS k, date_bin(${p.add(`${t.windowMinutes} minutes`)}::interval, event_time, ${ORIGIN}) AS w, count(*) AS n
-        FROM events ${cond} GROUP BY 1, 2 HAVING ${need} >= ${p.add(t.atLeast)}::int) g GROUP BY 2)`;
+  return `(SELECT ${i} AS b, ${bin("w")} AS d, sum(n)::bigint AS n FROM (${burstGroupsSql(b.q, t, p)}) g GROUP BY 2)`;
+}
+
+/**
+ * The (per, window) groups of a threshold detection that reach it: k, w, n (their events). A
+ * group with fewer events than the threshold cannot hold that many different values, so groups
+ * are first counted by events alone — from columns, which an index can answer without reading
+ * the records (events_secret_reads_idx for secrets read in bulk) — and only the groups that pass
+ * read their records for the distinct values.
+ */
+function burstGroupsSql(q: EventQuery, t: Threshold, p: SqlParams): string {
+  const where = (extra: string[] = []) => {
+    const w = [...whereClauses({ ...q, searchBlocks: undefined }, p), ...extra];
+    return w.length ? `WHERE ${w.join(" AND ")}` : "";
+  };
+  const per = fieldExpr(t.per, p);
+  const window = `date_bin(${p.add(`${t.windowMinutes} minutes`)}::interval, event_time, ${ORIGIN})`;
+  const atLeast = `${p.add(t.atLeast)}::int`;
+  const byEvents = `SELECT ${per} AS k, ${window} AS w, count(*) AS n FROM events ${where()} GROUP BY 1, 2 HAVING count(*) >= ${atLeast}`;
+  if (!t.distinct) return byEvents;
+  return `SELECT c.k, c.w, c.n FROM (${byEvents}) c
+    WHERE (SELECT count(DISTINCT ${fieldExpr(t.distinct, p)}) FROM events ${where([`${per} IS NOT DISTINCT FROM c.k`, `event_time >= c.w`, `event_time < c.w + ${p.add(`${t.windowMinutes} minutes`)}::interval`])}) >= ${atLeast}`;
 }
 
 /**
@@ -93,17 +112,11 @@ export async function countBranches(pool: pg.Pool, branches: CountBranch[], days
  */
 export async function burstEventIds(pool: pg.Pool, q: EventQuery, t: Threshold, limit = 10_000): Promise<string[]> {
   const p = new SqlParams();
-  const cond = (where: string[]) => (where.length ? `WHERE ${where.join(" AND ")}` : "");
   const per = fieldExpr(t.per, p);
   const window = `date_bin(${p.add(`${t.windowMinutes} minutes`)}::interval, event_time, ${ORIGIN})`;
-  const need = t.distinct ? `count(DISTINCT ${fieldExpr(t.distinct, p)})` : "count(*)";
-  const inner = cond(whereClauses({ ...q, searchBlocks: undefined }, p));
-  const groups = `SELECT ${per} AS k, ${window} AS w FROM events ${inner} GROUP BY 1, 2 HAVING ${need} >= ${p.add(t.atLeast)}::int`;
+  const groups = burstGroupsSql(q, t, p);
   const outer = whereClauses({ ...q, searchBlocks: undefined }, p);
   outer.push(`EXISTS (SELECT 1 FROM g WHERE g.k IS NOT DISTINCT FROM ${per} AND g.w = ${window})`);
-  const { rows } = await pool.query<{ id: string }>(
-    `WITH g AS (${groups}) SELECT id FROM events ${cond(outer)} ORDER BY event_time DESC, id DESC LIMIT ${p.add(limit)}`,
-    p.values,
-  );
+  const { rows } = await pool.query<{ id: string }>(`WITH g AS (${groups}) SELECT id FROM events WHERE ${outer.join(" AND ")} ORDER BY event_time DESC, id DESC LIMIT ${p.add(limit)}`, p.values);
   return rows.map((r) => r.id);
 }
