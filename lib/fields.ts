@@ -247,9 +247,9 @@ export function filterFieldOf(name: string): FieldDef | undefined {
 }
 
 /**
- * Whose IAM identity a request names, against the caller's own: requestParameters.userName (an
- * IAM user: CreateAccessKey, CreateLoginProfile, AttachUserPolicy…) or roleName (AttachRolePolicy,
- * PutRolePolicy…). "self": the calling IAM user, or the role of the calling role session;
+ * Whose IAM identity an IAM request (iam.amazonaws.com) names, against the caller's own:
+ * requestParameters.userName (an IAM user: CreateAccessKey, CreateLoginProfile, AttachUserPolicy…)
+ * or roleName (AttachRolePolicy, PutRolePolicy…). "self": the calling IAM user, or the role of the calling role session;
  * "other": anyone else (a role session or root naming a user is always "other"); "none": neither
  * is named (CreateAccessKey without userName creates the caller's own key).
  */
@@ -258,10 +258,13 @@ const TARGET_ROLE = `(record #>> '{requestParameters,roleName}')`;
 const CALLER_ROLE = `(record #>> '{userIdentity,sessionContext,sessionIssuer,userName}')`;
 const SELF_USER = `(identity_type = 'IAMUser' AND ${TARGET_USER} = username)`;
 const SELF_ROLE = `(identity_type = 'AssumedRole' AND ${TARGET_ROLE} = ${CALLER_ROLE})`;
+// IAM's own requests only: the event source is checked first (a column), so no other event's
+// record is parsed — this expression is also the column every list and API page selects.
+const IAM = `event_source = 'iam.amazonaws.com'`;
 const IAM_TARGET_MATCH: Record<string, string> = {
-  self: `(${SELF_USER} OR ${SELF_ROLE})`,
-  other: `((${TARGET_USER} IS NOT NULL AND NOT coalesce(${SELF_USER}, false)) OR (${TARGET_ROLE} IS NOT NULL AND NOT coalesce(${SELF_ROLE}, false)))`,
-  none: `(${TARGET_USER} IS NULL AND ${TARGET_ROLE} IS NULL)`,
+  self: `(${IAM} AND (${SELF_USER} OR ${SELF_ROLE}))`,
+  other: `(${IAM} AND ((${TARGET_USER} IS NOT NULL AND NOT coalesce(${SELF_USER}, false)) OR (${TARGET_ROLE} IS NOT NULL AND NOT coalesce(${SELF_ROLE}, false))))`,
+  none: `(${IAM} IS NOT TRUE OR (${TARGET_USER} IS NULL AND ${TARGET_ROLE} IS NULL))`,
 };
 
 const INVESTIGATION_FIELDS: FieldDef[] = [
@@ -272,7 +275,7 @@ const INVESTIGATION_FIELDS: FieldDef[] = [
     extract: () => null,
     sort: false,
     csv: false,
-    description: "Whose IAM user or role the request names (requestParameters.userName / roleName): self — the caller's own; other — someone else's (an access key made for another user); none — no user or role named",
+    description: "Whose IAM user or role an IAM request names (requestParameters.userName / roleName): self — the caller's own; other — someone else's (an access key made for another user); none — no user or role named, or not an IAM request",
     derived: { values: ["self", "other", "none"], match: (v) => IAM_TARGET_MATCH[v] ?? "false" },
   }),
 ];
