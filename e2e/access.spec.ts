@@ -73,10 +73,9 @@ const PROBES: Record<string, Probe[]> = {
   "api/audit/route.ts": [{ method: "GET", path: "/api/audit?limit=5", need: "admin" }],
   "api/setup/route.ts": [{ method: "POST", path: "/api/setup", body: { token: "x", email: "x@e2e.test", password: "0123456789" }, need: "public", ok: 400 }],
   "api/auth/[...all]/route.ts": [{ method: "GET", path: "/api/auth/get-session", need: "public" }],
-  "s/[token]/route.ts": [{ method: "GET", path: "/s/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", need: "public", ok: 404 }],
-  "s/leave/route.ts": [{ method: "GET", path: "/s/leave", need: "public", ok: 303 }],
   // Saved views and detections (issue 22). Views are for signed-in users (member); bodies that
-  // fail validation (400 once allowed) so the matrix saves no view.
+  // fail validation (400 once allowed) so the matrix saves no view. Before s/leave, which ends a
+  // share link's session.
   "detections/page.tsx": [{ method: "GET", path: "/detections", need: "member" }],
   "views/page.tsx": [{ method: "GET", path: "/views", need: "member" }],
   "views/[id]/page.tsx": [{ method: "GET", path: "/views/no-such-view", need: "member", ok: 404 }],
@@ -90,6 +89,8 @@ const PROBES: Record<string, Probe[]> = {
     { method: "PATCH", path: "/api/views/no-such-view", body: { name: "x" }, need: "share", ok: 404 },
     { method: "DELETE", path: "/api/views/no-such-view", need: "share", ok: 404 },
   ],
+  "s/[token]/route.ts": [{ method: "GET", path: "/s/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", need: "public", ok: 404 }],
+  "s/leave/route.ts": [{ method: "GET", path: "/s/leave", need: "public", ok: 303 }],
 };
 
 function routeFiles(dir: string, base = ""): string[] {
