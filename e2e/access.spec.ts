@@ -76,6 +76,22 @@ const PROBES: Record<string, Probe[]> = {
   "api/audit/route.ts": [{ method: "GET", path: "/api/audit?limit=5", need: "admin" }],
   "api/setup/route.ts": [{ method: "POST", path: "/api/setup", body: { token: "x", email: "x@e2e.test", password: "0123456789" }, need: "public", ok: 400 }],
   "api/auth/[...all]/route.ts": [{ method: "GET", path: "/api/auth/get-session", need: "public" }],
+  // Saved views and detections (issue 22). Views are for signed-in users (member); bodies that
+  // fail validation (400 once allowed) so the matrix saves no view. Before s/leave, which ends a
+  // share link's session.
+  "detections/page.tsx": [{ method: "GET", path: "/detections", need: "member" }],
+  "views/page.tsx": [{ method: "GET", path: "/views", need: "member" }],
+  "views/[id]/page.tsx": [{ method: "GET", path: "/views/no-such-view", need: "member", ok: 404 }],
+  "api/detections/route.ts": [{ method: "GET", path: "/api/detections?from=now-30d", need: "read" }],
+  "api/views/route.ts": [
+    { method: "GET", path: "/api/views", need: "member" },
+    { method: "POST", path: "/api/views", body: { name: "", query: "eventName=ListUsers" }, need: "share", ok: 400 },
+  ],
+  "api/views/[id]/route.ts": [
+    { method: "GET", path: "/api/views/no-such-view", need: "member", ok: 404 },
+    { method: "PATCH", path: "/api/views/no-such-view", body: { name: "x" }, need: "share", ok: 404 },
+    { method: "DELETE", path: "/api/views/no-such-view", need: "share", ok: 404 },
+  ],
   "s/[token]/route.ts": [{ method: "GET", path: "/s/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", need: "public", ok: 404 }],
   "s/leave/route.ts": [{ method: "GET", path: "/s/leave", need: "public", ok: 303 }],
 };

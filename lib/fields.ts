@@ -59,6 +59,11 @@ export interface FieldDef {
     /** WHERE condition on `events` for one value (constant SQL: the values are fixed words). */
     match: (value: string) => string;
   };
+  /**
+   * A value inside the record (issue 22): the JSON path it reads, e.g. ["requestParameters",
+   * "userName"]. Such fields are not listed in FIELDS; recordPathField makes one per parameter.
+   */
+  path?: readonly string[];
 }
 
 // ---- extraction helpers -------------------------------------------------------------------------
@@ -215,6 +220,108 @@ export const FIELDS: readonly FieldDef[] = [
     description: "The role (or IAM user, for a federated session) whose session made the call: its ARN without the session name",
   }),
 ];
+
+// ---- values inside the record, and fields derived from them (issue 22: detections) --------------
+// `requestParameters.userName=bob`, `additionalEventData.MFAUsed=!Yes`, `userIdentity.invokedBy=!*`:
+// a parameter whose name is a dotted path into one of the record's objects filters on the value
+// there, with the value syntax of every other filter (exact and case-sensitive, `*`, `!`). The
+// path reaches SQL as a bound text[] (lib/query/sql.ts: `record #>> $n`); its segments are
+// validated here besides. Objects and arrays compare as their JSON text, booleans and numbers as
+// written (`requestParameters.enable=false`).
+
+/** The record's objects a path may start at. */
+export const RECORD_PATH_ROOTS = [
+  "requestParameters",
+  "responseElements",
+  "additionalEventData",
+  "userIdentity",
+  "serviceEventDetails",
+  "tlsDetails",
+  "insightDetails",
+  "edgeDeviceDetails",
+  "addendum",
+] as const;
+/** Segments in one path, the root included. */
+export const MAX_PATH_SEGMENTS = 8;
+/** Characters in one path parameter's name. */
+export const MAX_PATH_CHARS = 200;
+const PATH_SEGMENT = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** Looks like a record path (a dot in the name): either a field, or what is wrong with it. */
+export function recordPathField(name: string): { field: FieldDef } | { error: string } | null {
+  if (!name.includes(".")) return null;
+  const segments = name.split(".");
+  if (!(RECORD_PATH_ROOTS as readonly string[]).includes(segments[0])) {
+    return { error: `unknown parameter (a value inside the record starts with one of ${RECORD_PATH_ROOTS.join(", ")}, followed by .name)` };
+  }
+  if (name.length > MAX_PATH_CHARS) return { error: `a path may be at most ${MAX_PATH_CHARS} characters long` };
+  if (segments.length > MAX_PATH_SEGMENTS) return { error: `a path may have at most ${MAX_PATH_SEGMENTS} segments (this one has ${segments.length})` };
+  if (segments.length < 2 || !segments.every((s) => PATH_SEGMENT.test(s))) {
+    return { error: "a path is names of letters, digits, _ and - separated by single dots (requestParameters.userName)" };
+  }
+  return {
+    field: {
+      key: name,
+      label: name,
+      kind: "text",
+      column: "", // never spliced: lib/query/sql.ts binds `path`
+      extract: () => null,
+      filter: true,
+      facet: false,
+      sort: false,
+      defaultColumn: false,
+      csv: false,
+      render: "code",
+      description: `the value at ${name} in the record`,
+      path: segments,
+    },
+  };
+}
+
+/** A filter parameter's field: a catalog field that filters, or a valid record path. */
+export function filterFieldOf(name: string): FieldDef | undefined {
+  const f = FIELD_BY_KEY.get(name);
+  if (f) return f.filter ? f : undefined;
+  const p = recordPathField(name);
+  return p && "field" in p ? p.field : undefined;
+}
+
+/**
+ * Whose IAM identity an IAM request (iam.amazonaws.com) names, against the caller's own:
+ * requestParameters.userName (an IAM user: CreateAccessKey, CreateLoginProfile, AttachUserPolicy…)
+ * or roleName (AttachRolePolicy, PutRolePolicy…). "self": the calling IAM user, or the role of the calling role session;
+ * "other": anyone else (a role session or root naming a user is always "other"); "none": neither
+ * is named (CreateAccessKey without userName creates the caller's own key).
+ */
+const TARGET_USER = `(record #>> '{requestParameters,userName}')`;
+const TARGET_ROLE = `(record #>> '{requestParameters,roleName}')`;
+const CALLER_ROLE = `(record #>> '{userIdentity,sessionContext,sessionIssuer,userName}')`;
+const SELF_USER = `(identity_type = 'IAMUser' AND ${TARGET_USER} = username)`;
+const SELF_ROLE = `(identity_type = 'AssumedRole' AND ${TARGET_ROLE} = ${CALLER_ROLE})`;
+// IAM's own requests only: the event source is checked first (a column), so no other event's
+// record is parsed — this expression is also the column every list and API page selects.
+const IAM = `event_source = 'iam.amazonaws.com'`;
+const IAM_TARGET_MATCH: Record<string, string> = {
+  self: `(${IAM} AND (${SELF_USER} OR ${SELF_ROLE}))`,
+  other: `(${IAM} AND ((${TARGET_USER} IS NOT NULL AND NOT coalesce(${SELF_USER}, false)) OR (${TARGET_ROLE} IS NOT NULL AND NOT coalesce(${SELF_ROLE}, false))))`,
+  none: `(${IAM} IS NOT TRUE OR (${TARGET_USER} IS NULL AND ${TARGET_ROLE} IS NULL))`,
+};
+
+const INVESTIGATION_FIELDS: FieldDef[] = [
+  col.text({
+    key: "iamTarget",
+    label: "IAM target",
+    column: `CASE WHEN ${IAM_TARGET_MATCH.none} THEN 'none' WHEN ${IAM_TARGET_MATCH.self} THEN 'self' ELSE 'other' END`,
+    extract: () => null,
+    sort: false,
+    csv: false,
+    description: "Whose IAM user or role an IAM request names (requestParameters.userName / roleName): self — the caller's own; other — someone else's (an access key made for another user); none — no user or role named, or not an IAM request",
+    derived: { values: ["self", "other", "none"], match: (v) => IAM_TARGET_MATCH[v] ?? "false" },
+  }),
+];
+(FIELDS as FieldDef[]).push(...INVESTIGATION_FIELDS);
+
+// ---- end of the issue 22 block ------------------------------------------------------------------
 
 export const FIELD_BY_KEY: ReadonlyMap<string, FieldDef> = new Map(FIELDS.map((f) => [f.key, f]));
 

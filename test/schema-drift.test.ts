@@ -30,6 +30,16 @@ const INTENTIONAL_EXTRAS: { kind: keyof Catalog; key: string; reason: string }[]
     reason: "partial (WHERE error_code IS NOT NULL): ~95% of events have no errorCode and cost nothing; Prisma has no partial indexes",
   },
   {
+    kind: "indexes",
+    key: "events.events_root_time_idx",
+    reason: "partial (WHERE identity_type = 'Root'): root events are rare; the root-activity detection (CIS 4.3) reads them alone (migration 20261207120000); Prisma has no partial indexes",
+  },
+  {
+    kind: "indexes",
+    key: "events.events_secret_reads_idx",
+    reason: "partial (WHERE event_name = 'GetSecretValue'): the secrets-read-in-bulk detection's first pass, index-only (migration 20261207120000); Prisma has no partial indexes",
+  },
+  {
     kind: "functions",
     key: "search_group_slots(bits bytea, word integer, positions integer[], lengths integer[])",
     reason: "the free-text probe of bit-sliced search groups (lib/query/search.ts): a PL/pgSQL loop that stops at the first all-zero word; Prisma has no functions",

@@ -9,6 +9,7 @@ const linkClass = "hover:text-zinc-900 dark:hover:text-white";
 export function MainNav({ access }: { access: Access }) {
   const links: { href: string; label: string }[] = [{ href: "/events", label: "Events" }];
   if (!access.share) links.push({ href: "/sync", label: "Sync" });
+  if (!access.share) links.push({ href: "/detections", label: "Detections" }, { href: "/views", label: "Views" });
   if (!access.share) links.push({ href: "/integrity", label: "Integrity" });
   if (can(access, "share")) links.push({ href: "/shares", label: "Shares" });
   if (can(access, "admin")) links.push({ href: "/admin/users", label: "Users" }, { href: "/admin/audit", label: "Audit" });

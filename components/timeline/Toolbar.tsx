@@ -7,6 +7,7 @@ import { frozenViewParams, isFrozenView, type ResolvedView } from "../../lib/vie
 import { formatTime } from "../../lib/view/time";
 import { exportHref, setParam } from "../../lib/view/url";
 import { ShareDialog } from "../access/ShareDialog";
+import { SaveView } from "../views/SaveView";
 import { CopyButton } from "../ui/CopyButton";
 import { ColumnPicker } from "./ColumnPicker";
 import { SEARCH_INPUT_ID } from "./keyboard";
@@ -169,6 +170,7 @@ export function Toolbar({ resolvedFrom, resolvedTo, ...sharing }: { resolvedFrom
       <ZoneToggle />
       <ColumnPicker />
       <ShareAndExport resolvedFrom={resolvedFrom} resolvedTo={resolvedTo} {...sharing} />
+      {!sharing.sharedView && <SaveView canSave={sharing.canShare} />}
     </div>
   );
 }

@@ -83,4 +83,7 @@ export const AUDIT_ACTIONS = [
   "source-resume",
   "source-remove",
   "source-sync-now",
+  "view-create",
+  "view-update",
+  "view-delete",
 ] as const;

@@ -20,4 +20,21 @@ export interface Detection {
   origin: "cis" | "attack" | "user";
   /** CIS control number (origin "cis"), e.g. "4.3". */
   control?: string;
+  /**
+   * Only events in bursts count (e.g. secrets read in bulk): the query's events are grouped by
+   * `per` and fixed windows of `windowMinutes` (aligned to UTC midnight; a divisor of a day), and a
+   * group counts — all of its events — when it holds at least `atLeast` events, or, with
+   * `distinct`, at least `atLeast` different values of that field. The timeline link shows every
+   * event of the query; the count and sparkline only the bursts. lib/detections/count.ts.
+   */
+  threshold?: Threshold;
+}
+
+export interface Threshold {
+  /** A catalog field key or record path the events are grouped by, e.g. "principalArn". */
+  per: string;
+  windowMinutes: number;
+  atLeast: number;
+  /** Count different values of this field (catalog key or record path) instead of events. */
+  distinct?: string;
 }

@@ -1,6 +1,6 @@
 // The one parser of view state: the timeline page, /api/events and /api/export all read their
 // URL parameters through parseEventQuery, so a link shows and exports exactly the same set.
-import { FIELD_BY_KEY, type FieldDef } from "../fields";
+import { FIELD_BY_KEY, recordPathField, type FieldDef } from "../fields";
 import { parseFilterValue } from "./filter-value";
 
 export class ParamError extends Error {
@@ -84,6 +84,8 @@ export interface EventQuery {
 
 /** Parameters of the page's view (not filters); the API accepts and ignores them so any timeline URL works there. */
 export const VIEW_PARAMS = new Set(["columns", "tz", "event", "format", "facets", "panel"]);
+// `view=<saved view id>`: which saved view the timeline shows (lib/views); names it, filters nothing.
+VIEW_PARAMS.add("view");
 export const PAGING_PARAMS = new Set(["limit", "cursor"]);
 const QUERY_PARAMS = new Set(["from", "to", "q", "sort", "asOf"]);
 
@@ -182,6 +184,19 @@ function parseValue(field: FieldDef, raw: string): { negate: boolean; match: Val
   return { negate, match: v.like !== null ? { value: v.written, wildcard: true, like: v.like } : { value: v.exact!, wildcard: false } };
 }
 
+/** A filter parameter's field: the catalog's, or a value inside the record (lib/fields.ts recordPathField). */
+function filterField(name: string): FieldDef {
+  const field = FIELD_BY_KEY.get(name);
+  if (field?.filter) return field;
+  const path = field ? null : recordPathField(name);
+  if (path && "error" in path) throw new ParamError(quotedName(name), path.error);
+  if (!path) throw new ParamError(name, "unknown parameter");
+  return path.field;
+}
+
+/** A parameter name as an error names it: bounded like a value. */
+const quotedName = (name: string) => (name.length > 80 ? name.slice(0, 80) + "…" : name);
+
 export interface ParseOptions {
   now?: Date;
   /** Whether limit/cursor are meaningful (the list API); elsewhere they are accepted and ignored. */
@@ -245,8 +260,7 @@ export function parseEventQuery(params: Params, opts: ParseOptions = {}): EventQ
 
   for (const name of new Set(sp.keys())) {
     if (QUERY_PARAMS.has(name) || PAGING_PARAMS.has(name) || VIEW_PARAMS.has(name)) continue;
-    const field = FIELD_BY_KEY.get(name);
-    if (!field || !field.filter) throw new ParamError(name, "unknown parameter");
+    const field = filterField(name);
     const values = sp.getAll(name);
     if (values.length > MAX_VALUES_PER_PARAM) {
       throw new ParamError(name, `at most ${MAX_VALUES_PER_PARAM} values of one parameter (${values.length} given)`);

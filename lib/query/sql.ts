@@ -60,7 +60,8 @@ function fieldPredicate(ff: FieldFilter, p: SqlParams, accounts?: string[]): str
 }
 
 function plainFieldPredicate(ff: FieldFilter, p: SqlParams): string[] {
-  const col = ff.field.column;
+  // A value inside the record: its path bound as a parameter (lib/fields.ts recordPathField).
+  const col = ff.field.path ? `(record #>> ${p.add([...ff.field.path])}::text[])` : ff.field.column;
   const out: string[] = [];
   const derived = ff.field.derived;
   if (derived) {

@@ -1,7 +1,7 @@
 // The timeline's state is its URL (CONTRACT.md): these pure functions turn one query string into
 // the next for every UI gesture (add a filter, negate it, pivot, zoom, sort…). Server components
 // use them to build plain links and client components to navigate, so both produce the same URLs.
-import { FIELD_BY_KEY, FIELDS, type FieldDef } from "../fields";
+import { FIELD_BY_KEY, FIELDS, filterFieldOf, type FieldDef } from "../fields";
 import { exactValue, matchesAny, parseFilterValue } from "../query/filter-value";
 
 /** URLSearchParams, Next's ReadonlyURLSearchParams, a query string or a page's searchParams object. */
@@ -11,7 +11,7 @@ export type ReadableParams = { getAll(name: string): string[]; toString(): strin
 export const FILTER_FIELDS: readonly FieldDef[] = FIELDS.filter((f) => f.filter);
 const FILTER_KEYS = new Set(FILTER_FIELDS.map((f) => f.key));
 /** Presentation-only parameters: changing them never needs a new query. */
-export const VIEW_ONLY = ["columns", "tz", "event", "facets"] as const;
+export const VIEW_ONLY = ["columns", "tz", "event", "facets", "view"] as const;
 
 function isSearchParams(p: object): p is { getAll(name: string): string[]; toString(): string } {
   return typeof (p as { getAll?: unknown }).getAll === "function";
@@ -34,8 +34,9 @@ function edited(sp: URLSearchParams): URLSearchParams {
   return sp;
 }
 
+/** A filter parameter: a catalog field's, or a value inside the record (requestParameters.userName). */
 export function isFilterKey(key: string): boolean {
-  return FILTER_KEYS.has(key);
+  return FILTER_KEYS.has(key) || (key.includes(".") && filterFieldOf(key) !== undefined);
 }
 
 /**
@@ -109,7 +110,7 @@ export function setTimeRange(p: ReadableParams, from: string | null, to: string 
 /** Drops every field filter and the free text; time range, sort and view settings stay. */
 export function clearFilters(p: ReadableParams): URLSearchParams {
   const sp = toParams(p);
-  for (const k of [...new Set(sp.keys())]) if (FILTER_KEYS.has(k) || k === "q") sp.delete(k);
+  for (const k of [...new Set(sp.keys())]) if (isFilterKey(k) || k === "q") sp.delete(k);
   return edited(sp);
 }
 
@@ -185,7 +186,7 @@ export function filterChips(p: ReadableParams): FilterChip[] {
   const sp = toParams(p);
   const chips: FilterChip[] = [];
   for (const [key, raw] of sp.entries()) {
-    if (!FILTER_KEYS.has(key)) continue;
+    if (!isFilterKey(key)) continue;
     chips.push({ key, raw, ...describeValue(key, raw) });
   }
   return chips;

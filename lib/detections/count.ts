@@ -1,0 +1,122 @@
+// Counting many queries at once: the detections page (every detection, with a per-day sparkline)
+// and the saved views page (each view over its own range). One SQL statement, one round trip: a
+// UNION ALL of one aggregate per query. Each branch is an ordinary WHERE of lib/query/sql.ts
+// (access, range and filters included), so the planner picks each one's own index — a detection
+// is nearly always an eventName list, which events_event_name_time_idx answers as a range scan of
+// those names within the time range, reading only the rows that match. A single pass with
+// count(*) FILTER (WHERE …) per detection would read every row of the range instead.
+import type pg from "pg";
+import { FIELD_BY_KEY, filterFieldOf, type FieldDef } from "../fields";
+import type { EventQuery } from "../query/params";
+import { SqlParams, whereClauses } from "../query/sql";
+import type { Threshold } from "./types";
+
+export interface CountBranch {
+  q: EventQuery;
+  threshold?: Threshold;
+}
+
+export interface BranchCount {
+  count: number;
+  /** Events per UTC day from the first day of `days.from` to the day of `days.to` (when asked). */
+  days?: number[];
+}
+
+const DAY_MS = 86400_000;
+/** Days and windows are aligned to UTC midnight: date_bin from the epoch. */
+const ORIGIN = `TIMESTAMPTZ '1970-01-01 00:00:00+00'`;
+/** The sparkline's bins: at most this many days (a longer range is binned by several days). */
+export const MAX_BINS = 120;
+
+export interface DayBins {
+  from: Date;
+  to: Date;
+}
+
+/** The first bin's start (UTC midnight at or before from), the bin width and how many bins. */
+export function binsOf(range: DayBins): { start: number; width: number; count: number } {
+  const days = Math.max(1, Math.ceil((range.to.getTime() - Math.floor(range.from.getTime() / DAY_MS) * DAY_MS) / DAY_MS));
+  const width = Math.ceil(days / MAX_BINS) * DAY_MS;
+  // Bins are multiples of their width since the epoch, as date_bin makes them.
+  const start = Math.floor(range.from.getTime() / width) * width;
+  return { start, width, count: Math.max(1, Math.ceil((range.to.getTime() - start) / width)) };
+}
+
+/** The SQL expression of a field key or record path (record paths bound, like lib/query/sql.ts). */
+function fieldExpr(key: string, p: SqlParams): string {
+  const f: FieldDef | undefined = FIELD_BY_KEY.get(key) ?? filterFieldOf(key);
+  if (!f) throw new Error(`threshold: unknown field ${key}`);
+  return f.path ? `(record #>> ${p.add([...f.path])}::text[])` : f.column;
+}
+
+function branchSql(i: number, b: CountBranch, p: SqlParams, binWidthMs: number | null): string {
+  const bin = (col: string) => (binWidthMs === null ? "NULL::timestamptz" : `date_bin(${p.add(`${binWidthMs / 1000} seconds`)}::interval, ${col}, ${ORIGIN})`);
+  const t = b.threshold;
+  if (!t) {
+    const where = whereClauses({ ...b.q, searchBlocks: undefined }, p);
+    return `(SELECT ${i} AS b, ${bin("event_time")} AS d, count(*)::bigint AS n FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} GROUP BY 2)`;
+  }
+  // Bursts: groups of (per, window) that reach the threshold count with all of their events.
+  // A window divides a day, so each lies inside one sparkline bin.
+  return `(SELECT ${i} AS b, ${bin("w")} AS d, sum(n)::bigint AS n FROM (${burstGroupsSql(b.q, t, p)}) g GROUP BY 2)`;
+}
+
+/**
+ * The (per, window) groups of a threshold detection that reach it: k, w, n (their events). A
+ * group with fewer events than the threshold cannot hold that many different values, so groups
+ * are first counted by events alone — from columns, which an index can answer without reading
+ * the records (events_secret_reads_idx for secrets read in bulk) — and only the groups that pass
+ * read their records for the distinct values.
+ */
+function burstGroupsSql(q: EventQuery, t: Threshold, p: SqlParams): string {
+  const where = (extra: string[] = []) => {
+    const w = [...whereClauses({ ...q, searchBlocks: undefined }, p), ...extra];
+    return w.length ? `WHERE ${w.join(" AND ")}` : "";
+  };
+  const per = fieldExpr(t.per, p);
+  const window = `date_bin(${p.add(`${t.windowMinutes} minutes`)}::interval, event_time, ${ORIGIN})`;
+  const atLeast = `${p.add(t.atLeast)}::int`;
+  const byEvents = `SELECT ${per} AS k, ${window} AS w, count(*) AS n FROM events ${where()} GROUP BY 1, 2 HAVING count(*) >= ${atLeast}`;
+  if (!t.distinct) return byEvents;
+  return `SELECT c.k, c.w, c.n FROM (${byEvents}) c
+    WHERE (SELECT count(DISTINCT ${fieldExpr(t.distinct, p)}) FROM events ${where([`${per} IS NOT DISTINCT FROM c.k`, `event_time >= c.w`, `event_time < c.w + ${p.add(`${t.windowMinutes} minutes`)}::interval`])}) >= ${atLeast}`;
+}
+
+/**
+ * Each branch's count (and per-day counts over `days`), in one statement. Branches are
+ * independent: the same event may count in several.
+ */
+export async function countBranches(pool: pg.Pool, branches: CountBranch[], days?: DayBins): Promise<BranchCount[]> {
+  const out: BranchCount[] = branches.map(() => ({ count: 0 }));
+  if (branches.length === 0) return out;
+  const bins = days ? binsOf(days) : null;
+  if (bins) for (const o of out) o.days = new Array(bins.count).fill(0);
+  const p = new SqlParams();
+  const sql = branches.map((b, i) => branchSql(i, b, p, bins ? bins.width : null)).join(" UNION ALL ");
+  const { rows } = await pool.query<{ b: number; d: Date | null; n: string }>(sql, p.values);
+  for (const r of rows) {
+    const o = out[r.b];
+    const n = Number(r.n);
+    o.count += n;
+    if (bins && r.d) {
+      const at = Math.floor((r.d.getTime() - bins.start) / bins.width);
+      if (at >= 0 && at < bins.count) o.days![at] += n;
+    }
+  }
+  return out;
+}
+
+/**
+ * The ids of the events a threshold detection counts (those of the groups that reach it), newest
+ * first, at most `limit`: what a burst consists of (tests, alerts that name the events).
+ */
+export async function burstEventIds(pool: pg.Pool, q: EventQuery, t: Threshold, limit = 10_000): Promise<string[]> {
+  const p = new SqlParams();
+  const per = fieldExpr(t.per, p);
+  const window = `date_bin(${p.add(`${t.windowMinutes} minutes`)}::interval, event_time, ${ORIGIN})`;
+  const groups = burstGroupsSql(q, t, p);
+  const outer = whereClauses({ ...q, searchBlocks: undefined }, p);
+  outer.push(`EXISTS (SELECT 1 FROM g WHERE g.k IS NOT DISTINCT FROM ${per} AND g.w = ${window})`);
+  const { rows } = await pool.query<{ id: string }>(`WITH g AS (${groups}) SELECT id FROM events WHERE ${outer.join(" AND ")} ORDER BY event_time DESC, id DESC LIMIT ${p.add(limit)}`, p.values);
+  return rows.map((r) => r.id);
+}
