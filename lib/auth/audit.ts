@@ -83,4 +83,8 @@ export const AUDIT_ACTIONS = [
   "source-resume",
   "source-remove",
   "source-sync-now",
+  "watch-create",
+  "watch-enable",
+  "watch-disable",
+  "watch-delete",
 ] as const;
