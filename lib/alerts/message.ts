@@ -37,7 +37,7 @@ function slackEscape(s: string): string {
 
 export function slackBody(m: AlertMessage): { text: string; blocks: unknown[] } {
   const label = m.kind === "test" ? "Open the view" : `Open ${m.count === 1 ? "this event" : `these ${m.count.toLocaleString("en-US")} events`}`;
-  const text = `${slackEscape(headline(m))} <${m.link}|${label}> (${SIGN_IN_NOTE.toLowerCase().replace(/\.$/, "")})`;
+  const text = `${slackEscape(headline(m))} <${m.link}|${label}> (opening it needs sign-in to Trailscope)`;
   const blocks: unknown[] = [{ type: "section", text: { type: "mrkdwn", text } }];
   if (m.sample.length) {
     const lines = m.sample.map((e) => slackEscape(sampleLine(e)));
@@ -63,7 +63,7 @@ export function jsonBody(m: AlertMessage): Record<string, unknown> {
 }
 
 export function emailMessage(m: AlertMessage): { subject: string; text: string } {
-  const subject = m.kind === "test" ? `[Trailscope] Test: alerts of "${m.target.title}"` : `[Trailscope] ${plural(m.count, "new event")}: ${m.target.title}`;
+  const subject = m.kind === "test" ? `[Trailscope] Test: alerts of ${m.target.title}` : `[Trailscope] ${plural(m.count, "new event")}: ${m.target.title}`;
   const lines = [headline(m), "", m.kind === "test" ? "The view:" : "Exactly these events:", m.link, SIGN_IN_NOTE];
   if (m.sample.length) {
     lines.push("", m.count > m.sample.length ? `The newest ${m.sample.length}:` : "The events:", ...m.sample.map((e) => "  " + sampleLine(e)));

@@ -51,7 +51,8 @@ export function checkWebhookUrl(raw: string, allowPrivate: boolean): URL {
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`webhook.url: must be http:// or https://, not ${u.protocol}`);
   if (u.username || u.password) throw new Error("webhook.url: must not hold a user name or password");
-  const host = u.hostname.replace(/^\[|\]$/g, "");
+  // "localhost." is localhost too.
+  const host = u.hostname.replace(/^\[|\]$/g, "").replace(/\.+$/, "");
   if (!host) throw new Error("webhook.url: has no host");
   if (ipaddr.isValid(host)) {
     const why = refusedAddress(host, allowPrivate);

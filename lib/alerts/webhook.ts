@@ -19,7 +19,8 @@ export interface WebhookResult {
   retryable: boolean;
 }
 
-function guardedLookup(allowPrivate: boolean): LookupFunction {
+/** dns.lookup that refuses a name resolving to any refused address (exported for tests). */
+export function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, "", 0);
