@@ -42,9 +42,9 @@ test.afterAll(async ({ playwright, baseURL }) => {
 });
 
 async function addWatch(page: Page, detection: string, url: string, format: "Slack-compatible" | "Generic JSON") {
-  await page.getByLabel("View or detection").selectOption({ label: detection });
+  await page.getByLabel("View or detection", { exact: true }).selectOption({ label: detection });
   await page.getByLabel("Webhook URL").fill(url);
-  await page.getByLabel("Body").selectOption({ label: format });
+  await page.getByLabel("Body", { exact: true }).selectOption({ label: format });
   await page.getByRole("button", { name: "Watch", exact: true }).click();
 }
 

@@ -6,6 +6,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { inputClass } from "../access/styles";
 import { WatchButton } from "./WatchButton";
+import { labelClass } from "./WatchFields";
 
 export interface TargetOption {
   kind: "view" | "detection";
@@ -21,8 +22,10 @@ export function AddWatch({ targets, emailAvailable }: { targets: TargetOption[];
   const detections = targets.filter((t) => t.kind === "detection");
   return (
     <div className="max-w-3xl space-y-2 rounded border border-zinc-200 p-3 dark:border-zinc-800">
-      <label htmlFor="add-watch-target" className="flex min-w-0 flex-col gap-0.5 text-xs text-zinc-600 dark:text-zinc-400">
-        View or detection
+      <div className="flex min-w-0 flex-col gap-0.5">
+        <label htmlFor="add-watch-target" className={labelClass}>
+          View or detection
+        </label>
         <select id="add-watch-target" value={choice} onChange={(e) => setChoice(e.target.value)} className={inputClass}>
           <option value="">Choose…</option>
           {views.length > 0 && (
@@ -42,7 +45,7 @@ export function AddWatch({ targets, emailAvailable }: { targets: TargetOption[];
             ))}
           </optgroup>
         </select>
-      </label>
+      </div>
       {chosen ? (
         <WatchButton key={choice} kind={chosen.kind} id={chosen.id} title={chosen.title} emailAvailable={emailAvailable} startOpen onCreated={() => router.refresh()} />
       ) : (

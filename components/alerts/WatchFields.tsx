@@ -6,6 +6,8 @@ import { useState } from "react";
 import { sendJson } from "../access/send-json";
 import { errorTextClass, inputClass, primaryButtonClass } from "../access/styles";
 
+export const labelClass = "text-xs text-zinc-600 dark:text-zinc-400";
+
 export interface WatchTargetRef {
   kind: "view" | "detection";
   id: string;
@@ -53,22 +55,28 @@ export function WatchFields({
   return (
     <form onSubmit={submit} className="space-y-2" aria-label="Watch channels">
       <div className="flex flex-wrap items-end gap-2">
-        <label htmlFor={id("url")} className="flex min-w-0 flex-1 basis-64 flex-col gap-0.5 text-xs text-zinc-600 dark:text-zinc-400">
-          Webhook URL
+        <div className="flex min-w-0 flex-1 basis-64 flex-col gap-0.5">
+          <label htmlFor={id("url")} className={labelClass}>
+            Webhook URL
+          </label>
           <input id={id("url")} type="url" inputMode="url" autoComplete="off" placeholder="https://hooks.slack.com/services/…" value={url} onChange={(e) => setUrl(e.target.value)} className={inputClass} />
-        </label>
-        <label htmlFor={id("format")} className="flex flex-col gap-0.5 text-xs text-zinc-600 dark:text-zinc-400">
-          Body
+        </div>
+        <div className="flex flex-col gap-0.5">
+          <label htmlFor={id("format")} className={labelClass}>
+            Body
+          </label>
           <select id={id("format")} value={format} onChange={(e) => setFormat(e.target.value as "slack" | "json")} className={inputClass}>
             <option value="slack">Slack-compatible</option>
             <option value="json">Generic JSON</option>
           </select>
-        </label>
+        </div>
       </div>
-      <label htmlFor={id("email")} className="flex min-w-0 flex-col gap-0.5 text-xs text-zinc-600 dark:text-zinc-400">
-        Email recipients {emailAvailable ? "(comma-separated)" : "— not available: the server has no TRAILSCOPE_SMTP_URL"}
+      <div className="flex min-w-0 flex-col gap-0.5">
+        <label htmlFor={id("email")} className={labelClass}>
+          Email recipients {emailAvailable ? "(comma-separated)" : "— not available: the server has no TRAILSCOPE_SMTP_URL"}
+        </label>
         <input id={id("email")} type="text" autoComplete="off" disabled={!emailAvailable} placeholder={emailAvailable ? "oncall@example.com, secops@example.com" : ""} value={emails} onChange={(e) => setEmails(e.target.value)} className={`${inputClass} disabled:opacity-50`} />
-      </label>
+      </div>
       <div className="flex flex-wrap items-center gap-2">
         <button type="submit" disabled={busy} className={primaryButtonClass}>
           {busy ? "Saving…" : "Watch"}
