@@ -1,8 +1,8 @@
 // /alerts: the user's watches on saved views and detections (an admin: everyone's), a form to add
 // one, and the history of what was sent and what failed. Analysts and admins (share capability).
 import { AddWatch } from "../../components/alerts/AddWatch";
-import { AlertHistory } from "../../components/alerts/AlertHistory";
-import { WatchesTable } from "../../components/alerts/WatchesTable";
+import { AlertCards, AlertHistory } from "../../components/alerts/AlertHistory";
+import { WatchCards, WatchesTable } from "../../components/alerts/WatchesTable";
 import { alertSettings } from "../../lib/alerts/settings";
 import { watchableTargets } from "../../lib/alerts/targets";
 import { alertHistory, listWatches } from "../../lib/alerts/watches";
@@ -34,16 +34,26 @@ export default async function AlertsPage() {
       <section aria-labelledby="watches" className="space-y-2">
         <h2 id="watches" className="text-sm font-semibold">{admin ? "Every watch" : "Your watches"}</h2>
         {watches.length === 0 ? <p className={boxClass}>No watches yet.</p> : (
-          <div className="overflow-x-auto" data-testid="watches">
-            <WatchesTable watches={watches} showOwner={admin} />
+          <div data-testid="watches">
+            <div className="hidden overflow-x-auto md:block">
+              <WatchesTable watches={watches} showOwner={admin} />
+            </div>
+            <div className="md:hidden">
+              <WatchCards watches={watches} showOwner={admin} />
+            </div>
           </div>
         )}
       </section>
       <section aria-labelledby="history" className="space-y-2">
         <h2 id="history" className="text-sm font-semibold">History</h2>
         {history.length === 0 ? <p className={boxClass}>Nothing sent yet.</p> : (
-          <div className="overflow-x-auto" data-testid="history">
-            <AlertHistory alerts={history} />
+          <div data-testid="history">
+            <div className="hidden overflow-x-auto md:block">
+              <AlertHistory alerts={history} />
+            </div>
+            <div className="md:hidden">
+              <AlertCards alerts={history} />
+            </div>
           </div>
         )}
       </section>

@@ -33,6 +33,37 @@ function Delivery({ d }: { d: DeliveryView }) {
   );
 }
 
+function Count({ a }: { a: AlertView }) {
+  if (a.kind === "test") return <span className="text-zinc-500">test</span>;
+  return (
+    <a href={a.link} className="tabular-nums text-sky-700 underline hover:no-underline dark:text-sky-400" title="Exactly these events: stored after the previous message and by this one">
+      {a.count.toLocaleString("en-US")} {a.count === 1 ? "event" : "events"}
+    </a>
+  );
+}
+
+function Deliveries({ a }: { a: AlertView }) {
+  return a.deliveries.length ? <ul className="space-y-1.5">{a.deliveries.map((d) => <Delivery key={d.id} d={d} />)}</ul> : <span className="text-zinc-500">no channel</span>;
+}
+
+/** Narrow screens: one card per alert. */
+export function AlertCards({ alerts }: { alerts: AlertView[] }) {
+  return (
+    <ul className="space-y-2 text-xs">
+      {alerts.map((a) => (
+        <li key={a.id} className="space-y-1.5 rounded border border-zinc-200 p-2.5 dark:border-zinc-800" data-testid="alert-card">
+          <div className="flex flex-wrap items-baseline justify-between gap-x-2">
+            <span className="break-words font-medium">{a.title}</span>
+            <Count a={a} />
+          </div>
+          <div className="font-mono text-zinc-500">{utcTime(a.createdAt, "s")}</div>
+          <Deliveries a={a} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function AlertHistory({ alerts }: { alerts: AlertView[] }) {
   return (
     <table className="w-full min-w-[44rem] border-collapse text-left text-xs">
@@ -51,16 +82,10 @@ export function AlertHistory({ alerts }: { alerts: AlertView[] }) {
             <td className={`${tdClass} whitespace-nowrap font-mono`}>{utcTime(a.createdAt, "s")}</td>
             <td className={`${tdClass} min-w-[10rem] break-words`}>{a.title}</td>
             <td className={`${tdClass} whitespace-nowrap text-right`}>
-              {a.kind === "test" ? (
-                <span className="text-zinc-500">test</span>
-              ) : (
-                <a href={a.link} className="tabular-nums text-sky-700 underline hover:no-underline dark:text-sky-400" title="Exactly these events: stored after the previous message and by this one">
-                  {a.count.toLocaleString("en-US")}
-                </a>
-              )}
+              <Count a={a} />
             </td>
             <td className={tdClass}>
-              {a.deliveries.length ? <ul className="space-y-1.5">{a.deliveries.map((d) => <Delivery key={d.id} d={d} />)}</ul> : <span className="text-zinc-500">no channel</span>}
+              <Deliveries a={a} />
             </td>
           </tr>
         ))}
