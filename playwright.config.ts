@@ -13,6 +13,8 @@ const serverEnv = {
   TRAILSCOPE_SECRET: E2E_SECRET,
   // Every test signs in from 127.0.0.1; the limit itself is tested in e2e/access.spec.ts.
   TRAILSCOPE_SIGNIN_ATTEMPTS_PER_MINUTE: "1000",
+  // e2e/alerts.spec.ts receives webhooks on 127.0.0.1.
+  TRAILSCOPE_WEBHOOK_ALLOW_PRIVATE: "true",
 };
 const serve = () => "node --import tsx scripts/serve.ts";
 

@@ -64,6 +64,18 @@ const PROBES: Record<string, Probe[]> = {
     { method: "POST", path: "/api/shares", body: { query: "eventName=ListUsers&from=now-30d" }, need: "share", ok: 201 },
   ],
   "api/shares/[id]/route.ts": [{ method: "DELETE", path: "/api/shares/no-such-share", need: "share", ok: 404 }],
+  "alerts/page.tsx": [{ method: "GET", path: "/alerts", need: "share" }],
+  // A detection that does not exist (400 once allowed), so the matrix creates no watch.
+  "api/watches/route.ts": [
+    { method: "GET", path: "/api/watches", need: "share" },
+    { method: "POST", path: "/api/watches", body: { target: { kind: "detection", id: "no-such-detection" }, webhook: { url: "https://hooks.example.com/x", format: "json" } }, need: "share", ok: 400 },
+  ],
+  "api/watches/[id]/route.ts": [
+    { method: "PATCH", path: "/api/watches/no-such-watch", body: { enabled: false }, need: "share", ok: 404 },
+    { method: "DELETE", path: "/api/watches/no-such-watch", need: "share", ok: 404 },
+  ],
+  "api/watches/[id]/test/route.ts": [{ method: "POST", path: "/api/watches/no-such-watch/test", need: "share", ok: 404 }],
+  "api/watches/[id]/deliveries/route.ts": [{ method: "GET", path: "/api/watches/no-such-watch/deliveries", need: "share", ok: 404 }],
   // No file (400 once allowed), so the matrix syncs nothing (GET /api/sync stays as seeded).
   "api/uploads/route.ts": [{ method: "POST", path: "/api/uploads", need: "upload", ok: 400 }],
   "api/users/route.ts": [

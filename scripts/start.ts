@@ -9,6 +9,7 @@ import { bootstrapAdminFromEnv, issueSetupToken } from "../lib/auth/setup";
 import { maxExportsPerKey } from "../lib/export/slots";
 import { openDb, queryTimeoutMs } from "../lib/store/db";
 import { checkAccessCacheSetting } from "../lib/auth/access-cache";
+import { alertSettings } from "../lib/alerts/settings";
 import { ensureDatabase } from "../lib/store/embedded";
 import { migrate } from "../lib/store/migrate";
 import { configuredSources, syncIntervalMs } from "../lib/sync/config";
@@ -28,6 +29,7 @@ async function main() {
   queryTimeoutMs();
   maxExportsPerKey();
   checkAccessCacheSetting();
+  alertSettings();
   const settings = accessSettings();
   if (!isLoopbackHost(host) && !process.env.TRAILSCOPE_SECRET && !process.env.BETTER_AUTH_SECRET) {
     throw new Error(

@@ -76,7 +76,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
               </SectionBoundary>
               {/* The server knows no browser zone: the range is named in UTC here; the toolbar follows tz. */}
               <span className="text-xs text-zinc-500">{describeRange(sp.get("from"), sp.get("to"), "utc")}</span>
-              {q.asOf && <AsOfNote asOf={q.asOf} />}
+              {(q.asOf || q.storedAfter) && <AsOfNote asOf={q.asOf} storedAfter={q.storedAfter} />}
             </div>
             <SectionBoundary what="histogram">
               <Suspense key={aggregateKey} fallback={<HistogramSkeleton />}>

@@ -11,7 +11,7 @@ export function MainNav({ access }: { access: Access }) {
   if (!access.share) links.push({ href: "/sync", label: "Sync" });
   if (!access.share) links.push({ href: "/detections", label: "Detections" }, { href: "/views", label: "Views" });
   if (!access.share) links.push({ href: "/integrity", label: "Integrity" });
-  if (can(access, "share")) links.push({ href: "/shares", label: "Shares" });
+  if (can(access, "share")) links.push({ href: "/shares", label: "Shares" }, { href: "/alerts", label: "Alerts" });
   if (can(access, "admin")) links.push({ href: "/admin/users", label: "Users" }, { href: "/admin/audit", label: "Audit" });
   return (
     <nav aria-label="Main" className="flex flex-wrap gap-x-4 gap-y-1 text-zinc-600 dark:text-zinc-400">

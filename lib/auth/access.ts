@@ -21,7 +21,8 @@ export interface ShareGrant {
 }
 
 export interface Access {
-  kind: "session" | "token" | "share";
+  /** background: work done for a user outside any request (an alert watch), see backgroundAccess. */
+  kind: "session" | "token" | "share" | "background";
   /** The user (for a share link: its creator). */
   userId: string;
   /** Shown and audited: the user's email, or "share link <id>". */
@@ -94,6 +95,17 @@ async function auditTokenUse(db: Db, access: Access, tokenId: string): Promise<v
   const since = new Date(Date.now() - TOKEN_USE_AUDIT_MS);
   const recent = await db.prisma.auditEntry.findFirst({ where: { action: "token-use", target: tokenId, at: { gt: since } }, select: { id: true } });
   if (!recent) await audit(db, { actorKind: "token", actorId: access.userId, actorName: access.name, ip: access.ip, action: "token-use", target: tokenId });
+}
+
+/**
+ * A user's access for work done on their behalf outside any request (an alert watch's evaluation
+ * and delivery): the role and account scope the user has now, read at every use like a token's.
+ * A disabled or deleted user has none (AccessError).
+ */
+export async function backgroundAccess(db: Db, userId: string): Promise<Access> {
+  const u = await db.prisma.user.findUnique({ where: { id: userId }, select: USER_SELECT });
+  if (!u) throw new AccessError(401, "this user no longer exists");
+  return userAccess(u, "background", null);
 }
 
 async function shareAccess(db: Db, token: string, ip: string | null): Promise<Access> {

@@ -86,4 +86,8 @@ export const AUDIT_ACTIONS = [
   "view-create",
   "view-update",
   "view-delete",
+  "watch-create",
+  "watch-enable",
+  "watch-disable",
+  "watch-delete",
 ] as const;

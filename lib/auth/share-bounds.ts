@@ -7,7 +7,7 @@
 import { parseFilterValue } from "../query/filter-value";
 import { PAGING_PARAMS, ParamError, parseInstant, VIEW_PARAMS } from "../query/params";
 
-const BOUNDS = new Set(["from", "to", "asOf"]);
+const BOUNDS = new Set(["from", "to", "asOf", "storedAfter"]);
 
 function split(values: string[]): { include: Set<string>; exclude: Set<string> } {
   const include = new Set<string>();
@@ -29,7 +29,7 @@ export function narrowWithinShare(share: URLSearchParams, req: URLSearchParams, 
       out.set(name, share.get(name)!);
       continue;
     }
-    const widens = name === "from" ? asked < limit : asked > limit;
+    const widens = name === "from" || name === "storedAfter" ? asked < limit : asked > limit;
     if (widens) throw new ParamError(name, `the shared view's ${name} is ${limit.toISOString()}`);
   }
 

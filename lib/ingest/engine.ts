@@ -39,6 +39,8 @@ export interface SyncSummary {
   integrityError?: string;
   /** Time spent linking events to the identities behind their sessions (lib/actors), ms: the bench's figure. */
   linkMs?: number;
+  /** Alert watches evaluated after the sync and alerts queued (lib/alerts); never fails the sync. */
+  alerts?: { watches: number; alerts: number; error?: string };
 }
 
 export interface SyncOptions {
@@ -293,6 +295,8 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
       log(`${plugin.id}: log file integrity not validated: ${summary.integrityError}`);
     }
   }
+  // Whatever this run committed (even one that failed later) is alerted on; not on shutdown.
+  if (!signal.aborted) summary.alerts = await (await import("../alerts/after-sync")).alertsAfterSync(db, log);
   await saveRun({
     status: fatal ? "failed" : unreadable ? "partial" : "ok",
     finishedAt: new Date(),
@@ -323,6 +327,7 @@ export function formatSummary(s: SyncSummary): string {
   }
   if (s.integrity) lines.push(integrityLine(s.integrity));
   if (s.integrityError) lines.push(`  integrity: not validated (${s.integrityError})`);
+  if (s.alerts && (s.alerts.watches || s.alerts.error)) lines.push(`  alerts:  ${n(s.alerts.alerts)} queued from ${n(s.alerts.watches)} watch(es)${s.alerts.error ? ` (${s.alerts.error})` : ""}`);
   if (s.error) lines.push(`  error: ${s.error}`);
   return lines.join("\n");
 }

@@ -442,3 +442,35 @@ describe("U+0000 in q", () => {
     expect(parse("q=%00").q).toEqual(["\u0000"]);
   });
 });
+
+describe("parseEventQuery: storedAfter (an alert's events: stored after one instant, by another)", () => {
+  it("reads storedAfter like asOf, exclusive where asOf is inclusive", async () => {
+    const q = parse("storedAfter=2026-11-20T10:00:00.123Z&asOf=2026-11-20T11:00:00Z");
+    expect(q.storedAfter?.toISOString()).toBe("2026-11-20T10:00:00.123Z");
+    expect(q.asOf?.toISOString()).toBe("2026-11-20T11:00:00.000Z");
+    const { SqlParams, whereClauses, rangeView } = await import("./sql");
+    const p = new SqlParams();
+    expect(whereClauses(q, p)).toEqual(["ingested_at <= $1", "ingested_at > $2"]);
+    // The rollups cannot answer "stored after": counts, facets and the histogram read events.
+    expect(rangeView(q)).toBeNull();
+  });
+
+  it("rejects storedAfter after asOf, a repeated one and a bad instant, naming storedAfter", () => {
+    for (const qs of ["storedAfter=2026-11-20T12:00:00Z&asOf=2026-11-20T11:00:00Z", "storedAfter=now&storedAfter=now", "storedAfter=yesterday"]) {
+      expect(() => parse(qs), qs).toThrow(ParamError);
+      try {
+        parse(qs);
+      } catch (err) {
+        expect((err as ParamError).param).toBe("storedAfter");
+      }
+    }
+  });
+
+  it("a share link's storedAfter may be narrowed (later) but not widened (earlier)", async () => {
+    const { narrowWithinShare } = await import("../auth/share-bounds");
+    const share = new URLSearchParams("eventName=CreateUser&storedAfter=2026-11-20T10:00:00Z&asOf=2026-11-20T11:00:00Z");
+    expect(narrowWithinShare(share, new URLSearchParams(""), NOW).get("storedAfter")).toBe("2026-11-20T10:00:00Z");
+    expect(narrowWithinShare(share, new URLSearchParams("storedAfter=2026-11-20T10:30:00Z"), NOW).get("storedAfter")).toBe("2026-11-20T10:30:00Z");
+    expect(() => narrowWithinShare(share, new URLSearchParams("storedAfter=2026-11-20T09:00:00Z"), NOW)).toThrow(/storedAfter/);
+  });
+});

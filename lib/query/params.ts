@@ -75,6 +75,8 @@ export interface EventQuery {
   accounts?: string[];
   /** Only events stored at or before this instant (the `asOf` parameter; share links). */
   asOf?: Date;
+  /** Only events stored after this instant (the `storedAfter` parameter: an alert's new events). */
+  storedAfter?: Date;
   /**
    * A share link's frozen view: its conditions apply besides this query's own, and facets (which
    * leave a field's own filter out) never leave these out.
@@ -87,7 +89,7 @@ export const VIEW_PARAMS = new Set(["columns", "tz", "event", "format", "facets"
 // `view=<saved view id>`: which saved view the timeline shows (lib/views); names it, filters nothing.
 VIEW_PARAMS.add("view");
 export const PAGING_PARAMS = new Set(["limit", "cursor"]);
-const QUERY_PARAMS = new Set(["from", "to", "q", "sort", "asOf"]);
+const QUERY_PARAMS = new Set(["from", "to", "q", "sort", "asOf", "storedAfter"]);
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
@@ -281,6 +283,10 @@ export function parseEventQuery(params: Params, opts: ParseOptions = {}): EventQ
 
   const asOfRaw = single(sp, "asOf");
   const asOf = asOfRaw ? parseInstant("asOf", asOfRaw, now) : undefined;
+  // The counterpart of asOf (exclusive): an alert's link holds the events stored between the two.
+  const storedAfterRaw = single(sp, "storedAfter");
+  const storedAfter = storedAfterRaw ? parseInstant("storedAfter", storedAfterRaw, now) : undefined;
+  if (storedAfter && asOf && storedAfter.getTime() > asOf.getTime()) throw new ParamError("storedAfter", "is after asOf");
 
   const q = parseTerms(sp);
 
@@ -305,5 +311,5 @@ export function parseEventQuery(params: Params, opts: ParseOptions = {}): EventQ
     cursor = single(sp, "cursor") || undefined;
   }
 
-  return { filters: [...byField.values()], from, to, q, sort, limit, cursor, ...(asOf ? { asOf } : {}) };
+  return { filters: [...byField.values()], from, to, q, sort, limit, cursor, ...(asOf ? { asOf } : {}), ...(storedAfter ? { storedAfter } : {}) };
 }

@@ -152,7 +152,7 @@ export async function searchWindow(db: Queryable, q: EventQuery, budget = SEARCH
     });
     if (rows <= budget) return q;
   }
-  if (q.accounts || q.within || q.asOf) return windowOfVisible(db, q, budget);
+  if (q.accounts || q.within || q.asOf || q.storedAfter) return windowOfVisible(db, q, budget);
   const values: unknown[] = [budget];
   const range = [q.from && `minute >= date_trunc('minute', $${values.push(q.from)}::timestamptz, 'UTC')`, q.to && `minute < $${values.push(q.to)}`].filter(Boolean);
   // Newest minutes first, summed until the budget: an index scan that stops there.

@@ -120,6 +120,7 @@ export function whereClauses(q: EventQuery, p: SqlParams): string[] {
   // link's frozen view. Every query of events is built here, so none can leave these out.
   if (q.accounts) clauses.push(`recipient_account_id = ANY(${p.add(q.accounts)}::text[])`);
   if (q.asOf) clauses.push(`ingested_at <= ${p.add(q.asOf)}`);
+  if (q.storedAfter) clauses.push(`ingested_at > ${p.add(q.storedAfter)}`);
   if (q.within) clauses.push(...whereClauses({ ...q.within, searchBlocks: undefined }, p));
   if (q.from) clauses.push(`event_time >= ${p.add(q.from)}`);
   if (q.to) clauses.push(`event_time < ${p.add(q.to)}`);
@@ -160,7 +161,8 @@ const earlierOf = (a?: Date, b?: Date) => (a && b ? (a < b ? a : b) : (a ?? b));
  * lateCut). null otherwise.
  */
 export function rangeView(q: EventQuery): RangeView | null {
-  if (q.filters.length > 0 || q.q.length > 0 || q.accounts) return null;
+  // The rollups know when a minute was last stored, not what was stored before an instant.
+  if (q.filters.length > 0 || q.q.length > 0 || q.accounts || q.storedAfter) return null;
   if (!q.within) return { from: q.from, to: q.to, asOf: q.asOf };
   const w = rangeView(q.within);
   if (!w) return null;

@@ -5,12 +5,14 @@
 // is run again TRAILSCOPE_SYNC_INTERVAL after its previous run ended; the one waiting longest goes
 // first, a requested "Sync now" before all. A failing source is recorded (sync_runs) and retried
 // next time; it never stops the others or the server. "Validate again" requests from the
-// Integrity page (lib/integrity/requests.ts) run between syncs, before anything else.
+// Integrity page (lib/integrity/requests.ts) run between syncs, before anything else. Beside the
+// syncs, alert deliveries queued after each sync are sent (and retried) every poll (lib/alerts).
 import { runSync, formatSummary } from "../ingest/engine";
 import { parseSource } from "../ingest/sources";
 import type { Db } from "../store/db";
 import { consoleSources, environmentSources } from "./sources-store";
 import { finishRequest, resetStartedRequests, takeRequest } from "../integrity/requests";
+import { dispatchLoop } from "../alerts/dispatch";
 
 export interface SchedulerOptions {
   /** How often the console's sources are looked at while nothing is due (ms). */
@@ -121,10 +123,13 @@ export function startScheduler(db: Db, uris: string[], intervalMs: number, log =
 
   if (uris.length) log(`trailscope: syncing ${uris.join(", ")} every ${Math.round(intervalMs / 1000)} s`);
   const running = loop();
+  // Its own loop: a long sync must not hold back the retries of alerts queued before it.
+  const dispatching = dispatchLoop(db, signal, { pollMs, log });
   return {
     async stop() {
       controller.abort();
       await running.catch(() => {});
+      await dispatching.catch(() => {});
     },
   };
 }
