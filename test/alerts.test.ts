@@ -12,6 +12,7 @@ import path from "node:path";
 import { SMTPServer } from "smtp-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dispatchDue } from "../lib/alerts/dispatch";
+import { BUILTIN_DETECTIONS } from "../lib/detections/library";
 import { evaluateWatches } from "../lib/alerts/evaluate";
 import { guardedLookup, postWebhook } from "../lib/alerts/webhook";
 import { checkWebhookUrl, refusedAddress } from "../lib/alerts/ssrf";
@@ -263,7 +264,10 @@ describe("alerts after a sync", () => {
     await dispatchDue(db);
     expect(hooks("/slack")).toHaveLength(1);
     const body = hooks("/slack")[0].body as { text: string; blocks: { type: string }[] };
-    expect(body.text).toMatch(/^2 new events match the detection "Root user activity"\. <https:\/\/trailscope\.example\.test\/events\?identityType=Root&storedAfter=[^|>]+&asOf=[^|>]+\|Open these 2 events> \(opening it needs sign-in to Trailscope\)$/);
+    // The link: the detection's own filters, then the frozen bounds of exactly these events.
+    const root = BUILTIN_DETECTIONS.find((d) => d.id === "cis-root-account-usage")!;
+    const filters = new URLSearchParams(root.query).toString().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    expect(body.text).toMatch(new RegExp(`^2 new events match the detection "${root.title}"\\. <https://trailscope\\.example\\.test/events\\?${filters}&storedAfter=[^|>]+&asOf=[^|>]+\\|Open these 2 events> \\(opening it needs sign-in to Trailscope\\)$`));
     expect(body.blocks.map((b) => b.type)).toEqual(["section", "section", "context"]);
     expect(JSON.stringify(body.blocks[1])).toContain("ConsoleLogin");
   });
@@ -401,7 +405,8 @@ describe("alerts after a sync", () => {
     const r = await sendTestMessage(db, await accessOf("u-analyst"), w.id);
     expect(r?.deliveries.map((d) => [d.channel, d.status]).sort()).toEqual([["email", "sent"], ["webhook", "sent"]]);
     expect(hooks("/test")[0].body).toMatchObject({ test: true, count: 0, target: { kind: "detection", id: "cloudtrail-tampering" } });
-    expect(decodeQp(mails[0].raw)).toContain('Test message from Trailscope: this channel receives alerts of the detection "CloudTrail logging stopped, deleted or changed".');
+    const tampering = BUILTIN_DETECTIONS.find((d) => d.id === "cloudtrail-tampering")!;
+    expect(decodeQp(mails[0].raw)).toContain(`Test message from Trailscope: this channel receives alerts of the detection "${tampering.title}".`);
     const [a] = await alertHistory(db, await accessOf("u-analyst"), { watchId: w.id });
     expect(a.kind).toBe("test");
     // A test of someone else's watch: not theirs to send.
