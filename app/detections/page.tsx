@@ -6,7 +6,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { DetectionList, type DetectionRow } from "../../components/detections/DetectionList";
-import { AccessError } from "../../lib/auth/access";
+import { AccessError, can } from "../../lib/auth/access";
 import { pageAccess } from "../../lib/auth/guard";
 import { binsOf } from "../../lib/detections/count";
 import { countDetections, listDetections } from "../../lib/detections";
@@ -48,7 +48,8 @@ export default async function DetectionsPage({ searchParams }: { searchParams: P
     bins = binsOf({ from, to });
     const detections = await listDetections(db, access);
     const counted = await countDetections(db.pool, access, detections, sp, { now, days: { from, to } });
-    rows = counted.map((c) => ({ ...c, href: timelineHref(sp, c.detection.query) }));
+    const watcher = can(access, "share");
+    rows = counted.map((c) => ({ ...c, href: timelineHref(sp, c.detection.query), canWatch: watcher && !c.detection.threshold }));
     // Fired ones first (most severe, then most events); quiet ones in library order.
     const order = new Map(counted.map((c, i) => [c.detection.id, i]));
     rows.sort((a, b) => {

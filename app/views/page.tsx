@@ -4,7 +4,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ViewsTable, type ViewRow } from "../../components/views/ViewsTable";
-import { AccessError, accessQuery } from "../../lib/auth/access";
+import { AccessError, accessQuery, can } from "../../lib/auth/access";
 import { pageAccess } from "../../lib/auth/guard";
 import { countBranches, type CountBranch } from "../../lib/detections/count";
 import { ParamError } from "../../lib/query/params";
@@ -26,7 +26,7 @@ export default async function ViewsPage() {
   const rows: ViewRow[] = views.map((v) => {
     const sp = new URLSearchParams(v.query);
     const filters = [...filterChips(sp).map((c) => c.label), ...sp.getAll("q").map((t) => `“${t}”`)].join(" · ");
-    const row: ViewRow = { ...viewJson(v, access), filters, range: describeRange(sp.get("from"), sp.get("to"), "utc"), count: null };
+    const row: ViewRow = { ...viewJson(v, access), filters, range: describeRange(sp.get("from"), sp.get("to"), "utc"), count: null, canWatch: can(access, "share") };
     try {
       branchOf.set(v.id, branches.push({ q: accessQuery(access, sp, { now }) }) - 1);
     } catch (err) {

@@ -3,6 +3,7 @@
 // the timeline filtered by it over the same range. Cards rather than a table: they read the same
 // at 390 px as at 1440.
 import Link from "next/link";
+import { WatchButton } from "../alerts/WatchButton";
 import type { Detection, Severity } from "../../lib/detections/types";
 import { Sparkline } from "./Sparkline";
 
@@ -13,6 +14,8 @@ export interface DetectionRow {
   error?: string;
   /** The timeline filtered by the detection over the page's range. */
   href: string;
+  /** The viewer may watch it (alerts: analyst, admin; a burst detection cannot be watched yet). */
+  canWatch?: boolean;
 }
 
 const SEVERITY_CLASS: Record<Severity, string> = {
@@ -63,6 +66,7 @@ export function DetectionList({ rows, bins }: { rows: DetectionRow[]; bins: { st
               </p>
             </div>
             <div className="flex items-center gap-3 sm:justify-end">
+              {r.canWatch && !r.error && <WatchButton kind="detection" id={d.id} title={d.title} />}
               {r.days && <Sparkline bins={r.days} start={bins.start} widthMs={bins.width} label={d.title} />}
               {r.error ? (
                 <span className="text-xs text-red-700 dark:text-red-400" title={r.error}>

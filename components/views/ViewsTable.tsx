@@ -3,6 +3,7 @@
 // evaluated when the page was read), and — for the owner or an admin — edit and delete in place.
 // Opening a view is its link /views/<id>, which follows whatever the view says now.
 import Link from "next/link";
+import { WatchButton } from "../alerts/WatchButton";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { Severity } from "../../lib/detections/types";
@@ -16,6 +17,8 @@ export interface ViewRow {
   owner: string | null;
   mine: boolean;
   canEdit: boolean;
+  /** The viewer may watch it (alerts: analyst, admin). */
+  canWatch?: boolean;
   shared: boolean;
   detection: boolean;
   severity: Severity | null;
@@ -149,7 +152,12 @@ export function ViewsTable({ rows }: { rows: ViewRow[] }) {
             <td className={`${tdClass} ${wide} text-xs`}>{r.range}</td>
             <td className={`${tdClass} ${wide} text-xs`}>{sharing(r)}</td>
             <td className={`${tdClass} ${wide} text-xs`}>{detectionText(r)}</td>
-            <td className={tdClass}>{editing !== r.id && <Actions row={r} onEdit={() => setEditing(r.id)} />}</td>
+            <td className={tdClass}>
+              <div className="flex flex-wrap items-start gap-2">
+                {editing !== r.id && <Actions row={r} onEdit={() => setEditing(r.id)} />}
+                {r.canWatch && !r.error && <WatchButton kind="view" id={r.id} title={r.name} />}
+              </div>
+            </td>
           </tr>
         ))}
       </tbody>

@@ -48,7 +48,9 @@ export async function resolveTarget(db: Db, access: Pick<Access, "userId">, kind
     return v ? { kind, id, title: v.name, filters: alertFilters(v.query) } : null;
   }
   const builtin = BUILTIN_DETECTIONS.find((d) => d.id === id);
-  if (builtin) return { kind, id, title: builtin.title, filters: alertFilters(builtin.query) };
+  // A burst detection (threshold) counts groups of events, which an alert on new events cannot
+  // yet: it is not offered as a target rather than alerting on every single read.
+  if (builtin) return builtin.threshold ? null : { kind, id, title: builtin.title, filters: alertFilters(builtin.query) };
   const m = VIEW_DETECTION.exec(id);
   if (!m) return null;
   const v = await visibleView(db, access, m[1]);
@@ -70,7 +72,7 @@ export async function watchableTargets(db: Db, access: Pick<Access, "userId">): 
   });
   return [
     ...views.map((v) => ({ kind: "view" as const, id: v.id, title: v.name })),
-    ...BUILTIN_DETECTIONS.map((d) => ({ kind: "detection" as const, id: d.id, title: d.title })),
+    ...BUILTIN_DETECTIONS.filter((d) => !d.threshold).map((d) => ({ kind: "detection" as const, id: d.id, title: d.title })),
     ...views.filter((v) => v.detection).map((v) => ({ kind: "detection" as const, id: `view-${v.id}`, title: v.name })),
   ];
 }
