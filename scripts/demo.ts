@@ -10,6 +10,7 @@ import { generateDigestKeyPair } from "../lib/demo/digest-signing";
 import { FOLDER_KEYS_FILE, SIDECAR_SUFFIX } from "../lib/integrity/folder-keys";
 import { DEFAULT_ACCOUNTS, DEFAULT_ORG_ID, DEMO_STORY, demoStoryTimes } from "../lib/demo/generate";
 import { attackStory, writeAttackWave } from "../lib/demo/attack";
+import { sendQueuedAlerts } from "./cli";
 import { formatSummary, runSync } from "../lib/ingest/engine";
 import { stderrRenderer } from "../lib/ingest/progress";
 import { FolderSource } from "../lib/ingest/sources/folder";
@@ -40,6 +41,8 @@ async function plantAttack(): Promise<number> {
     process.stderr.write(`Planted a new wave of the intrusion: ${files.length} log file(s) under ${dir}; syncing…\n`);
     const summary = await runSync(db, new FolderSource(dir), { renderer: stderrRenderer() });
     process.stderr.write(formatSummary(summary) + "\n");
+    // Watches on what it trips hear of it now, as after any one-shot sync.
+    await sendQueuedAlerts(db);
     const story = attackStory(DEFAULT_ACCOUNTS);
     process.stderr.write(`\nThe identity behind it: /events?actor=${encodeURIComponent(story.userArn)}\n`);
     return summary.ok ? 0 : 1;

@@ -3,8 +3,7 @@
 import { runSync, formatSummary } from "../lib/ingest/engine";
 import { stderrRenderer } from "../lib/ingest/progress";
 import { parseSource } from "../lib/ingest/sources";
-import { exitWith, withDatabase } from "./cli";
-import { dispatchDue } from "../lib/alerts/dispatch";
+import { exitWith, sendQueuedAlerts, withDatabase } from "./cli";
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2).filter((a) => a !== "--");
@@ -28,12 +27,7 @@ async function main(): Promise<number> {
       process.stderr.write(formatSummary(summary) + "\n");
       if (!summary.ok) code = 1;
     }
-    // One pass over the alerts these syncs queued; failures are retried by `npm start` or the next sync.
-    const sent = await dispatchDue(db, { log: (m) => process.stderr.write(`  ${m}\n`) }).catch((err: Error) => {
-      process.stderr.write(`alerts not sent: ${err.message}\n`);
-      return null;
-    });
-    if (sent && sent.sent + sent.retrying + sent.failed > 0) process.stderr.write(`alerts: ${sent.sent} sent, ${sent.retrying} to retry, ${sent.failed} failed\n`);
+    await sendQueuedAlerts(db);
     return code;
   });
 }
