@@ -13,6 +13,7 @@ import { ensureDatabase } from "../lib/store/embedded";
 import { migrate } from "../lib/store/migrate";
 import { configuredSources, syncIntervalMs } from "../lib/sync/config";
 import { startScheduler } from "../lib/sync/scheduler";
+import { startBackfill } from "../lib/enrich/backfill";
 
 const root = path.resolve(import.meta.dirname, "..");
 const nextBin = path.join(root, "node_modules/next/dist/bin/next");
@@ -58,6 +59,8 @@ async function main() {
     stdio: "inherit",
   });
   const scheduler = startScheduler(pool, sources, interval);
+  // Events stored before enrichment existed get their classes in the background (lib/enrich/backfill.ts).
+  const backfill = startBackfill(pool.pool, (m) => console.error(`trailscope: ${m}`));
   console.error(`trailscope: console on ${settings.baseUrl}/events`);
   if (setupToken) {
     console.error(
@@ -76,6 +79,7 @@ async function main() {
     stopping = true;
     server.kill("SIGTERM");
     await scheduler.stop();
+    await backfill.stop();
     await pool.close();
     await db.stop();
     process.exit(code);
