@@ -13,6 +13,8 @@
 // (userIdentity, tlsDetails, some requestParameters) are SHARED between records: treat yielded
 // records as read-only (serialize them or copy before mutating).
 
+import { natGatewayAddress } from "./addresses";
+
 export type CloudTrailRecord = Record<string, unknown>;
 
 export interface GenerateOptions {
@@ -1448,7 +1450,7 @@ class Generator_ {
       workloadRoles: [],
       assumable: [],
       userNames: [],
-      natIps: this.regions.map(() => [publicIPv4(r), publicIPv4(r)]),
+      natIps: this.regions.map((region) => [natGatewayAddress(publicIPv4(r), region), natGatewayAddress(publicIPv4(r), region)]),
       vpce: this.regions.map(() => `vpce-0${hexStr(r, 16)}`),
       orgAccessRole: undefined as unknown as RoleDef,
     };
