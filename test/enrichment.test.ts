@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import ipaddr from "ipaddr.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { natGatewayAddress } from "../lib/demo/addresses";
 import { backfillState, ENRICHMENT_INDEXES, runBackfill } from "../lib/enrich/backfill";
 import { SHIPPED_RANGES } from "../lib/enrich/enrich";
 import { classifyAddress } from "../lib/enrich/ip-class";
@@ -154,6 +155,10 @@ describe("classification", () => {
     expect(classifyAddress("[2600:1f18:4a3:6902::1f]", table).ipClass).toBe("aws");
     expect(classifyAddress("10", table).ipClass).toBe("other"); // ipaddr.js's loose IPv4 forms are not addresses here
     expect(classifyAddress("s3.amazonaws.com.cn", table).ipClass).toBe("aws-service");
+    // The demo's NAT gateway addresses are in their region's EC2 ranges.
+    for (const region of ["us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2", "us-west-2"]) {
+      expect(classifyAddress(natGatewayAddress("81.2.69.160", region), table)).toEqual({ ipClass: "aws", awsRange: `EC2 ${region}` });
+    }
   });
 
   it("classifies user agents of real CloudTrail records", () => {
