@@ -12,6 +12,7 @@ import { runSync } from "../lib/ingest/engine";
 import { parseSource } from "../lib/ingest/sources";
 import { openDb } from "../lib/store/db";
 import { writeCorpus } from "../test/fixtures/hostile";
+import { storageStateOf } from "./users";
 
 const SCREENS = "test-results/screens";
 mkdirSync(SCREENS, { recursive: true });
@@ -86,7 +87,7 @@ test("the API filters and facets the classes; a bad ipVersion is a 400 naming it
 
 test("the timeline's facets show the classes; clicking one filters on it (screenshots 1440 and 390)", async ({ browser }) => {
   for (const [name, width] of [["enrichment-wide", 1440], ["enrichment-narrow", 390]] as const) {
-    const ctx = await browser.newContext({ viewport: { width, height: 900 }, storageState: "test-results/.auth/admin.json" });
+    const ctx = await browser.newContext({ viewport: { width, height: 900 }, storageState: storageStateOf("admin") });
     const page = await ctx.newPage();
     await open(page, `/events?${RANGE}`);
     await expect(page.getByTestId("match-count")).toHaveText(`${TOTAL} events match`);
