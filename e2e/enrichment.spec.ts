@@ -1,17 +1,13 @@
 // Enrichment at ingest on the timeline: the source IP class and user agent class facets, filtering
 // by clicking one, and the API's answers. Adds its own events to the shared e2e database (through
-// the real folder sync) on 2026-11-19 — the day before the seed's, with no "alice" in them, so the
+// the loader, as a sync stores them) on 2026-11-19 — the day before the seed's, with no "alice" in them, so the
 // other specs' counts (their ranges, window.spec's newest events) are untouched.
 import { expect, test, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { gzipSync } from "node:zlib";
-import { runSync } from "../lib/ingest/engine";
-import { parseSource } from "../lib/ingest/sources";
-import { openDb } from "../lib/store/db";
-import { writeCorpus } from "../test/fixtures/hostile";
+import pg from "pg";
+import { Loader } from "../lib/ingest/loader";
+import { encodeLine, normalizeRecord } from "../lib/ingest/normalize";
+import { SketchBuilder } from "../lib/store/sketch";
 import { storageStateOf } from "./users";
 
 const SCREENS = "test-results/screens";
@@ -51,17 +47,25 @@ test.beforeAll(async () => {
       eventCategory: "Management",
     })),
   );
-  const dir = await mkdtemp(path.join(tmpdir(), "trailscope-e2e-enrich-"));
-  const db = openDb(process.env.E2E_DATABASE_URL!, { max: 2 });
+  // Stored as the engine stores a batch (normalizeRecord → Loader.commit), without an object: a
+  // folder sync would add a second source to the Integrity page that e2e/integrity.spec.ts reads.
+  const pool = new pg.Pool({ connectionString: process.env.E2E_DATABASE_URL!, max: 2 });
+  pool.on("error", () => {});
   try {
-    await writeCorpus(dir, [
-      { key: `AWSLogs/${ACCT}/CloudTrail/us-east-1/2026/11/19/${ACCT}_CloudTrail_us-east-1_20261119T0800Z_enrich000000001.json.gz`, bytes: gzipSync(JSON.stringify({ Records: records })) },
-    ]);
-    const s = await runSync(db, parseSource(dir), { log: () => {} });
-    expect(s.ok).toBe(true);
+    const rows = { lines: [] as Uint8Array[], ids: [] as string[], rollups: [] as string[], sketches: [] as ReturnType<SketchBuilder["finish"]> };
+    const sketch = new SketchBuilder();
+    for (const r of records) {
+      const n = normalizeRecord(r, {});
+      if (!n.ok) throw new Error(n.reason);
+      rows.lines.push(encodeLine(n.line));
+      rows.ids.push(n.id);
+      rows.rollups.push(n.rollup);
+      sketch.add(n.text);
+    }
+    rows.sketches = sketch.finish();
+    await new Loader(pool).commit({ rows, objects: [], cursors: [] });
   } finally {
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
+    await pool.end();
   }
 });
 
