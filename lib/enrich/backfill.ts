@@ -9,8 +9,8 @@
 // with the very function ingest uses (lib/enrich/enrich.ts), UPDATE the rows still unclassified
 // (another process may have been first), add the classes set to the facet rollups, move the
 // cursor. An interrupted backfill resumes where it stopped; running it twice at once is safe (the
-// cursor row is locked per batch). Once done, the class indexes are built CONCURRENTLY when the
-// migration left that for later (a large table).
+// cursor row is locked per batch). Once done, the userAgentClass index is built CONCURRENTLY when
+// the migration left that for later (a large table).
 import type pg from "pg";
 import { withClient } from "../store/checkout";
 import { DAY_MS, HOUR_MS, ROLLUP_FIELD_KEYS } from "../store/rollups";
@@ -29,7 +29,6 @@ const ROLLED: [string, "ip_class" | "user_agent_class"][] = (
 ).filter(([k]) => (ROLLUP_FIELD_KEYS as readonly string[]).includes(k));
 
 export const ENRICHMENT_INDEXES = [
-  { name: "events_ip_class_time_idx", sql: `ON events (ip_class, event_time DESC, id DESC)` },
   { name: "events_user_agent_class_time_idx", sql: `ON events (user_agent_class, event_time DESC, id DESC)` },
 ];
 
