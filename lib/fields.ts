@@ -146,6 +146,64 @@ const col = {
   list: (d: Common): FieldDef => ({ kind: "textArray", filter: true, facet: false, sort: false, defaultColumn: false, csv: true, render: "list", description: "", ...d }),
 };
 
+// ---- enrichment at ingest (issue 22 §5: lib/enrich/) ------------------------------------------------
+// Classes computed once per event by lib/enrich/enrich.ts (in the decode workers, from the AWS IP
+// ranges snapshot in use) and handed to extract through the ingest context: this file is also
+// imported by the browser bundle, which must not carry the ranges. Events stored before migration
+// 20261207080000_enrichment get theirs from a background backfill (lib/enrich/backfill.ts).
+
+interface EnrichedContext extends IngestContext {
+  enrichment?: { ipClass: string | null; awsRange: string | null; userAgentClass: string | null };
+}
+const enriched = (ctx: IngestContext) => (ctx as EnrichedContext).enrichment;
+
+/** The address of `sourceIPAddress` that ipClass judged (a list's first), in SQL. */
+const FIRST_ADDRESS = `split_part(source_ip_address, ',', 1)`;
+const IP_ADDRESS_CLASSES = `ip_class IN ('aws', 'private', 'public')`;
+/** IPv6 by its colon; ::ffff:198.51.100.1 is an IPv4 client (as ipClass judged it). */
+const IS_IPV6 = `(strpos(${FIRST_ADDRESS}, ':') > 0 AND ${FIRST_ADDRESS} NOT ILIKE '%::ffff:%.%')`;
+
+const ENRICHMENT_FIELDS: FieldDef[] = [
+  col.text({
+    key: "ipClass",
+    label: "Source IP class",
+    column: "ip_class",
+    extract: (_r, ctx) => enriched(ctx)?.ipClass ?? null,
+    facet: true,
+    description:
+      "aws-service: an AWS service's name (lambda.amazonaws.com); aws-internal: \"AWS Internal\"; aws: an address in AWS's published ranges; private: RFC 1918, loopback, link-local, CGNAT, IPv6 unique-local; public: any other address; other: not an address. A list's first address",
+  }),
+  col.text({
+    key: "ipAwsRange",
+    label: "AWS IP range",
+    column: "ip_aws_range",
+    extract: (_r, ctx) => enriched(ctx)?.awsRange ?? null,
+    description: "For ipClass=aws: the services and region AWS publishes for the address's range, e.g. \"EC2 us-east-1\" (as of the snapshot in use when the event was stored)",
+  }),
+  col.text({
+    key: "userAgentClass",
+    label: "User agent class",
+    column: "user_agent_class",
+    extract: (_r, ctx) => enriched(ctx)?.userAgentClass ?? null,
+    facet: true,
+    description:
+      "console, browser (S3 data events from a browser), cli, powershell, sdk-<language> (sdk-python, sdk-js, sdk-go, sdk-java, sdk-dotnet, …), terraform, pulumi, cdk, cloudformation, aws-service, aws-internal, other",
+  }),
+  col.text({
+    key: "ipVersion",
+    label: "IP version",
+    column: `CASE WHEN ${IP_ADDRESS_CLASSES} THEN CASE WHEN ${IS_IPV6} THEN 'ipv6' ELSE 'ipv4' END END`,
+    extract: () => null,
+    sort: false,
+    csv: false,
+    description: "ipv4 or ipv6: the version of the source address (events whose source is an address)",
+    derived: {
+      values: ["ipv4", "ipv6"],
+      match: (v) => `(${IP_ADDRESS_CLASSES} AND ${v === "ipv6" ? "" : "NOT "}${IS_IPV6})`,
+    },
+  }),
+];
+
 // ---- the catalog --------------------------------------------------------------------------------
 
 export const FIELDS: readonly FieldDef[] = [
@@ -219,6 +277,7 @@ export const FIELDS: readonly FieldDef[] = [
     render: "arn",
     description: "The role (or IAM user, for a federated session) whose session made the call: its ARN without the session name",
   }),
+  ...ENRICHMENT_FIELDS,
 ];
 
 // ---- values inside the record, and fields derived from them (issue 22: detections) --------------

@@ -5,17 +5,28 @@
 //        a password piped on stdin becomes the user's password
 //   user list
 //   token create <email> [--name <name>]   prints a new API token (its only appearance)
+//   ip-ranges refresh [<file or https URL>]  stores a newer AWS ip-ranges.json snapshot for
+//        source IP classes (default: AWS's URL); ip-ranges show: the snapshot in use
+//   enrichment backfill   classifies events stored before enrichment existed, to the end, with
+//        progress (`npm start` does it in the background)
 import { parseArgs } from "node:util";
 import { isRole } from "../lib/auth/roles";
 import { createToken, listUsers, SYSTEM, upsertUser } from "../lib/auth/users";
 import { openDb } from "../lib/store/db";
 import { ensureDatabase } from "../lib/store/embedded";
 import { migrate } from "../lib/store/migrate";
+import { activeRanges, DEFAULT_RANGES_URL, refreshRanges } from "../lib/enrich/ranges-store";
+import { SHIPPED_RANGES } from "../lib/enrich/enrich";
+import { prefixCount } from "../lib/enrich/ip-ranges";
+import { runBackfill } from "../lib/enrich/backfill";
 
 const USAGE = `usage:
   npm run admin -- user add <email> --role admin|analyst|auditor [--accounts <id>,<id>…] [--name <name>]   (password on stdin, optional)
   npm run admin -- user list
-  npm run admin -- token create <email> [--name <name>]`;
+  npm run admin -- token create <email> [--name <name>]
+  npm run admin -- ip-ranges refresh [<file or https URL>]   (default ${DEFAULT_RANGES_URL})
+  npm run admin -- ip-ranges show
+  npm run admin -- enrichment backfill`;
 
 async function stdinText(): Promise<string | undefined> {
   if (process.stdin.isTTY) return undefined;
@@ -53,6 +64,25 @@ async function main(): Promise<number> {
       if (!user) throw new Error(`no user ${email} (add one with: npm run admin -- user add ${email} --role auditor)`);
       const { key } = await createToken(db, user.id, values.name ?? "created with npm run admin", SYSTEM);
       console.log(key);
+      return 0;
+    }
+    if (noun === "ip-ranges" && verb === "refresh" && positionals.length <= 3) {
+      const from = positionals[2] ?? DEFAULT_RANGES_URL;
+      const r = await refreshRanges(db.pool, from);
+      const read = `${from}: syncToken ${r.read.syncToken} (${r.read.createDate}), ${r.read.prefixes} prefixes`;
+      if (r.stored) console.error(`stored ${read}; new events are classified with it (events already stored keep their class)`);
+      else console.error(`${read}: not newer than the snapshot in use (syncToken ${r.active.syncToken}, ${r.active.createDate}, from ${r.active.source}); nothing stored`);
+      return 0;
+    }
+    if (noun === "ip-ranges" && verb === "show" && positionals.length === 2) {
+      const a = await activeRanges(db.pool);
+      const shipped = a.syncToken === SHIPPED_RANGES.syncToken;
+      console.log(`syncToken ${a.syncToken}\tcreateDate ${a.createDate}\t${prefixCount(a)} prefixes\t${shipped ? "shipped with Trailscope (data/aws-ip-ranges.json)" : `refreshed from ${a.source}`}`);
+      return 0;
+    }
+    if (noun === "enrichment" && verb === "backfill" && positionals.length === 2) {
+      const s = await runBackfill(db.pool, { pauseMs: 0, log: (m) => console.error(m) });
+      console.error(`enrichment backfill ${s.finished ? "done" : "stopped"}: ${s.classified} events classified`);
       return 0;
     }
     console.error(USAGE);

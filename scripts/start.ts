@@ -15,6 +15,7 @@ import { migrate } from "../lib/store/migrate";
 import { configuredSources, syncIntervalMs } from "../lib/sync/config";
 import { startScheduler } from "../lib/sync/scheduler";
 import { startActorBackfill } from "../lib/actors/backfill";
+import { startBackfill } from "../lib/enrich/backfill";
 
 const root = path.resolve(import.meta.dirname, "..");
 const nextBin = path.join(root, "node_modules/next/dist/bin/next");
@@ -61,7 +62,10 @@ async function main() {
     stdio: "inherit",
   });
   const scheduler = startScheduler(pool, sources, interval);
-  const backfill = startActorBackfill(pool.pool, (m) => console.error(m));
+  // Events stored before 0.4.0 get their actors (lib/actors/backfill.ts) and enrichment classes
+  // (lib/enrich/backfill.ts) in the background.
+  const actorBackfill = startActorBackfill(pool.pool, (m) => console.error(m));
+  const backfill = startBackfill(pool.pool, (m) => console.error(`trailscope: ${m}`));
   console.error(`trailscope: console on ${settings.baseUrl}/events`);
   if (setupToken) {
     console.error(
@@ -81,6 +85,7 @@ async function main() {
     server.kill("SIGTERM");
     await scheduler.stop();
     await backfill.stop();
+    await actorBackfill.stop();
     await pool.close();
     await db.stop();
     process.exit(code);

@@ -14,6 +14,7 @@
 // records as read-only (serialize them or copy before mutating).
 
 import { attackSteps } from "./attack";
+import { natGatewayAddress } from "./addresses";
 
 export type CloudTrailRecord = Record<string, unknown>;
 
@@ -1456,7 +1457,7 @@ class Generator_ {
       workloadRoles: [],
       assumable: [],
       userNames: [],
-      natIps: this.regions.map(() => [publicIPv4(r), publicIPv4(r)]),
+      natIps: this.regions.map((region) => [natGatewayAddress(publicIPv4(r), region), natGatewayAddress(publicIPv4(r), region)]),
       vpce: this.regions.map(() => `vpce-0${hexStr(r, 16)}`),
       orgAccessRole: undefined as unknown as RoleDef,
     };

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { decodeObject, type DecodedObject } from "./decode";
-import type { DecodeRequest } from "./decode-worker";
+import type { DecodeRequest, DecodeWorkerData } from "./decode-worker";
 
 /** `checkOnly`: a stored log file read again for validation — hash it, nothing more (decode.ts). */
 export type DecodeFn = (key: string, bytes: Uint8Array, metadata?: Record<string, string>, checkOnly?: boolean) => Promise<DecodedObject>;
@@ -31,7 +31,8 @@ export function defaultWorkerCount(): number {
   return Math.min(4, Math.max(1, availableParallelism() - 1));
 }
 
-export function createDecodePool(size = defaultWorkerCount()): DecodePool {
+/** `data`: what each worker starts with (the AWS IP ranges snapshot to classify with, lib/enrich). */
+export function createDecodePool(size = defaultWorkerCount(), data: DecodeWorkerData = {}): DecodePool {
   if (size <= 0) return inlineDecoder;
   type Pending = { resolve: (d: DecodedObject) => void; reject: (e: Error) => void; worker: Worker };
   const pending = new Map<number, Pending>();
@@ -45,7 +46,7 @@ export function createDecodePool(size = defaultWorkerCount()): DecodePool {
     for (const [id, p] of pending) if (p.worker === w) (pending.delete(id), p.reject(err));
   };
   for (let i = 0; i < size; i++) {
-    const w = new Worker(url);
+    const w = new Worker(url, { workerData: data });
     load.set(w, 0);
     w.on("message", (m: { id: number; result?: DecodedObject; error?: string }) => {
       load.set(w, (load.get(w) ?? 1) - 1);

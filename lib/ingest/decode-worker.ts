@@ -1,9 +1,19 @@
 // Worker thread body: decodes objects (gunzip, JSON.parse, normalise to COPY lines) off the main
 // thread, which then only reads files and feeds COPY.
 import { readFileSync } from "node:fs";
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { decodeObject } from "./decode";
 import { sketchBuffers } from "../store/sketch";
+import { installRanges } from "../enrich/enrich";
+import type { CompactRanges } from "../enrich/ip-ranges";
+
+export interface DecodeWorkerData {
+  /** The snapshot runSync classifies with (else the shipped one): built into a lookup table once here. */
+  awsIpRanges?: CompactRanges;
+}
+
+const data = (workerData ?? {}) as DecodeWorkerData;
+if (data.awsIpRanges) installRanges(data.awsIpRanges);
 
 export interface DecodeRequest {
   id: number;

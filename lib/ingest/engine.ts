@@ -16,6 +16,8 @@ import type { KnownObject, SourceContext, SourcePlugin } from "./source";
 import { scopeOfSource } from "../integrity/scope";
 import { storedObjectKeys, validatedBefore, verifyScope, type VerifySummary } from "../integrity/verify";
 import { integrityLine } from "../integrity/report";
+import { activeRanges } from "../enrich/ranges-store";
+import { installRanges, SHIPPED_RANGES } from "../enrich/enrich";
 
 export interface SyncSummary {
   source: string;
@@ -101,8 +103,11 @@ export async function runSync(db: Db, plugin: SourcePlugin, opts: SyncOptions = 
   const unreadableKeys = new Set<string>();
   const loader = new Loader(db.pool, log);
   let pool: DecodePool = inlineDecoder;
+  // The AWS IP ranges to classify source addresses with (lib/enrich): this thread's, for inline decoding, and the workers'.
+  const awsIpRanges = await activeRanges(db.pool).catch((err: Error) => (log(`AWS IP ranges: ${err.message}; using the shipped snapshot`), SHIPPED_RANGES));
+  installRanges(awsIpRanges);
   try {
-    pool = createDecodePool(opts.decodeWorkers);
+    pool = createDecodePool(opts.decodeWorkers, { awsIpRanges });
   } catch (err) {
     log(`decode workers unavailable (${(err as Error).message}); decoding on the main thread`);
   }

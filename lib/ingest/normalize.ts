@@ -5,6 +5,7 @@ import { credentialLinkOf } from "../actors/origin";
 import { INGEST_FIELDS, parseEventTime, type CloudTrailRecord, type IngestContext } from "../fields";
 import { ROLLUP_FIELD_KEYS } from "../store/rollups";
 import { appendSketch, SketchBuilder, type Sketch } from "../store/sketch";
+import { withEnrichment } from "../enrich/enrich";
 
 /** Columns in the order normalizeRecord writes them (COPY events (...) FROM STDIN). */
 export const COPY_COLUMNS = ["id", ...INGEST_FIELDS.map((f) => f.column), "record", "raw_json"];
@@ -346,7 +347,8 @@ export function normalizeRecord(record: unknown, ctx: IngestContext): NormalizeR
   const json = recordJson(r);
   const id = eventKey(r, json);
   const cells = [copyEscape(id)];
-  const values = INGEST_FIELDS.map((f) => f.extract(r, ctx));
+  const ectx = withEnrichment(r, ctx); // source IP and user-agent classes (lib/enrich)
+  const values = INGEST_FIELDS.map((f) => f.extract(r, ectx));
   for (const v of values) cells.push(copyValue(v));
   cells.push(copyEscapeJson(json.stored), json.raw === null ? "\\N" : copyEscapeJson(json.raw));
   return { ok: true, id, line: cells.join("\t") + "\n", rollup: rollupEntry(time, values), text: json.raw ?? json.stored, link: credentialLinkOf(r) };

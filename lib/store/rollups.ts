@@ -22,6 +22,9 @@ import { FIELD_BY_KEY, type FieldDef } from "../fields";
 export const ROLLUP_FIELD_KEYS = [
   "username", "eventName", "eventSource", "awsRegion", "accountId", "sourceIPAddress",
   "errorCode", "readOnly", "identityType", "principalArn", "eventType", "eventCategory",
+  // Enrichment (migration 20261207080000_enrichment): nothing to backfill at migration time — rows
+  // stored before it have no class, and lib/enrich/backfill.ts adds each class it sets later.
+  "ipClass", "userAgentClass",
 ] as const;
 
 export const ROLLUP_FIELDS: readonly FieldDef[] = ROLLUP_FIELD_KEYS.map((k) => FIELD_BY_KEY.get(k)!);
