@@ -37,7 +37,8 @@ async function plantAttack(): Promise<number> {
   const db = openDb(handle.url, { max: 4 });
   const dir = path.resolve(process.env.TRAILSCOPE_DATA_DIR ?? ".data", "demo-logs");
   try {
-    const files = await writeAttackWave(dir, DEFAULT_ACCOUNTS, DEFAULT_ORG_ID, new Date());
+    // Started ten minutes ago, so its last step (eight minutes in) is not in the future.
+    const files = await writeAttackWave(dir, DEFAULT_ACCOUNTS, DEFAULT_ORG_ID, new Date(Date.now() - 10 * 60_000));
     process.stderr.write(`Planted a new wave of the intrusion: ${files.length} log file(s) under ${dir}; syncing…\n`);
     const summary = await runSync(db, new FolderSource(dir), { renderer: stderrRenderer() });
     process.stderr.write(formatSummary(summary) + "\n");
