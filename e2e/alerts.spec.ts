@@ -7,6 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test, type Page } from "@playwright/test";
 import { storageStateOf } from "./users";
+import { BUILTIN_DETECTIONS } from "../lib/detections/library";
 
 const SCREENS = "test-results/screens";
 
@@ -77,7 +78,7 @@ test("watch a detection, send a test message to a webhook, and see the history",
   await expect(sent.getByTestId("delivery")).toContainText("HTTP 200");
 
   // A receiver that answers 500: a test is tried once and shows as failed with the answer.
-  await addWatch(page, "CloudTrail logging stopped, deleted or changed", `${base}/broken`, "Slack-compatible");
+  await addWatch(page, BUILTIN_DETECTIONS.find((d) => d.id === "cloudtrail-tampering")!.title, `${base}/broken`, "Slack-compatible");
   const broken = page.getByTestId("watch-row").filter({ hasText: "CloudTrail logging stopped" });
   await expect(broken).toContainText("Slack webhook");
   await broken.getByRole("button", { name: "Send test" }).click();

@@ -261,7 +261,7 @@ test("the side panel and the detail page show the same event, with related event
   await row.locator("td").first().click();
   const panel = page.getByTestId("side-panel");
   await expect(panel.getByRole("heading", { level: 2 })).toHaveText("CreateUser");
-  await expect(panel.getByRole("region", { name: "Who" })).toContainText("IAMUser");
+  await expect(panel.getByRole("region", { name: "Who", exact: true })).toContainText("IAMUser");
   await expect(panel.getByRole("region", { name: "Related events" })).toContainText("Same access key, ±15 min");
   await page.screenshot({ path: `${SCREENS}/side-panel.png` });
 
