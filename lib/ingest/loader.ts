@@ -292,14 +292,24 @@ export class Loader {
   private async commitOnce(conn: Connection, rows: Rows, batch: Batch, direct: boolean): Promise<number> {
     const c = await conn.get();
     try {
+      // The credentials the batch issued, and each event's actor (lib/actors/link.ts), in a short
+      // transaction of their own committed before the batch's: held across the COPY, their row
+      // locks made a concurrent batch issuing the same key (a cross-account call's other copy)
+      // wait for this whole commit, and the batches' commits ran one after the other. Committed
+      // first, a batch that then fails leaves issuances whose events a retry stores; linking them
+      // again changes nothing.
+      const linkStart = performance.now();
+      let actors: Awaited<ReturnType<typeof linkBatch>> = [];
+      if (rows.ids.length > 0) {
+        await c.query("BEGIN");
+        actors = await linkBatch(c, rows.links, rows.ids);
+        await c.query("COMMIT");
+      }
+      this.linkMs += performance.now() - linkStart;
       await c.query("BEGIN");
       let inserted = 0;
       // Objects first: each event row carries the id of the object it came from.
       const objectIds = batch.objects.length > 0 ? await this.upsertObjects(c, batch.objects) : [];
-      // The credentials the batch issued, and each event's actor (lib/actors/link.ts).
-      const linkStart = performance.now();
-      const actors = rows.ids.length > 0 ? await linkBatch(c, rows.links, rows.ids) : [];
-      this.linkMs += performance.now() - linkStart;
       // The rollups count exactly the events this transaction inserts: their entries, by index.
       let added: string[] = [];
       if (rows.ids.length > 0 && direct) {
