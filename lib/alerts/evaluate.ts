@@ -18,6 +18,7 @@ import type { Db } from "../store/db";
 import { alertSettings } from "./settings";
 import { resolveTarget, type TargetKind } from "./targets";
 import { maskedWebhook } from "./ssrf";
+import { checkOut, giveBack } from "../store/checkout";
 
 /** Events an alert shows by name (the rest are behind its link). */
 export const SAMPLE_EVENTS = 5;
@@ -119,7 +120,7 @@ export async function evaluateWatches(db: Db, opts: { log?: (m: string) => void;
 
 /** One watch over (stored_after, bound]; whether an alert was queued. Throws why it could not run. */
 async function evaluateWatch(db: Db, id: string, bound: Date, baseUrl: string): Promise<boolean> {
-  const c = await db.pool.connect();
+  const c = await checkOut(db.pool);
   try {
     await c.query("BEGIN");
     // Another evaluation (a sync ending in another process) may hold it: wait, then see its bound.
@@ -164,6 +165,6 @@ async function evaluateWatch(db: Db, id: string, bound: Date, baseUrl: string): 
     await c.query("ROLLBACK").catch(() => {});
     throw err;
   } finally {
-    c.release();
+    giveBack(c);
   }
 }

@@ -14,6 +14,7 @@ import { alertLink, channelsOf, insertAlert } from "./evaluate";
 import { alertSettings } from "./settings";
 import { checkWebhookUrl, maskedWebhook } from "./ssrf";
 import { resolveTarget, TARGET_KINDS, type TargetKind } from "./targets";
+import { checkOut, giveBack } from "../store/checkout";
 
 export const WEBHOOK_FORMATS = ["slack", "json"] as const;
 export const MAX_EMAILS = 10;
@@ -198,7 +199,7 @@ export async function sendTestMessage(db: Db, access: Access, id: string) {
   const asOf = await freezeInstant(db.pool);
   const row = { id: w.id, webhook_url: w.webhookUrl, webhook_format: w.webhookFormat, emails: w.emails };
   if (channelsOf(row).length === 0) throw new ParamError("watch", "has no channel to send to");
-  const c = await db.pool.connect();
+  const c = await checkOut(db.pool);
   let alertId: number;
   try {
     alertId = await insertAlert(
@@ -208,7 +209,7 @@ export async function sendTestMessage(db: Db, access: Access, id: string) {
       { status: "sending", leaseMs: TEST_LEASE_MS },
     );
   } finally {
-    c.release();
+    giveBack(c);
   }
   return { alertId, deliveries: await sendAlertNow(db, alertId, settings) };
 }

@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import type pg from "pg";
 import { SHIPPED_RANGES } from "./enrich";
 import { AwsIpRangesSchema, compactRanges, CompactRangesSchema, newerOf, prefixCount, type CompactRanges } from "./ip-ranges";
+import { checkOut, giveBack } from "../store/checkout";
 
 export const DEFAULT_RANGES_URL = "https://ip-ranges.amazonaws.com/ip-ranges.json";
 
@@ -91,7 +92,7 @@ export async function refreshRanges(db: pg.Pool, from = DEFAULT_RANGES_URL): Pro
   if (Number(read.syncToken) <= Number(before.syncToken)) {
     return { stored: false, read: summary(read), active: { ...summary(before), source: before.source } };
   }
-  const c = await db.connect();
+  const c = await checkOut(db);
   try {
     await c.query("BEGIN");
     await c.query(`DELETE FROM aws_ip_ranges`);
@@ -107,7 +108,7 @@ export async function refreshRanges(db: pg.Pool, from = DEFAULT_RANGES_URL): Pro
     await c.query("ROLLBACK").catch(() => {});
     throw err;
   } finally {
-    c.release();
+    giveBack(c);
   }
   return { stored: true, read: summary(read), active: { ...summary(read), source: read.source } };
 }
