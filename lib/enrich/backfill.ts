@@ -190,11 +190,16 @@ export async function runBackfill(pool: pg.Pool, opts: BackfillOptions = {}): Pr
     return state;
   }
   installRanges(await activeRanges(pool));
-  log(`classifying events stored before enrichment existed (page ${state.nextPage} of ${state.endPage ?? "?"})`);
+  // Said once there is something to do: a new, empty console has no events from before.
+  let announced = false;
   let lastLog = Date.now();
   while (!opts.signal?.aborted) {
     state = await backfillBatch(pool, opts.pages);
     if (state.finished) break;
+    if (!announced && state.classified > 0) {
+      announced = true;
+      log(`classifying events stored before enrichment existed (page ${state.nextPage} of ${state.endPage ?? "?"})`);
+    }
     if (Date.now() - lastLog > 30_000) {
       lastLog = Date.now();
       log(`enrichment backfill: page ${state.nextPage} of ${state.endPage}, ${state.classified} events classified`);
@@ -204,7 +209,7 @@ export async function runBackfill(pool: pg.Pool, opts: BackfillOptions = {}): Pr
   }
   if (state.finished) {
     await ensureEnrichmentIndexes(pool, log);
-    log(`enrichment backfill done: ${state.classified} events classified`);
+    if (state.classified > 0) log(`enrichment backfill done: ${state.classified} events classified`);
   }
   return state;
 }
