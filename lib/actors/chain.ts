@@ -8,6 +8,7 @@ import { visibleEvent } from "../query/visible";
 import type { ApiEvent } from "../query/events";
 import type { ChainHop, CredentialChain } from "./chain-types";
 import { MAX_CHAIN } from "./link";
+import { SESSION_TYPES, text } from "./origin";
 
 interface SessionRow {
   access_key_id: string;
@@ -17,8 +18,6 @@ interface SessionRow {
   parent_key: string | null;
 }
 
-const SESSION_TYPES = new Set(["AssumedRole", "FederatedUser", "AWSAccount"]);
-const text = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
 
 /** The chain of a visible event (`event`: its catalog columns, as visibleEvent returns them). */
 export async function credentialChain(db: pg.Pool, access: Access, event: ApiEvent): Promise<CredentialChain> {

@@ -111,8 +111,9 @@ export async function linkBatch(c: pg.ClientBase, links: readonly (string | null
       ],
     );
     for (const r of rows) inserted.add(r.access_key_id);
-    // The other copies, kept beside the one that names the chain (each at most once).
-    await c.query(
+    // The other copies, kept beside the one that names the chain (each at most once). Nothing to
+    // keep when every key was issued once in the batch and stored by it just now.
+    if (copies.length > issued.size || inserted.size < issued.size) await c.query(
       `UPDATE credential_sessions s SET copies = array_append(s.copies, x.e)
          FROM (SELECT DISTINCT k, e FROM unnest($1::text[], $2::text[]) AS u(k, e)) x
         WHERE s.access_key_id = x.k AND s.event_id <> x.e AND NOT x.e = ANY(s.copies)`,

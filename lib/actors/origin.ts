@@ -9,7 +9,7 @@ import { identity, type CloudTrailRecord } from "../fields";
 
 const obj = (v: unknown): Record<string, unknown> | undefined =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-const text = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
+export const text = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
 
 /** The last path segment of an ARN-like name ("arn:aws:iam::1:saml-provider/Okta" → "Okta"). */
 function lastSegment(v: string): string {
@@ -74,7 +74,7 @@ export function originOf(r: CloudTrailRecord): string | null {
 }
 
 /** Identity types whose events are made with temporary credentials someone else's call issued. */
-const SESSION_TYPES = new Set(["AssumedRole", "FederatedUser", "AWSAccount"]);
+export const SESSION_TYPES: ReadonlySet<string> = new Set(["AssumedRole", "FederatedUser", "AWSAccount"]);
 
 /**
  * The access key to follow to find the event's actor: that of a role or federated session (or of a
