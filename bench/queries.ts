@@ -413,7 +413,10 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
   const facetCols = new Set(
     (await duckRows(duck.conn, `SELECT column_name FROM information_schema.columns WHERE table_name = 'events'`)).map((r) => r.column_name as string),
   );
-  const facetFields = FACET_FIELDS.filter((f) => facetCols.has(f.column) && f.kind !== "textArray");
+  // The sidebar's default facets; the on-demand ones (actor, session issuer, access key: counted
+  // over the events when a section opens) are the next item.
+  const facetFields = FACET_FIELDS.filter((f) => facetCols.has(f.column) && f.kind !== "textArray" && !(f as { facetOnDemand?: boolean }).facetOnDemand);
+  const onDemandFields = FACET_FIELDS.filter((f) => (f as { facetOnDemand?: boolean }).facetOnDemand);
   const facetRoute = await httpGet(`${server.url}/api/facets?${qs(range)}`).catch(() => null);
   if (facetRoute && facetRoute.status !== 200 && facetRoute.status !== 404) throw new Error(`/api/facets ${facetRoute.status}: ${facetRoute.body.slice(0, 200)}`);
   type FacetsFn = (db: pg.Pool, q: ReturnType<typeof parseEventQuery>) => Promise<{ field: string; values: { value: string | null; count: number }[] }[]>;
@@ -486,6 +489,30 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
       return { ms, check: ev.map((r) => `${r.v}:${Number(r.n)}`).join(",") };
     },
   });
+  // One on-demand facet section opened (each is its own request from the sidebar): the session
+  // issuer, counted over the newest SAMPLE_LIMIT matching events on both sides.
+  const issuer = onDemandFields.find((f) => f.key === "sessionIssuer");
+  if (issuer && facetCols.has(issuer.column) && facetRoute?.status === 200 && sampleLimit !== null) {
+    const newest = `(SELECT * FROM events ${rangeSql ? "WHERE " + rangeSql : ""} ORDER BY event_time DESC, id DESC LIMIT ${sampleLimit + 1})`;
+    const top3 = (values: { value: string | null; count: number }[]) => values.filter((x) => x.value !== null).slice(0, 3).map((x) => `${x.value}:${x.count}`).join(",");
+    items.push({
+      name: "facet on demand",
+      what: `top 10 session issuers when that section opens (field=sessionIssuer), last 7 days, newest ${sampleLimit.toLocaleString("en-US")} matching events on both sides`,
+      target: "agg",
+      async ours(who) {
+        const r = await httpGet(`${server.url}/api/facets?${qs([...range, ["field", "sessionIssuer"]])}`, who);
+        if (r.status !== 200) throw new Error(`/api/facets ${r.status}`);
+        const j = JSON.parse(r.body) as { facets: { values: { value: string | null; count: number }[] }[] };
+        return { ms: r.ms, check: top3(j.facets[0].values), via: "GET /api/facets?field=" };
+      },
+      async duck() {
+        const t = performance.now();
+        const rows = await duckRows(duck.conn, `SELECT ${issuer.column} AS v, count(*) AS n FROM ${newest} AS m GROUP BY 1 ORDER BY n DESC, v NULLS LAST LIMIT 11`);
+        const ms = performance.now() - t;
+        return { ms, check: top3(rows.map((r) => ({ value: (r.v as string | null) ?? null, count: Number(r.n) }))) };
+      },
+    });
+  }
 
   // ---- histogram ------------------------------------------------------------------------------
   const histRoute = await httpGet(`${server.url}/api/histogram?${qs(range)}`).catch(() => null);

@@ -89,6 +89,17 @@ test("the detail shows the chain to the IAM user behind two roles, and actor= li
     for (const id of ["e2e-chain-1", "e2e-chain-2", "e2e-chain-3", "e2e-chain-4"]) await expect(page.locator(`tbody tr[data-event-id="${id}"]`)).toHaveCount(1);
     await expect(page.locator(`tbody tr[data-event-id="e2e-chain-5"]`)).toHaveCount(0);
 
+    // The actor facet is counted when its section opens: by itself here, the view filters on it.
+    const actorFacet = page.getByTestId("facet-on-demand-actor");
+    await expect(actorFacet.getByRole("button", { name: "Actor" })).toHaveAttribute("aria-expanded", "true");
+    await expect(actorFacet.getByRole("link", { name: `Remove actor ${USER_ARN} (4 events)` })).toBeVisible();
+    // Without the filter it waits to be opened, and then counts under the view's range.
+    await page.goto("/events?from=2019-07-01T00:00:00Z&to=2019-07-02T00:00:00Z");
+    await expect(actorFacet).toContainText("Counted when opened");
+    await actorFacet.getByRole("button", { name: "Actor" }).click();
+    await expect(actorFacet.getByRole("link", { name: `Include actor ${USER_ARN} (4 events)` })).toBeVisible();
+    await page.screenshot({ path: "test-results/screens/facets-on-demand-1440.png", fullPage: true });
+
     // No guessing where the issuing event is not stored.
     await page.goto("/events/e2e-chain-5");
     await expect(page.getByRole("region", { name: "Who really did it" })).toContainText(`The event that issued the credentials ${ORPHAN} is not stored`);

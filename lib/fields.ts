@@ -29,6 +29,13 @@ export interface FieldDef {
   filter: boolean;
   /** Offered as a facet (top values with counts). */
   facet: boolean;
+  /**
+   * A facet counted only when asked for by name (`/api/facets?field=`; the sidebar when its section
+   * is opened or its field filtered), not in the default set: the rollups cannot hold it (a value
+   * set after ingest, or about as many values as sessions), so it is counted over the matching
+   * events, which cost as much as all the rolled-up facets together (BENCHMARKS, session 14).
+   */
+  facetOnDemand?: boolean;
   /** Allowed in `sort=key:asc|desc`. */
   sort: boolean;
   /** Shown in the timeline by default. */
@@ -219,7 +226,7 @@ export const FIELDS: readonly FieldDef[] = [
   col.bool({ key: "readOnly", label: "Read-only", column: "read_only", extract: readOnlyOf }),
   col.text({ key: "identityType", label: "Identity type", column: "identity_type", extract: (r) => str(identity(r)?.type), facet: true }),
   col.text({ key: "principalArn", label: "Principal ARN", column: "principal_arn", extract: (r) => str(identity(r)?.arn), facet: true, render: "arn" }),
-  col.text({ key: "accessKeyId", label: "Access key", column: "access_key_id", extract: (r) => str(identity(r)?.accessKeyId), facet: true, render: "code" }),
+  col.text({ key: "accessKeyId", label: "Access key", column: "access_key_id", extract: (r) => str(identity(r)?.accessKeyId), facet: true, facetOnDemand: true, render: "code" }),
   col.text({ key: "userAgent", label: "User agent", column: "user_agent", extract: (r) => str(r.userAgent) }),
   col.text({ key: "eventType", label: "Event type", column: "event_type", extract: (r) => str(r.eventType), facet: true }),
   col.text({ key: "eventCategory", label: "Category", column: "event_category", extract: (r) => str(r.eventCategory), facet: true }),
@@ -263,6 +270,7 @@ export const FIELDS: readonly FieldDef[] = [
     linked: true,
     visibleWhen: (accounts) => `coalesce(actor_accounts <@ ${accounts}::text[], true)`,
     facet: true,
+    facetOnDemand: true,
     // A scoped principal sees it through visibleWhen, which a keyset cursor cannot follow.
     sort: false,
     render: "arn",
@@ -274,6 +282,7 @@ export const FIELDS: readonly FieldDef[] = [
     column: "session_issuer_arn",
     extract: (r) => str(obj(obj(identity(r)?.sessionContext)?.sessionIssuer)?.arn),
     facet: true,
+    facetOnDemand: true,
     render: "arn",
     description: "The role (or IAM user, for a federated session) whose session made the call: its ARN without the session name",
   }),
@@ -388,6 +397,8 @@ export const FIELD_BY_KEY: ReadonlyMap<string, FieldDef> = new Map(FIELDS.map((f
 export const INGEST_FIELDS = FIELDS.filter((f) => f.key !== "eventID" && !f.derived && !f.linked);
 
 export const FACET_FIELDS = FIELDS.filter((f) => f.facet);
+/** The facets counted without being asked for by name: the sidebar's and /api/facets' default. */
+export const DEFAULT_FACET_FIELDS = FACET_FIELDS.filter((f) => !f.facetOnDemand);
 export const CSV_FIELDS = FIELDS.filter((f) => f.csv);
 /** The timeline's columns when a link names none: the integrity badge right after the time, where it is seen. */
 export const DEFAULT_COLUMNS = ["eventTime", "integrity", ...FIELDS.filter((f) => f.defaultColumn && f.key !== "eventTime" && f.key !== "integrity").map((f) => f.key)];

@@ -437,6 +437,32 @@ describe("alerts after a sync", () => {
   });
 });
 
+describe("one pass for every watch", () => {
+  it("watches with different lower bounds count only their own new events; two evaluations at once record each alert once", async () => {
+    const early = await watch("u-analyst", { target: { kind: "view", id: "v-iam" }, webhook: { url: `${hookBase}/early`, format: "json" } });
+    await syncEvents([{ name: "CreateUser" }, { name: "DeleteUser" }, { name: "ListUsers" }]);
+    await watch("u-analyst", { target: { kind: "view", id: "v-iam" }, webhook: { url: `${hookBase}/late-watch`, format: "json" } });
+    // Stored after both watches' bounds, then evaluated by two evaluations at once (two syncs ending).
+    await db.pool.query(
+      `INSERT INTO events (id, event_time, event_name, recipient_account_id, record) VALUES ('pass-1', now(), 'CreateUser', $1, '{}'), ('pass-2', now(), 'DeleteUser', $1, '{}'), ('pass-3', now(), 'GetObject', $1, '{}')`,
+      [ACCT_A],
+    );
+    // The early watch lags behind: its bound is moved back, so one pass covers two lower bounds.
+    await db.pool.query(`UPDATE watches SET stored_after = stored_after - interval '1 hour' WHERE id = $1`, [early.id]);
+    const [a, b] = await Promise.all([evaluateWatches(db), evaluateWatches(db)]);
+    expect(a.problems).toEqual([]);
+    expect(b.problems).toEqual([]);
+    expect(a.alerts + b.alerts).toBe(2);
+    await dispatchDue(db);
+    const counts = (p: string) => hooks(p).map((r) => (r.body as { count: number }).count);
+    // The early watch: the sync's two (alerted after that sync) and now, from an hour back, all four.
+    expect(counts("/early")).toEqual([2, 4]);
+    expect(counts("/late-watch")).toEqual([2]);
+    const newest = hooks("/late-watch")[0].body as { sample: { eventID: string }[] };
+    expect(newest.sample.map((x) => x.eventID).sort()).toEqual(["pass-1", "pass-2"]);
+  });
+});
+
 describe("watches refuse what they must", () => {
   it("a target the user cannot see, no channel, a bad webhook, and email without SMTP are 400s naming the field", async () => {
     const scoped = await accessOf("u-scoped");

@@ -8,7 +8,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import tar from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CSV_FIELDS, FACET_FIELDS, FIELD_BY_KEY } from "../lib/fields";
+import { CSV_FIELDS, DEFAULT_FACET_FIELDS, FACET_FIELDS, FIELD_BY_KEY } from "../lib/fields";
 import { exportStream } from "../lib/export/stream";
 import { runSync } from "../lib/ingest/engine";
 import { parseSource } from "../lib/ingest/sources";
@@ -187,9 +187,10 @@ describe("parseFacetParams", () => {
     expect(facets).toEqual([{ field: "eventName", values: [{ value: "GetObject", count: RECORDS.length }], sampled: false }]);
   });
 
-  it("defaults to the catalog's facet fields and passes limit and contains on", () => {
+  it("defaults to the catalog's default facet fields (the on-demand ones only when named) and passes limit and contains on", () => {
     const p = parse("limit=5&contains=Get&eventName=GetObject");
-    expect(p.fields).toEqual(FACET_FIELDS);
+    expect(p.fields).toEqual(DEFAULT_FACET_FIELDS);
+    expect(parse("field=actor&field=eventName").fields.map((f) => f.key)).toEqual(["actor", "eventName"]);
     expect(p.limit).toBe(5);
     expect(p.contains).toBe("Get");
     expect(p.filters.toString()).toBe("eventName=GetObject");

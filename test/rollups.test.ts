@@ -11,7 +11,7 @@ import { matchCount } from "../app/events/_data/count";
 import { from as copyFrom } from "pg-copy-streams";
 import { writeAwsLogsCorpus } from "../lib/demo/corpus";
 import { generateRecords } from "../lib/demo/generate";
-import { FACET_FIELDS } from "../lib/fields";
+import { DEFAULT_FACET_FIELDS, FACET_FIELDS } from "../lib/fields";
 import { runSync } from "../lib/ingest/engine";
 import { emptyBatch, Loader } from "../lib/ingest/loader";
 import { COPY_COLUMNS, encodeLine, normalizeRecord } from "../lib/ingest/normalize";
@@ -73,8 +73,11 @@ describe("rollups stay exact under ingest", () => {
   it("ROLLUP_FIELD_KEYS are the catalog's facet fields but those counted over the events (a new facet field needs a backfilling migration, or a place here)", () => {
     // The actor is set after ingest (a late link changes it); access keys and session issuers have
     // as many values as sessions: these are counted over the matching events, sampled when many.
+    // They are the catalog's on-demand facets: the default sidebar never pays for their scan.
     const counted = ["accessKeyId", "actor", "sessionIssuer"];
     expect([...ROLLUP_FIELD_KEYS]).toEqual(FACET_FIELDS.map((f) => f.key).filter((k) => !counted.includes(k)));
+    expect(FACET_FIELDS.filter((f) => f.facetOnDemand).map((f) => f.key)).toEqual(counted);
+    expect(DEFAULT_FACET_FIELDS.map((f) => f.key)).toEqual([...ROLLUP_FIELD_KEYS]);
   });
 
   it("after a folder sync, a re-sync, and the same data again under other object keys", async () => {

@@ -6,6 +6,7 @@ import Link from "next/link";
 import { EventsTable } from "../../components/timeline/EventsTable";
 import { FacetList } from "../../components/timeline/FacetList";
 import { Histogram } from "../../components/timeline/Histogram";
+import { DEFAULT_FACET_FIELDS, FACET_FIELDS } from "../../lib/fields";
 import { facetCounts, SAMPLE_LIMIT } from "../../lib/query/facets";
 import { histogram } from "../../lib/query/histogram";
 import { listEvents } from "../../lib/query/events";
@@ -85,9 +86,13 @@ export async function HistogramSection({ q, now, db }: { q: EventQuery; now: Dat
   return <Histogram data={data} />;
 }
 
-export async function FacetSection({ q, db }: { q: EventQuery; db: pg.Pool }) {
-  const facets = await facetCounts(db, q);
-  return <FacetList facets={facets} sample={SAMPLE_LIMIT} />;
+/** The default facets, counted here; the on-demand ones (lib/fields.ts) are counted by the browser when opened. */
+export async function FacetSection({ q, sp, db }: { q: EventQuery; sp: URLSearchParams; db: pg.Pool }) {
+  const facets = await facetCounts(db, q, DEFAULT_FACET_FIELDS);
+  const query = new URLSearchParams(pagingQuery(sp, q));
+  for (const k of ["sort", "limit", "panel"]) query.delete(k);
+  const onDemand = { fields: FACET_FIELDS.filter((f) => f.facetOnDemand).map((f) => f.key), query: query.toString() };
+  return <FacetList facets={facets} sample={SAMPLE_LIMIT} onDemand={onDemand} />;
 }
 
 /** Query parameters for "Load more": relative times pinned to the instants this page used. */

@@ -63,7 +63,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           <FacetsDrawer>
             <SectionBoundary what="facets">
               <Suspense key={aggregateKey} fallback={<FacetSkeleton />}>
-                <FacetSection q={q} db={pool} />
+                <FacetSection q={q} sp={sp} db={pool} />
               </Suspense>
             </SectionBoundary>
           </FacetsDrawer>

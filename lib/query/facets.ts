@@ -17,7 +17,7 @@
 // MAX_ROLLUP_ROWS rollup rows. Those sums run as two queries at once in one snapshot, the fields
 // balanced between them by their share of the rollup rows.
 import type pg from "pg";
-import { FACET_FIELDS, FIELD_BY_KEY, type FieldDef } from "../fields";
+import { DEFAULT_FACET_FIELDS, FACET_FIELDS, FIELD_BY_KEY, type FieldDef } from "../fields";
 import { queriesInOneSnapshot } from "../store/settings";
 import { DAY_MS, edgesSql, HOUR_MS, type Interval, intervalsSql, isRolledUp, type LevelSplit, type RangeView, splitView, unpivotSql } from "../store/rollups";
 import { type EventQuery, ParamError, quoted } from "./params";
@@ -78,7 +78,7 @@ export const MAX_FACET_FIELDS = FACET_FIELDS.length;
 export const MAX_CONTAINS_CHARS = 200;
 
 export interface FacetParams {
-  /** Distinct, in the order first given; the catalog's facet fields when none is given. */
+  /** Distinct, in the order first given; the default facet fields (not the on-demand ones) when none is given. */
   fields: FieldDef[];
   limit?: number;
   contains?: string;
@@ -120,7 +120,7 @@ export function parseFacetParams(sp: URLSearchParams): FacetParams {
 
   const filters = new URLSearchParams(sp);
   for (const k of FACET_OWN_PARAMS) filters.delete(k);
-  return { fields: fields.length ? fields : [...FACET_FIELDS], limit: limitRaw === undefined ? undefined : Number(limitRaw), contains, filters };
+  return { fields: fields.length ? fields : [...DEFAULT_FACET_FIELDS], limit: limitRaw === undefined ? undefined : Number(limitRaw), contains, filters };
 }
 
 function withoutOwnFilter(q: EventQuery, field: FieldDef): EventQuery {
@@ -326,9 +326,9 @@ async function countFromRollups(db: pg.Pool, split: LevelSplit, fields: FieldDef
 
 /**
  * Top values of each field under the query's other filters, in the order the fields were given.
- * Defaults to the catalog's facet fields.
+ * Defaults to the catalog's default facet fields (the on-demand ones are counted when named).
  */
-export async function facetCounts(db: pg.Pool, query: EventQuery, fields: FieldDef[] = FACET_FIELDS, opts: FacetOptions = {}): Promise<Facet[]> {
+export async function facetCounts(db: pg.Pool, query: EventQuery, fields: readonly FieldDef[] = DEFAULT_FACET_FIELDS, opts: FacetOptions = {}): Promise<Facet[]> {
   const q = await searchWindow(db, await withSearchBlocks(db, query), opts.searchWindow);
   const limit = Math.min(Math.max(1, opts.limit ?? DEFAULT_FACET_LIMIT), MAX_FACET_LIMIT);
   const sample = Math.max(1, opts.sample ?? SAMPLE_LIMIT);
@@ -353,7 +353,7 @@ export async function facetCounts(db: pg.Pool, query: EventQuery, fields: FieldD
 }
 
 /** Counts over the matching events (the newest `sample` of them when more match), each field's own filter left out. */
-async function scannedFacets(db: pg.Pool, q: EventQuery, fields: FieldDef[], opts: FacetOptions & { limit: number; sample: number }): Promise<Facet[]> {
+async function scannedFacets(db: pg.Pool, q: EventQuery, fields: readonly FieldDef[], opts: FacetOptions & { limit: number; sample: number }): Promise<Facet[]> {
   const { limit, sample } = opts;
   const filtered = new Set(q.filters.map((ff) => ff.field.key));
   const shared = fields.filter((f) => !filtered.has(f.key));
