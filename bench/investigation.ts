@@ -110,7 +110,7 @@ async function main() {
     for (const [k, [name, query]] of views.entries()) {
       await db.pool.query(`INSERT INTO saved_views (id, name, query, owner_id, shared) VALUES ($1, $2, $3, $4, false) ON CONFLICT (id) DO UPDATE SET query = EXCLUDED.query, owner_id = EXCLUDED.owner_id`, [`bench-view-${k}`, name, query, user.id]);
     }
-    const targets: [string, string][] = [...BUILTIN_DETECTIONS.filter((d) => !d.threshold).slice(0, 10).map((d): [string, string] => ["detection", d.id]), ...views.map((_, k): [string, string] => ["view", `bench-view-${k}`])];
+    const targets: [string, string][] = [...[...BUILTIN_DETECTIONS.filter((d) => !d.threshold).slice(0, 9), ...BUILTIN_DETECTIONS.filter((d) => d.threshold)].slice(0, 10).map((d): [string, string] => ["detection", d.id]), ...views.map((_, k): [string, string] => ["view", `bench-view-${k}`])];
     const evalMs: number[] = [];
     const oneCount: number[] = [];
     let alerts = 0;
@@ -140,7 +140,7 @@ async function main() {
     ];
     rows.push(
       [`detections page: ${BUILTIN_DETECTIONS.length} built-ins, counts + 30-day sparklines (${fired} fired)`, `p50 ${ms(median(pageMs))}, p95 ${ms(percentile(pageMs, 95))}; range count alone p50 ${ms(median(countMs))} (${(median(pageMs) / median(countMs)).toFixed(1)}×)`, "< 1 s at 10M"],
-      [`alert evaluation, ${targets.length} watches (10 detections, 5 views) over the ${stored.toLocaleString("en-US")} events stored last (${alerts} alerts)`, `p50 ${ms(median(evalMs))} (${evalMs.map((v) => v.toFixed(0)).join(", ")} ms); one count of those events p50 ${ms(median(oneCount))}`, "< 2 s after a sync of 100k"],
+      [`alert evaluation, ${targets.length} watches (10 detections, one of them a burst detection; 5 views) over the ${stored.toLocaleString("en-US")} events stored last (${alerts} alerts)`, `p50 ${ms(median(evalMs))} (${evalMs.map((v) => v.toFixed(0)).join(", ")} ms); one count of those events p50 ${ms(median(oneCount))}`, "< 2 s after a sync of 100k"],
     );
     console.log(`\n| ${existing ?? size} | measured | target |\n|---|---|---|`);
     for (const r of rows) console.log(`| ${r.join(" | ")} |`);

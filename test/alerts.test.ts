@@ -175,7 +175,10 @@ function record(e: Ev): Record<string, unknown> {
 
 /** Writes one more log file and syncs the folder through the real engine. */
 async function syncEvents(events: Ev[]) {
-  const records = events.map(record);
+  return syncRecords(events.map(record));
+}
+
+async function syncRecords(records: Record<string, unknown>[]) {
   await writeFile(path.join(dir, `batch-${String(++fileNo).padStart(4, "0")}.json`), JSON.stringify({ Records: records }));
   const summary = await runSync(db, parseSource(dir), { log: () => {}, decodeWorkers: 0 });
   expect(summary.ok, summary.error).toBe(true);
@@ -440,6 +443,7 @@ describe("alerts after a sync", () => {
 describe("one pass for every watch", () => {
   it("watches with different lower bounds count only their own new events; two evaluations at once record each alert once", async () => {
     const early = await watch("u-analyst", { target: { kind: "view", id: "v-iam" }, webhook: { url: `${hookBase}/early`, format: "json" } });
+    const before = (await db.pool.query<{ t: Date }>(`SELECT clock_timestamp() AS t`)).rows[0].t;
     await syncEvents([{ name: "CreateUser" }, { name: "DeleteUser" }, { name: "ListUsers" }]);
     await watch("u-analyst", { target: { kind: "view", id: "v-iam" }, webhook: { url: `${hookBase}/late-watch`, format: "json" } });
     // Stored after both watches' bounds, then evaluated by two evaluations at once (two syncs ending).
@@ -447,19 +451,58 @@ describe("one pass for every watch", () => {
       `INSERT INTO events (id, event_time, event_name, recipient_account_id, record) VALUES ('pass-1', now(), 'CreateUser', $1, '{}'), ('pass-2', now(), 'DeleteUser', $1, '{}'), ('pass-3', now(), 'GetObject', $1, '{}')`,
       [ACCT_A],
     );
-    // The early watch lags behind: its bound is moved back, so one pass covers two lower bounds.
-    await db.pool.query(`UPDATE watches SET stored_after = stored_after - interval '1 hour' WHERE id = $1`, [early.id]);
+    // The early watch lags behind (back to before that sync), so one pass covers two lower bounds.
+    await db.pool.query(`UPDATE watches SET stored_after = $2 WHERE id = $1`, [early.id, before]);
     const [a, b] = await Promise.all([evaluateWatches(db), evaluateWatches(db)]);
     expect(a.problems).toEqual([]);
     expect(b.problems).toEqual([]);
     expect(a.alerts + b.alerts).toBe(2);
     await dispatchDue(db);
     const counts = (p: string) => hooks(p).map((r) => (r.body as { count: number }).count);
-    // The early watch: the sync's two (alerted after that sync) and now, from an hour back, all four.
+    // The early watch: the sync's two (alerted after that sync) and now, from before it, all four.
     expect(counts("/early")).toEqual([2, 4]);
     expect(counts("/late-watch")).toEqual([2]);
     const newest = hooks("/late-watch")[0].body as { sample: { eventID: string }[] };
     expect(newest.sample.map((x) => x.eventID).sort()).toEqual(["pass-1", "pass-2"]);
+  });
+});
+
+describe("a burst detection's watch", () => {
+  it("alerts on the bursts new events make or grow (counted with the events stored before), with a link to exactly the newest burst", async () => {
+    const access = await accessOf("u-analyst");
+    await watch("u-analyst", { target: { kind: "detection", id: "secrets-read-in-bulk" }, webhook: { url: `${hookBase}/bulk`, format: "json" } });
+    const hour = Date.UTC(2026, 10, 18, 9);
+    const read = (user: string, secret: number, minute: number) => ({
+      ...record({ name: "GetSecretValue", source: "secretsmanager.amazonaws.com" }),
+      eventTime: new Date(hour + minute * 60_000).toISOString(),
+      userIdentity: { type: "IAMUser", principalId: `AIDA${user.toUpperCase()}`, arn: `arn:aws:iam::${ACCT_A}:user/${user}`, accountId: ACCT_A, userName: user, accessKeyId: "AKIAEXAMPLE0000009" },
+      requestParameters: { secretId: `prod/db-${secret}` },
+    });
+    // Six different secrets read by mallory within the hour, three by bob: no burst yet.
+    await syncRecords([...[1, 2, 3, 4, 5, 6].map((n) => read("mallory", n, n)), ...[1, 2, 3].map((n) => read("bob", n, n))]);
+    await dispatchDue(db);
+    expect(hooks("/bulk")).toHaveLength(0);
+    // Four more by mallory in the same hour (ten different: a burst), one more by bob.
+    const { ids } = await syncRecords([...[7, 8, 9, 10].map((n) => read("mallory", n, 20 + n)), read("bob", 4, 40)]);
+    await dispatchDue(db);
+    const bodies = hooks("/bulk").map((r) => r.body as { count: number; bursts: number; storedAfter: string | null; link: string; sample: { eventID: string }[] });
+    expect(bodies).toHaveLength(1);
+    // The burst counts all ten of mallory's reads, the six stored by the first sync too.
+    expect(bodies[0].count).toBe(10);
+    expect(bodies[0].bursts).toBe(1);
+    expect(bodies[0].storedAfter).toBeNull();
+    // The newest five of the burst: the four reads of the second sync, then the first sync's last.
+    expect(bodies[0].sample.map((x) => x.eventID)).toEqual([ids[3], ids[2], ids[1], ids[0], expect.stringMatching(/^alert-evt-/)]);
+    // The link opens exactly that burst: mallory's ten reads in that hour, frozen at the evaluation.
+    const linked = await eventsOfLink(bodies[0].link, access);
+    expect(linked).toHaveLength(10);
+    const link = new URL(bodies[0].link).searchParams;
+    expect(link.get("principalArn")).toBe(`arn:aws:iam::${ACCT_A}:user/mallory`);
+    expect(link.get("from")).toBe(new Date(hour).toISOString());
+    // A sync that adds nothing to any burst alerts nothing.
+    await syncRecords([read("bob", 5, 50)]);
+    await dispatchDue(db);
+    expect(hooks("/bulk")).toHaveLength(1);
   });
 });
 

@@ -49,7 +49,7 @@ export default async function DetectionsPage({ searchParams }: { searchParams: P
     const detections = await listDetections(db, access);
     const counted = await countDetections(db.pool, access, detections, sp, { now, days: { from, to } });
     const watcher = can(access, "share");
-    rows = counted.map((c) => ({ ...c, href: timelineHref(sp, c.detection.query), canWatch: watcher && !c.detection.threshold }));
+    rows = counted.map((c) => ({ ...c, href: timelineHref(sp, c.detection.query), canWatch: watcher }));
     // Fired ones first (most severe, then most events); quiet ones in library order.
     const order = new Map(counted.map((c, i) => [c.detection.id, i]));
     rows.sort((a, b) => {

@@ -14,7 +14,7 @@ export interface DetectionRow {
   error?: string;
   /** The timeline filtered by the detection over the page's range. */
   href: string;
-  /** The viewer may watch it (alerts: analyst, admin; a burst detection cannot be watched yet). */
+  /** The viewer may watch it (alerts: analyst, admin; a burst detection alerts on the bursts new events are part of). */
   canWatch?: boolean;
 }
 

@@ -28,6 +28,7 @@ interface Claimed {
   attempts: number;
   kind: "alert" | "test";
   count: number;
+  bursts: number | null;
   stored_after: Date | null;
   as_of: Date;
   title: string;
@@ -56,6 +57,7 @@ export function messageOf(d: Claimed): AlertMessage {
     kind: d.kind,
     target: { kind: d.target_kind, id: d.target_id, title: d.title },
     count: d.count,
+    ...(d.bursts !== null && d.bursts !== undefined ? { bursts: d.bursts } : {}),
     link: d.link,
     storedAfter: d.stored_after ? d.stored_after.toISOString() : null,
     asOf: d.as_of.toISOString(),
@@ -88,7 +90,7 @@ async function deliver(db: Db, d: Claimed, settings: AlertSettings): Promise<Out
   }
 }
 
-const CLAIMED_COLUMNS = `d.id, d.alert_id, d.channel, d.attempts, a.kind, a.count, a.stored_after, a.as_of, a.title, a.link, a.sample,
+const CLAIMED_COLUMNS = `d.id, d.alert_id, d.channel, d.attempts, a.kind, a.count, a.bursts, a.stored_after, a.as_of, a.title, a.link, a.sample,
   w.id AS watch_id, w.owner_id, w.target_kind, w.target_id, w.enabled, w.webhook_url, w.webhook_format, w.emails`;
 
 /** Claims up to `limit` due deliveries for this process: one more attempt each, leased for a while. */

@@ -11,7 +11,10 @@
 import type pg from "pg";
 import { AccessError, backgroundAccess, can, constrain } from "../auth/access";
 import { freezeInstant } from "../auth/shares";
-import { ParamError, parseEventQuery } from "../query/params";
+import { type EventQuery, ParamError, parseEventQuery } from "../query/params";
+import { exactValue } from "../query/filter-value";
+import { burstSample, burstsWithNewEvents } from "../detections/count";
+import type { Threshold } from "../detections/types";
 import { withSearchBlocks } from "../query/search";
 import { SqlParams, whereClauses } from "../query/sql";
 import type { Db } from "../store/db";
@@ -72,13 +75,13 @@ export function channelsOf(w: Pick<WatchRow, "webhook_url" | "webhook_format" | 
 export async function insertAlert(
   c: pg.PoolClient,
   w: Pick<WatchRow, "id" | "webhook_url" | "webhook_format" | "emails">,
-  a: { kind: "alert" | "test"; count: number; storedAfter: Date | null; asOf: Date; title: string; link: string; sample: SampleEvent[] },
+  a: { kind: "alert" | "test"; count: number; bursts?: number; storedAfter: Date | null; asOf: Date; title: string; link: string; sample: SampleEvent[] },
   /** A test message's deliveries are sent right away by its request: "sending", leased from the dispatcher. */
   delivery: { status: "pending" | "sending"; leaseMs?: number },
 ): Promise<number> {
   const { rows } = await c.query<{ id: number }>(
-    `INSERT INTO alerts (watch_id, kind, count, stored_after, as_of, title, link, sample) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-    [w.id, a.kind, a.count, a.storedAfter, a.asOf, a.title, a.link, JSON.stringify(a.sample)],
+    `INSERT INTO alerts (watch_id, kind, count, bursts, stored_after, as_of, title, link, sample) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+    [w.id, a.kind, a.count, a.bursts ?? null, a.storedAfter, a.asOf, a.title, a.link, JSON.stringify(a.sample)],
   );
   const id = rows[0].id;
   for (const ch of channelsOf(w)) {
@@ -98,6 +101,16 @@ interface Prepared {
   title: string;
   filters: URLSearchParams;
   clauses: string[];
+  /** A burst detection's watch: its query and threshold, counted on their own (burstsFound). */
+  bursts?: { q: EventQuery; threshold: Threshold };
+}
+
+/** What a watch found: the count, the newest events' ids, and for bursts how many and the newest one's own link. */
+interface Found {
+  count: number;
+  ids: string[];
+  bursts?: number;
+  link?: string;
 }
 
 /**
@@ -148,15 +161,17 @@ export async function evaluateWatches(db: Db, opts: { log?: (m: string) => void;
   }
   if (prepared.length === 0) return summary;
 
-  const started = performance.now();
-  const found = await countAll(db, prepared, bound, p);
-  const perWatch = (performance.now() - started) / prepared.length;
   const baseUrl = alertSettings().baseUrl;
-  for (const [i, x] of prepared.entries()) {
+  const plain = prepared.filter((x) => !x.bursts);
+  const started = performance.now();
+  const counted = plain.length ? await countAll(db, plain, bound, p) : [];
+  const perWatch = plain.length ? (performance.now() - started) / plain.length : 0;
+  for (const x of prepared) {
     const t = performance.now();
     try {
-      if (await record(db, x, found[i], bound, baseUrl)) summary.alerts++;
-      opts.onWatch?.(x.w.id, perWatch + performance.now() - t);
+      const found = x.bursts ? await burstsFound(db, x, bound, baseUrl) : counted[plain.indexOf(x)];
+      if (await record(db, x, found, bound, baseUrl)) summary.alerts++;
+      opts.onWatch?.(x.w.id, (x.bursts ? 0 : perWatch) + performance.now() - t);
     } catch (err) {
       await problem(x.w.id, err);
     }
@@ -178,11 +193,12 @@ async function prepare(db: Db, w: WatchRow, bound: Date, p: SqlParams): Promise<
   // Free text reads only the search blocks that may hold a match (lib/query/search.ts), as the
   // timeline does: a term over every new record costs ~0.7 s per 100k events.
   q = await withSearchBlocks(db.pool, q);
+  if (target.threshold) return { w, title: target.title, filters: target.filters, clauses: [], bursts: { q: { ...q, storedAfter: undefined }, threshold: target.threshold } };
   return { w, title: target.title, filters: target.filters, clauses: cheapFirst(whereClauses(q, p)) };
 }
 
 /** Per watch: how many events match and the ids of the newest SAMPLE_EVENTS, in one pass. */
-async function countAll(db: Db, watches: Prepared[], bound: Date, p: SqlParams): Promise<{ count: number; ids: string[] }[]> {
+async function countAll(db: Db, watches: Prepared[], bound: Date, p: SqlParams): Promise<Found[]> {
   const since = new Date(Math.min(...watches.map((x) => x.w.stored_after.getTime())));
   const range = `ingested_at > ${p.add(since)} AND ingested_at <= ${p.add(bound)}`;
   // Each condition keeps its own order (cheapFirst): free text reads a record only where the
@@ -199,11 +215,29 @@ async function countAll(db: Db, watches: Prepared[], bound: Date, p: SqlParams):
 }
 
 /**
+ * A burst detection's watch: the bursts (groups reaching its threshold) that events stored since
+ * its lower bound made or grew; the count is their events, the link the newest burst exactly (the
+ * detection's filters, its group's value and window, frozen at the bound).
+ */
+async function burstsFound(db: Db, x: Prepared, bound: Date, baseUrl: string): Promise<Found> {
+  const { q, threshold: t } = x.bursts!;
+  const bursts = await burstsWithNewEvents(db.pool, q, t, x.w.stored_after);
+  if (bursts.length === 0) return { count: 0, ids: [] };
+  const ids = await burstSample(db.pool, q, t, bursts, SAMPLE_EVENTS);
+  const newest = bursts[0];
+  const filters = new URLSearchParams(x.filters);
+  filters.append(t.per, newest.key === null ? "!*" : exactValue(newest.key));
+  filters.set("from", newest.window.toISOString());
+  filters.set("to", new Date(newest.window.getTime() + t.windowMinutes * 60_000).toISOString());
+  return { count: bursts.reduce((n, b) => n + b.events, 0), ids, bursts: bursts.length, link: alertLink(baseUrl, filters, null, bound) };
+}
+
+/**
  * Records the watch's alert (when it found events) and moves its lower bound up to `bound`, under
  * the watch's row lock. Another evaluation (a sync ending in another process) that moved the
  * bound first wins: its count covered these events, so this one records nothing.
  */
-async function record(db: Db, x: Prepared, found: { count: number; ids: string[] }, bound: Date, baseUrl: string): Promise<boolean> {
+async function record(db: Db, x: Prepared, found: Found, bound: Date, baseUrl: string): Promise<boolean> {
   const c = await checkOut(db.pool);
   try {
     await c.query("BEGIN");
@@ -218,8 +252,10 @@ async function record(db: Db, x: Prepared, found: { count: number; ids: string[]
         [found.ids],
       );
       const sample = picked.rows.map((r) => ({ eventID: r.id, eventTime: r.event_time.toISOString(), eventName: r.event_name, username: r.username, accountId: r.recipient_account_id }));
-      const link = alertLink(baseUrl, x.filters, x.w.stored_after, bound);
-      await insertAlert(c, x.w, { kind: "alert", count: found.count, storedAfter: x.w.stored_after, asOf: bound, title: x.title, link, sample }, { status: "pending" });
+      const link = found.link ?? alertLink(baseUrl, x.filters, x.w.stored_after, bound);
+      // A burst's events are those of its window, stored before or since: no lower bound.
+      const storedAfter = found.bursts ? null : x.w.stored_after;
+      await insertAlert(c, x.w, { kind: "alert", count: found.count, bursts: found.bursts, storedAfter, asOf: bound, title: x.title, link, sample }, { status: "pending" });
     }
     await c.query(`UPDATE watches SET stored_after = $2, last_evaluated_at = now(), last_error = NULL WHERE id = $1`, [x.w.id, bound]);
     await c.query("COMMIT");

@@ -10,6 +10,8 @@ export interface AlertMessage {
   kind: "alert" | "test";
   target: { kind: TargetKind; id: string; title: string };
   count: number;
+  /** A burst detection's alert: the bursts new events made or grew; `count` is all their events. */
+  bursts?: number;
   link: string;
   storedAfter: string | null;
   asOf: string;
@@ -23,6 +25,7 @@ const plural = (n: number, one: string, many = one + "s") => `${n.toLocaleString
 function headline(m: AlertMessage): string {
   const what = `${m.target.kind} "${m.target.title}"`;
   if (m.kind === "test") return `Test message from Trailscope: this channel receives alerts of the ${what}.`;
+  if (m.bursts) return `New events made or grew ${plural(m.bursts, "burst")} of the ${what}: ${plural(m.count, "event")} in all, older ones included.`;
   return `${plural(m.count, "new event")} ${m.count === 1 ? "matches" : "match"} the ${what}.`;
 }
 
@@ -53,6 +56,7 @@ export function jsonBody(m: AlertMessage): Record<string, unknown> {
     watch: m.watchId,
     target: m.target,
     count: m.count,
+    ...(m.bursts ? { bursts: m.bursts } : {}),
     link: m.link,
     asOf: m.asOf,
     storedAfter: m.storedAfter,
@@ -63,12 +67,13 @@ export function jsonBody(m: AlertMessage): Record<string, unknown> {
 }
 
 export function emailMessage(m: AlertMessage): { subject: string; text: string } {
-  const subject = m.kind === "test" ? `[Trailscope] Test: alerts of ${m.target.title}` : `[Trailscope] ${plural(m.count, "new event")}: ${m.target.title}`;
+  const subject =
+    m.kind === "test" ? `[Trailscope] Test: alerts of ${m.target.title}` : m.bursts ? `[Trailscope] ${plural(m.bursts, "burst")}: ${m.target.title}` : `[Trailscope] ${plural(m.count, "new event")}: ${m.target.title}`;
   const lines = [headline(m), "", m.kind === "test" ? "The view:" : "Exactly these events:", m.link, SIGN_IN_NOTE];
   if (m.sample.length) {
     lines.push("", m.count > m.sample.length ? `The newest ${m.sample.length}:` : "The events:", ...m.sample.map((e) => "  " + sampleLine(e)));
   }
-  lines.push("", `Events stored ${m.storedAfter ? `after ${m.storedAfter} ` : ""}by ${m.asOf}. Watch ${m.watchId}; change it on the console's Alerts page.`);
+  lines.push("", `Events stored ${m.storedAfter ? `after ${m.storedAfter} ` : ""}by ${m.asOf}${m.bursts ? " (the bursts' events, in their windows)" : ""}. Watch ${m.watchId}; change it on the console's Alerts page.`);
   // Subjects are one line: a view's name could hold a line break.
   return { subject: subject.replace(/[\r\n]+/g, " ").slice(0, 200), text: lines.join("\n") };
 }

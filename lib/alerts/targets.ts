@@ -6,6 +6,7 @@ import { BUILTIN_DETECTIONS } from "../detections/library";
 import type { Access } from "../auth/access";
 import { PAGING_PARAMS, VIEW_PARAMS } from "../query/params";
 import type { Db } from "../store/db";
+import type { Threshold } from "../detections/types";
 
 export const TARGET_KINDS = ["view", "detection"] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
@@ -16,6 +17,8 @@ export interface WatchTarget {
   title: string;
   /** The filters an alert applies (no range, no asOf/storedAfter, no presentation). */
   filters: URLSearchParams;
+  /** A burst detection: only groups of its events that reach this count (lib/detections/count.ts). */
+  threshold?: Threshold;
 }
 
 /** A user-made detection's id is its saved view's, prefixed (lib/detections/types.ts). */
@@ -48,9 +51,9 @@ export async function resolveTarget(db: Db, access: Pick<Access, "userId">, kind
     return v ? { kind, id, title: v.name, filters: alertFilters(v.query) } : null;
   }
   const builtin = BUILTIN_DETECTIONS.find((d) => d.id === id);
-  // A burst detection (threshold) counts groups of events, which an alert on new events cannot
-  // yet: it is not offered as a target rather than alerting on every single read.
-  if (builtin) return builtin.threshold ? null : { kind, id, title: builtin.title, filters: alertFilters(builtin.query) };
+  // A burst detection (threshold) alerts on the bursts new events are part of, not on every
+  // single matching event (lib/alerts/evaluate.ts).
+  if (builtin) return { kind, id, title: builtin.title, filters: alertFilters(builtin.query), ...(builtin.threshold ? { threshold: builtin.threshold } : {}) };
   const m = VIEW_DETECTION.exec(id);
   if (!m) return null;
   const v = await visibleView(db, access, m[1]);
@@ -72,7 +75,7 @@ export async function watchableTargets(db: Db, access: Pick<Access, "userId">): 
   });
   return [
     ...views.map((v) => ({ kind: "view" as const, id: v.id, title: v.name })),
-    ...BUILTIN_DETECTIONS.filter((d) => !d.threshold).map((d) => ({ kind: "detection" as const, id: d.id, title: d.title })),
+    ...BUILTIN_DETECTIONS.map((d) => ({ kind: "detection" as const, id: d.id, title: d.title })),
     ...views.filter((v) => v.detection).map((v) => ({ kind: "detection" as const, id: `view-${v.id}`, title: v.name })),
   ];
 }

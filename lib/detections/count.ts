@@ -120,3 +120,53 @@ export async function burstEventIds(pool: pg.Pool, q: EventQuery, t: Threshold, 
   const { rows } = await pool.query<{ id: string }>(`WITH g AS (${groups}) SELECT id FROM events WHERE ${outer.join(" AND ")} ORDER BY event_time DESC, id DESC LIMIT ${p.add(limit)}`, p.values);
   return rows.map((r) => r.id);
 }
+
+export interface Burst {
+  /** The group's `per` value (null: events without one). */
+  key: string | null;
+  /** The start of its window. */
+  window: Date;
+  /** Its events (all of them, stored before or since). */
+  events: number;
+}
+
+/**
+ * The bursts of a threshold detection that events stored after `storedAfter` are part of (an
+ * alert's question: which bursts did the last sync make or grow?). A group counts over every
+ * event of its window the query sees (its `asOf` bound included), not only the new ones: ten
+ * secrets read across two syncs are one burst. Newest window first.
+ */
+export async function burstsWithNewEvents(pool: pg.Pool, q: EventQuery, t: Threshold, storedAfter: Date): Promise<Burst[]> {
+  const p = new SqlParams();
+  const per = fieldExpr(t.per, p);
+  const window = `date_bin(${p.add(`${t.windowMinutes} minutes`)}::interval, event_time, ${ORIGIN})`;
+  const fresh = await pool.query<{ k: string | null; w: Date }>(
+    `SELECT DISTINCT ${per} AS k, ${window} AS w FROM events WHERE ${whereClauses({ ...q, storedAfter, searchBlocks: undefined }, p).join(" AND ")}`,
+    p.values,
+  );
+  if (fresh.rows.length === 0) return [];
+  const windowMs = t.windowMinutes * 60_000;
+  const times = fresh.rows.map((r) => r.w.getTime());
+  const from = new Date(Math.max(Math.min(...times), q.from?.getTime() ?? -Infinity));
+  const to = new Date(Math.min(Math.max(...times) + windowMs, q.to?.getTime() ?? Infinity));
+  const g = new SqlParams();
+  const groups = await pool.query<{ k: string | null; w: Date; n: string }>(burstGroupsSql({ ...q, from, to }, t, g), g.values);
+  const isFresh = new Set(fresh.rows.map((r) => `${r.k}\u0000${r.w.getTime()}`));
+  return groups.rows
+    .filter((r) => isFresh.has(`${r.k}\u0000${r.w.getTime()}`))
+    .map((r) => ({ key: r.k, window: r.w, events: Number(r.n) }))
+    .sort((a, b) => b.window.getTime() - a.window.getTime());
+}
+
+/** The newest `limit` events of these bursts, newest first. */
+export async function burstSample(pool: pg.Pool, q: EventQuery, t: Threshold, bursts: Burst[], limit: number): Promise<string[]> {
+  if (bursts.length === 0) return [];
+  const p = new SqlParams();
+  const per = fieldExpr(t.per, p);
+  const windowMs = t.windowMinutes * 60_000;
+  // The newest bursts hold the newest events: a bounded OR of their windows.
+  const groups = bursts.slice(0, limit).map((b) => `(${per} IS NOT DISTINCT FROM ${p.add(b.key)}::text AND event_time >= ${p.add(b.window)} AND event_time < ${p.add(new Date(b.window.getTime() + windowMs))})`);
+  const where = [...whereClauses({ ...q, searchBlocks: undefined }, p), `(${groups.join(" OR ")})`];
+  const { rows } = await pool.query<{ id: string }>(`SELECT id FROM events WHERE ${where.join(" AND ")} ORDER BY event_time DESC, id DESC LIMIT ${p.add(limit)}`, p.values);
+  return rows.map((r) => r.id);
+}
