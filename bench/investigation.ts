@@ -16,6 +16,8 @@
 import { performance } from "node:perf_hooks";
 import { ensureCorpus, CORPUS_END } from "./corpus";
 import { createDb, dbUrl, dropDb } from "./pg";
+import { keptDbName } from "./ingest";
+import type { Corpus } from "./corpus";
 import { log, median, percentile } from "./stats";
 import { runSync } from "../lib/ingest/engine";
 import { FolderSource } from "../lib/ingest/sources/folder";
@@ -55,6 +57,99 @@ async function ingestOnce(dir: string, withIndex: boolean, keep: boolean): Promi
   return { elapsed: s.elapsedMs, link: s.linkMs ?? 0, name };
 }
 
+export interface InvestigationResult {
+  size: string;
+  events: number;
+  /** countDetections of every built-in with 30-day sparklines, against the plain count of that range. */
+  detections: { count: number; fired: number; runs: number; p50: number; p95: number; rangeCountP50: number };
+  /** evaluateWatches after "a sync" of `stored` events, against one count of those events (BRIN). */
+  alerts: { watches: number; detections: number; views: number; stored: number; alerts: number; runsMs: number[]; p50: number; countP50: number };
+}
+
+/**
+ * The detections page and alert evaluation on a database that holds a corpus (`npm run bench`'s
+ * stage "investigation" on the kept one, or `--db`): alert evaluation over its newest `newest`
+ * stored events, as after a sync of that many.
+ */
+export async function measureInvestigation(db: Db, size: string, runs: number, opts: { newest?: number; end?: Date } = {}): Promise<InvestigationResult> {
+  const newest = opts.newest ?? 100_000;
+  const events = Number((await db.pool.query(`SELECT coalesce(sum(events), 0)::bigint AS n FROM event_minutes`)).rows[0].n);
+  const { user } = await upsertUser(db, { email: "bench@example.test", role: "analyst", accounts: null });
+  const access = await backgroundAccess(db, user.id);
+  const end = opts.end ?? ((await db.pool.query(`SELECT max(minute) + interval '1 minute' AS t FROM event_minutes`)).rows[0].t as Date);
+  const from = new Date(end.getTime() - 30 * 86400e3);
+  const params = new URLSearchParams({ from: from.toISOString(), to: end.toISOString() });
+  const pageMs: number[] = [];
+  const countMs: number[] = [];
+  let fired = 0;
+  for (let i = 0; i < runs + 2; i++) {
+    let t = performance.now();
+    const counted = await countDetections(db.pool, access, [...BUILTIN_DETECTIONS], params, { now: end, days: { from, to: end } });
+    const a = performance.now() - t;
+    fired = counted.filter((c) => (c.count ?? 0) > 0).length;
+    t = performance.now();
+    await db.pool.query(`SELECT count(*) FROM events WHERE event_time >= $1 AND event_time < $2`, [from, end]);
+    const b = performance.now() - t;
+    if (i >= 2) (pageMs.push(a), countMs.push(b));
+  }
+
+  // Fifteen watches over what "the last sync" stored: everything (a fresh sync) or, on an
+  // existing database, its newest `newest` stored events (their lower bound found once).
+  // The lower bound of the newest `newest` stored events (all of them in a smaller database).
+  const since: Date = (await db.pool.query(`SELECT ingested_at FROM events ORDER BY ingested_at DESC OFFSET $1 LIMIT 1`, [Math.max(1, Math.min(newest, events)) - 1])).rows[0]?.ingested_at ?? new Date("2000-01-01Z");
+  const stored = Number((await db.pool.query(`SELECT count(*)::int AS n FROM events WHERE ingested_at >= $1`, [since])).rows[0].n);
+  const ip = (await db.pool.query(`SELECT source_ip_address AS ip FROM events WHERE ingested_at >= $1 AND source_ip_address ~ '^[0-9.]+$' LIMIT 1`, [since])).rows[0]?.ip ?? "203.0.113.7";
+  const views: [string, string][] = [
+    ["iam writes", "eventSource=iam.amazonaws.com&readOnly=false"],
+    ["denied", "errorCode=AccessDenied"],
+    ["one address anywhere in the record", `q=${ip}`],
+    ["buckets named", "requestParameters.bucketName=*"],
+    ["public writes", "ipClass=public&readOnly=false"],
+  ];
+  for (const [k, [name, query]] of views.entries()) {
+    await db.pool.query(`INSERT INTO saved_views (id, name, query, owner_id, shared) VALUES ($1, $2, $3, $4, false) ON CONFLICT (id) DO UPDATE SET query = EXCLUDED.query, owner_id = EXCLUDED.owner_id`, [`bench-view-${k}`, name, query, user.id]);
+  }
+  const targets: [string, string][] = [...[...BUILTIN_DETECTIONS.filter((d) => !d.threshold).slice(0, 9), ...BUILTIN_DETECTIONS.filter((d) => d.threshold)].slice(0, 10).map((d): [string, string] => ["detection", d.id]), ...views.map((_, k): [string, string] => ["view", `bench-view-${k}`])];
+  const evalMs: number[] = [];
+  const oneCount: number[] = [];
+  let alerts = 0;
+  for (let i = 0; i < Math.max(3, Math.ceil(runs / 4)); i++) {
+    await db.pool.query(`DELETE FROM alert_deliveries; DELETE FROM alerts; DELETE FROM watches`);
+    for (const [k, [kind, id]] of targets.entries()) {
+      await db.pool.query(
+        `INSERT INTO watches (id, owner_id, target_kind, target_id, webhook_url, webhook_format, emails, stored_after) VALUES ($1, $2, $3, $4, 'http://127.0.0.1:9/x', 'json', '{}', $5)`,
+        [`bench-${k}`, user.id, kind, id, new Date(since.getTime() - 1)],
+      );
+    }
+    let t = performance.now();
+    const s = await evaluateWatches(db);
+    evalMs.push(performance.now() - t);
+    alerts = s.alerts;
+    if (s.problems.length) throw new Error(`watches not evaluated: ${JSON.stringify(s.problems.slice(0, 2))}`);
+    t = performance.now();
+    await db.pool.query(`SELECT count(*) FROM events WHERE ingested_at >= $1`, [since]);
+    oneCount.push(performance.now() - t);
+  }
+
+  return {
+    size,
+    events,
+    detections: { count: BUILTIN_DETECTIONS.length, fired, runs: pageMs.length, p50: median(pageMs), p95: percentile(pageMs, 95), rangeCountP50: median(countMs) },
+    alerts: { watches: targets.length, detections: targets.length - views.length, views: views.length, stored, alerts, runsMs: evalMs, p50: median(evalMs), countP50: median(oneCount) },
+  };
+}
+
+/** Stage "investigation" of `npm run bench`: on the kept database of the corpus. */
+export async function benchInvestigation(corpus: Corpus, runs: number): Promise<InvestigationResult> {
+  const db = openDb(dbUrl(keptDbName(corpus.size)), { max: 4 });
+  try {
+    log(`investigation ${corpus.size}: detections page and alert evaluation`);
+    return await measureInvestigation(db, corpus.size, runs, { end: CORPUS_END });
+  } finally {
+    await db.close();
+  }
+}
+
 async function main() {
   const corpus = existing ? null : await ensureCorpus(size);
   log(existing ? `investigation bench on ${existing}, ${runs} query runs` : `investigation bench: ${size} (${corpus!.count} events), ${reps} ingest repetitions, ${runs} query runs`);
@@ -74,64 +169,7 @@ async function main() {
   }
   const db = kept!.db;
   try {
-    const { user } = await upsertUser(db, { email: "bench@example.test", role: "analyst", accounts: null });
-    const access = await backgroundAccess(db, user.id);
-    const end = existing ? ((await db.pool.query(`SELECT max(minute) + interval '1 minute' AS t FROM event_minutes`)).rows[0].t as Date) : CORPUS_END;
-    const from = new Date(end.getTime() - 30 * 86400e3);
-    const params = new URLSearchParams({ from: from.toISOString(), to: end.toISOString() });
-    const pageMs: number[] = [];
-    const countMs: number[] = [];
-    let fired = 0;
-    for (let i = 0; i < runs + 2; i++) {
-      let t = performance.now();
-      const counted = await countDetections(db.pool, access, [...BUILTIN_DETECTIONS], params, { now: end, days: { from, to: end } });
-      const a = performance.now() - t;
-      fired = counted.filter((c) => (c.count ?? 0) > 0).length;
-      t = performance.now();
-      await db.pool.query(`SELECT count(*) FROM events WHERE event_time >= $1 AND event_time < $2`, [from, end]);
-      const b = performance.now() - t;
-      if (i >= 2) (pageMs.push(a), countMs.push(b));
-    }
-
-    // Fifteen watches over what "the last sync" stored: everything (a fresh sync) or, on an
-    // existing database, its newest `newest` stored events (their lower bound found once).
-    const since: Date = existing
-      ? (await db.pool.query(`SELECT ingested_at FROM events ORDER BY ingested_at DESC OFFSET $1 LIMIT 1`, [newest - 1])).rows[0].ingested_at
-      : new Date("2000-01-01Z");
-    const stored = Number((await db.pool.query(`SELECT count(*)::int AS n FROM events WHERE ingested_at >= $1`, [since])).rows[0].n);
-    const ip = (await db.pool.query(`SELECT source_ip_address AS ip FROM events WHERE ingested_at >= $1 AND source_ip_address ~ '^[0-9.]+$' LIMIT 1`, [since])).rows[0]?.ip ?? "203.0.113.7";
-    const views: [string, string][] = [
-      ["iam writes", "eventSource=iam.amazonaws.com&readOnly=false"],
-      ["denied", "errorCode=AccessDenied"],
-      ["one address anywhere in the record", `q=${ip}`],
-      ["buckets named", "requestParameters.bucketName=*"],
-      ["public writes", "ipClass=public&readOnly=false"],
-    ];
-    for (const [k, [name, query]] of views.entries()) {
-      await db.pool.query(`INSERT INTO saved_views (id, name, query, owner_id, shared) VALUES ($1, $2, $3, $4, false) ON CONFLICT (id) DO UPDATE SET query = EXCLUDED.query, owner_id = EXCLUDED.owner_id`, [`bench-view-${k}`, name, query, user.id]);
-    }
-    const targets: [string, string][] = [...[...BUILTIN_DETECTIONS.filter((d) => !d.threshold).slice(0, 9), ...BUILTIN_DETECTIONS.filter((d) => d.threshold)].slice(0, 10).map((d): [string, string] => ["detection", d.id]), ...views.map((_, k): [string, string] => ["view", `bench-view-${k}`])];
-    const evalMs: number[] = [];
-    const oneCount: number[] = [];
-    let alerts = 0;
-    for (let i = 0; i < Math.max(3, Math.ceil(runs / 4)); i++) {
-      await db.pool.query(`DELETE FROM alert_deliveries; DELETE FROM alerts; DELETE FROM watches`);
-      for (const [k, [kind, id]] of targets.entries()) {
-        await db.pool.query(
-          `INSERT INTO watches (id, owner_id, target_kind, target_id, webhook_url, webhook_format, emails, stored_after) VALUES ($1, $2, $3, $4, 'http://127.0.0.1:9/x', 'json', '{}', $5)`,
-          [`bench-${k}`, user.id, kind, id, new Date(since.getTime() - 1)],
-        );
-      }
-      let t = performance.now();
-      const s = await evaluateWatches(db);
-      evalMs.push(performance.now() - t);
-      alerts = s.alerts;
-      if (s.problems.length) throw new Error(`watches not evaluated: ${JSON.stringify(s.problems.slice(0, 2))}`);
-      t = performance.now();
-      await db.pool.query(`SELECT count(*) FROM events WHERE ingested_at >= $1`, [since]);
-      oneCount.push(performance.now() - t);
-    }
-
+    const m = await measureInvestigation(db, existing ?? size, runs, { newest, end: existing ? undefined : CORPUS_END });
     const linkShare = withIdx.map((x) => x.link / x.elapsed);
     const indexShare = median(withIdx.map((x) => x.elapsed)) / median(noIdx) - 1;
     const rows = existing ? [] : [
@@ -139,8 +177,8 @@ async function main() {
       ["the actor index, ingest with vs without", `${(median(withIdx.map((x) => x.elapsed)) / 1000).toFixed(1)} s vs ${(median(noIdx) / 1000).toFixed(1)} s: ${(indexShare * 100).toFixed(1)}%`, ""],
     ];
     rows.push(
-      [`detections page: ${BUILTIN_DETECTIONS.length} built-ins, counts + 30-day sparklines (${fired} fired)`, `p50 ${ms(median(pageMs))}, p95 ${ms(percentile(pageMs, 95))}; range count alone p50 ${ms(median(countMs))} (${(median(pageMs) / median(countMs)).toFixed(1)}×)`, "< 1 s at 10M"],
-      [`alert evaluation, ${targets.length} watches (10 detections, one of them a burst detection; 5 views) over the ${stored.toLocaleString("en-US")} events stored last (${alerts} alerts)`, `p50 ${ms(median(evalMs))} (${evalMs.map((v) => v.toFixed(0)).join(", ")} ms); one count of those events p50 ${ms(median(oneCount))}`, "< 2 s after a sync of 100k"],
+      [`detections page: ${m.detections.count} built-ins, counts + 30-day sparklines (${m.detections.fired} fired)`, `p50 ${ms(m.detections.p50)}, p95 ${ms(m.detections.p95)}; range count alone p50 ${ms(m.detections.rangeCountP50)} (${(m.detections.p50 / m.detections.rangeCountP50).toFixed(1)}×)`, "< 1 s at 10M"],
+      [`alert evaluation, ${m.alerts.watches} watches (${m.alerts.detections} detections, one of them a burst detection; ${m.alerts.views} views) over the ${m.alerts.stored.toLocaleString("en-US")} events stored last (${m.alerts.alerts} alerts)`, `p50 ${ms(m.alerts.p50)} (${m.alerts.runsMs.map((v) => v.toFixed(0)).join(", ")} ms); one count of those events p50 ${ms(m.alerts.countP50)}`, "< 2 s after a sync of 100k"],
     );
     console.log(`\n| ${existing ?? size} | measured | target |\n|---|---|---|`);
     for (const r of rows) console.log(`| ${r.join(" | ")} |`);
@@ -150,10 +188,13 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+// Run directly (`npx tsx bench/investigation.ts`), not when `npm run bench` imports the stage.
+if (process.argv[1]?.endsWith("investigation.ts")) {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

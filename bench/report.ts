@@ -7,6 +7,7 @@ import { cpus, totalmem } from "node:os";
 import path from "node:path";
 import { version as duckVersion } from "@duckdb/node-api";
 import type { AccessResult } from "./access";
+import type { InvestigationResult } from "./investigation";
 import type { ExportResult } from "./export";
 import type { IngestResult } from "./ingest";
 import { FORMS, FORMS_EVERY, type FormName, type IntegrityBenchResult } from "./integrity";
@@ -33,6 +34,8 @@ export interface BenchResults {
   export: ExportResult[];
   /** Stage "access" (absent from results written before it existed). */
   access?: AccessResult[];
+  /** Stage "investigation" (issue 22; absent from results written before it existed). */
+  investigation?: InvestigationResult[];
   /** Stage "integrity" (issue 21; absent from results written before it existed). */
   integrity?: IntegrityBenchResult | null;
 }
@@ -224,6 +227,23 @@ function verdicts(r: BenchResults): Verdict[] {
       measured: `worst: ${a.share.reduce((x, y) => (y.ratioP95 > x.ratioP95 ? y : x)).item} ${fmtRatio(Math.max(...a.share.map((x) => x.ratioP95)))}; ${a.share.length - slow.length}/${a.share.length} within`,
       met: slow.length === 0,
       gap: slow.map((x) => `${x.view} / ${x.item} ${fmtRatio(x.ratioP95)}`).join("; "),
+    });
+  }
+  const inv = largest(r.investigation ?? []);
+  if (inv) {
+    const d = inv.detections;
+    out.push({
+      target: `The detections page (all ${d.count} built-ins, counts and 30-day sparklines) < 1 s (${sizeLabel(inv.size)}; target at 10M)`,
+      measured: `p95 ${fmtMs(d.p95)} (p50 ${fmtMs(d.p50)}; the range's plain count p50 ${fmtMs(d.rangeCountP50)}, ${fmtRatio(d.p50 / d.rangeCountP50)})`,
+      met: d.p95 < 1000,
+      gap: d.p95 < 1000 ? "" : `${fmtMs(d.p95 - 1000)} over`,
+    });
+    const a = inv.alerts;
+    out.push({
+      target: `Alert evaluation after a sync of 100k events < 2 s (${sizeLabel(inv.size)}; ${a.watches} watches over the newest ${fmtInt(a.stored)} stored)`,
+      measured: `p50 ${fmtMs(a.p50)} (one count of those events p50 ${fmtMs(a.countP50)}, ${fmtRatio(a.p50 / a.countP50)})`,
+      met: a.p50 < 2000,
+      gap: a.p50 < 2000 ? "" : `${fmtMs(a.p50 - 2000)} over`,
     });
   }
   if (r.integrity) out.push(...integrityVerdicts(r.integrity));
@@ -471,6 +491,16 @@ export function renderTable(r: BenchResults): string {
         pad([["view / item", "share", "signed in, same view", "ratio", "live view", "ratio"], ...a.share.map((x) => [`${x.view} / ${x.item}`, fmtMs(x.share.p95), fmtMs(x.signed.p95), fmtRatio(x.ratioP95), fmtMs(x.live.p95), fmtRatio(x.liveRatioP95)])]),
     );
   }
+  for (const i of r.investigation ?? []) {
+    parts.push(
+      `\nInvestigation at ${sizeLabel(i.size)}\n` +
+        pad([
+          ["item", "p50", "p95 / runs", "peer p50", "ratio"],
+          [`detections page (${i.detections.count}, ${i.detections.fired} fired)`, fmtMs(i.detections.p50), fmtMs(i.detections.p95), fmtMs(i.detections.rangeCountP50), fmtRatio(i.detections.p50 / i.detections.rangeCountP50)],
+          [`alert evaluation (${i.alerts.watches} watches, ${fmtInt(i.alerts.stored)} new)`, fmtMs(i.alerts.p50), i.alerts.runsMs.map((x) => x.toFixed(0)).join(", "), fmtMs(i.alerts.countP50), fmtRatio(i.alerts.p50 / i.alerts.countP50)],
+        ]),
+    );
+  }
   if (r.integrity) parts.push(integrityTable(r.integrity));
   const v = verdicts(r);
   if (v.length) parts.push("\nTargets\n" + pad([["target", "measured", "verdict"], ...v.map((x) => [x.target, x.measured, mark(x.met) + (x.gap ? ` — ${x.gap}` : "")])]));
@@ -702,6 +732,22 @@ export function renderMarkdown(r: BenchResults, previous: string): string {
     lines.push("");
   }
 
+  for (const i of r.investigation ?? []) {
+    lines.push(`## 6. Investigation at ${sizeLabel(i.size)} (${fmtInt(i.events)} events)`);
+    lines.push("");
+    lines.push(
+      `The detections page: every built-in detection counted with its 30-day sparkline in one statement (\`countDetections\`, as /detections runs it), ${i.detections.runs} runs, beside the plain count of the same range's events in the same loop. Alert evaluation: \`evaluateWatches\` with ${i.alerts.watches} watches (${i.alerts.detections} built-in detections, one of them the burst detection; ${i.alerts.views} saved views whose filters no index serves alone: free text, a value inside the record, columns together) over the newest ${fmtInt(i.alerts.stored)} stored events, as after a sync of that many, beside one count of those events by the instant they were stored (the BRIN index).`,
+    );
+    lines.push("");
+    lines.push(
+      md([
+        ["item", "p50", "p95 / runs (ms)", "peer", "peer p50", "ratio p50"],
+        [`detections page (${i.detections.count} detections, ${i.detections.fired} with events)`, fmtMs(i.detections.p50), fmtMs(i.detections.p95), "count of the range", fmtMs(i.detections.rangeCountP50), fmtRatio(i.detections.p50 / i.detections.rangeCountP50)],
+        [`alert evaluation (${i.alerts.alerts} alerts)`, fmtMs(i.alerts.p50), i.alerts.runsMs.map((x) => x.toFixed(0)).join(", "), "count of the new events", fmtMs(i.alerts.countP50), fmtRatio(i.alerts.p50 / i.alerts.countP50)],
+      ]),
+    );
+    lines.push("");
+  }
   if (r.integrity) lines.push(...integrityMarkdown(r.integrity));
 
   const i1 = r.ingest.find((i) => i.size === "1m");

@@ -6,6 +6,8 @@
 //   npm run bench -- --only ingest --only queries     some stages (repeatable): ingest, lookup,
 //                                       queries (the mix, unscoped and scoped to one account), export,
 //                                       access (the guard's cost per credential; share link vs signed in),
+//                                       investigation (issue 22: the detections page, alert evaluation
+//                                       of 15 watches over the newest 100k stored events),
 //                                       integrity (issue 21: on-demand validation vs aws cloudtrail
 //                                       validate-logs, validation after a sync, NDJSON/zip imports vs
 //                                       a Records folder; once per run, like lookup)
@@ -26,6 +28,7 @@ import { benchAccess, type AccessResult } from "./access";
 import { benchExport, type ExportResult } from "./export";
 import { benchIngest, ensureKept, keptDbName, keptDuckPath, ROOT, type IngestResult } from "./ingest";
 import { benchIntegrity, type IntegrityBenchResult } from "./integrity";
+import { benchInvestigation, type InvestigationResult } from "./investigation";
 import { benchLookup, type LookupResult } from "./lookup";
 import { dropDb, listDbs } from "./pg";
 import { benchQueries, type QueriesResult } from "./queries";
@@ -36,10 +39,10 @@ import { runCleanup } from "./cleanup";
 import { useHead } from "./src";
 import { log } from "./stats";
 
-type Stage = "ingest" | "lookup" | "queries" | "export" | "access" | "integrity";
-const STAGES: Stage[] = ["ingest", "lookup", "queries", "export", "access", "integrity"];
+type Stage = "ingest" | "lookup" | "queries" | "export" | "access" | "investigation" | "integrity";
+const STAGES: Stage[] = ["ingest", "lookup", "queries", "export", "access", "investigation", "integrity"];
 /** Stages measured per corpus size; the others (lookup, integrity) run once and bring their own data. */
-const PER_SIZE: Stage[] = ["ingest", "queries", "export", "access"];
+const PER_SIZE: Stage[] = ["ingest", "queries", "export", "access", "investigation"];
 
 interface Options {
   sizes: string[];
@@ -78,7 +81,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--seed") o.seed = Number(val());
     else if (a === "--help" || a === "-h") {
       process.stderr.write(
-        "usage: npm run bench -- [--sizes 100k,1m] [--10m] [--reps N] [--runs N] [--only ingest|lookup|queries|export|access|integrity]… [--keep] [--head] [--seed N]\n",
+        "usage: npm run bench -- [--sizes 100k,1m] [--10m] [--reps N] [--runs N] [--only ingest|lookup|queries|export|access|investigation|integrity]… [--keep] [--head] [--seed N]\n",
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -149,6 +152,7 @@ async function main(): Promise<void> {
     queries: [],
     export: [],
     access: [],
+    investigation: [],
     integrity: null,
   };
   const save = async () => writeFile(path.join(OUT_DIR, `results-${runId}.json`), JSON.stringify(results, null, 2) + "\n");
@@ -166,7 +170,7 @@ async function main(): Promise<void> {
         results.ingest.push(r);
         await save();
       }
-      if (has("queries") || has("export") || has("access")) await ensureKept(corpus, runId);
+      if (has("queries") || has("export") || has("access") || has("investigation")) await ensureKept(corpus, runId);
       if (has("queries")) {
         const q: QueriesResult = await benchQueries(corpus, runsFor(o, size));
         results.queries.push(q);
@@ -180,6 +184,11 @@ async function main(): Promise<void> {
       if (has("access")) {
         const a: AccessResult = await benchAccess(corpus, runsFor(o, size));
         results.access!.push(a);
+        await save();
+      }
+      if (has("investigation")) {
+        const i: InvestigationResult = await benchInvestigation(corpus, runsFor(o, size));
+        results.investigation!.push(i);
         await save();
       }
     }
