@@ -491,6 +491,7 @@ describe("a burst detection's watch", () => {
     expect(bodies[0].count).toBe(10);
     expect(bodies[0].bursts).toBe(1);
     expect(bodies[0].storedAfter).toBeNull();
+    expect((await alertHistory(db, access)).filter((a) => a.kind === "alert").map((a) => [a.bursts, a.count])).toContainEqual([1, 10]);
     // The newest five of the burst: the four reads of the second sync, then the first sync's last.
     expect(bodies[0].sample.map((x) => x.eventID)).toEqual([ids[3], ids[2], ids[1], ids[0], expect.stringMatching(/^alert-evt-/)]);
     // The link opens exactly that burst: mallory's ten reads in that hour, frozen at the evaluation.

@@ -35,9 +35,17 @@ function Delivery({ d }: { d: DeliveryView }) {
 
 function Count({ a }: { a: AlertView }) {
   if (a.kind === "test") return <span className="text-zinc-500">test</span>;
+  const events = `${a.count.toLocaleString("en-US")} ${a.count === 1 ? "event" : "events"}`;
+  if (a.bursts) {
+    return (
+      <a href={a.link} className="tabular-nums text-sky-700 underline hover:no-underline dark:text-sky-400" title="Bursts that events stored since the previous message made or grew; the link opens the newest burst">
+        {a.bursts.toLocaleString("en-US")} {a.bursts === 1 ? "burst" : "bursts"} ({events})
+      </a>
+    );
+  }
   return (
     <a href={a.link} className="tabular-nums text-sky-700 underline hover:no-underline dark:text-sky-400" title="Exactly these events: stored after the previous message and by this one">
-      {a.count.toLocaleString("en-US")} {a.count === 1 ? "event" : "events"}
+      {events}
     </a>
   );
 }

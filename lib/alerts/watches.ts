@@ -60,6 +60,8 @@ export interface AlertView {
   kind: "alert" | "test";
   title: string;
   count: number;
+  /** A burst detection's alert: the bursts; `count` is all their events. */
+  bursts: number | null;
   storedAfter: string | null;
   asOf: string;
   link: string;
@@ -216,8 +218,8 @@ export async function sendTestMessage(db: Db, access: Access, id: string) {
 
 /** Alerts with their deliveries, newest first: of the user's watches (an admin: all), or of one. */
 export async function alertHistory(db: Db, access: Access, opts: { watchId?: string; limit?: number } = {}): Promise<AlertView[]> {
-  const { rows } = await db.pool.query<{ id: number; watch_id: string; kind: "alert" | "test"; title: string; count: number; stored_after: Date | null; as_of: Date; link: string; created_at: Date }>(
-    `SELECT a.id, a.watch_id, a.kind, a.title, a.count, a.stored_after, a.as_of, a.link, a.created_at
+  const { rows } = await db.pool.query<{ id: number; watch_id: string; kind: "alert" | "test"; title: string; count: number; bursts: number | null; stored_after: Date | null; as_of: Date; link: string; created_at: Date }>(
+    `SELECT a.id, a.watch_id, a.kind, a.title, a.count, a.bursts, a.stored_after, a.as_of, a.link, a.created_at
        FROM alerts a JOIN watches w ON w.id = a.watch_id
       WHERE ($1::text IS NULL OR w.owner_id = $1) AND ($2::text IS NULL OR a.watch_id = $2)
       ORDER BY a.created_at DESC, a.id DESC LIMIT $3`,
@@ -237,6 +239,7 @@ export async function alertHistory(db: Db, access: Access, opts: { watchId?: str
     kind: a.kind,
     title: a.title,
     count: a.count,
+    bursts: a.bursts,
     storedAfter: iso(a.stored_after),
     asOf: a.as_of.toISOString(),
     link: a.link,
