@@ -99,6 +99,12 @@ test("the detail shows the chain to the IAM user behind two roles, and actor= li
     await actorFacet.getByRole("button", { name: "Actor" }).click();
     await expect(actorFacet.getByRole("link", { name: `Include actor ${USER_ARN} (4 events)` })).toBeVisible();
     await page.screenshot({ path: "test-results/screens/facets-on-demand-1440.png", fullPage: true });
+    await page.setViewportSize({ width: 390, height: 900 });
+    await page.getByRole("button", { name: "Facets" }).click();
+    await expect(actorFacet.getByRole("link", { name: `Include actor ${USER_ARN} (4 events)` })).toBeVisible();
+    await actorFacet.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: "test-results/screens/facets-on-demand-390.png" });
+    await page.setViewportSize({ width: 1440, height: 1000 });
 
     // No guessing where the issuing event is not stored.
     await page.goto("/events/e2e-chain-5");
