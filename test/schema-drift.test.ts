@@ -40,6 +40,11 @@ const INTENTIONAL_EXTRAS: { kind: keyof Catalog; key: string; reason: string }[]
     reason: "partial (WHERE event_name = 'GetSecretValue'): the secrets-read-in-bulk detection's first pass, index-only (migration 20261207120000); Prisma has no partial indexes",
   },
   {
+    kind: "indexes",
+    key: "events.events_unlinked_sessions_idx",
+    reason: "partial (WHERE actor IS NULL AND identity_type IN the session types): the late-link pass starts from the few events still without an actor (migration 20261207140000); Prisma has no partial indexes",
+  },
+  {
     kind: "functions",
     key: "search_group_slots(bits bytea, word integer, positions integer[], lengths integer[])",
     reason: "the free-text probe of bit-sliced search groups (lib/query/search.ts): a PL/pgSQL loop that stops at the first all-zero word; Prisma has no functions",

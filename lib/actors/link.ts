@@ -177,6 +177,9 @@ async function resolveDescendants(c: pg.ClientBase | pg.Pool, keys: string[]) {
  */
 const RESOLUTION_OVERLAP_MS = 10 * 60_000;
 
+/** The identity types of events_unlinked_sessions_idx's predicate, written as the index has it. */
+const UNLINKED_TYPES = `('AssumedRole', 'FederatedUser', 'AWSAccount')`;
+
 /**
  * Gives the events stored before their session's issuing event the actor learnt since `since` (a
  * sync's start). Returns how many events got one.
@@ -193,18 +196,24 @@ export async function relinkLateEvents(c: pg.ClientBase | pg.Pool, since: Date):
     [from],
   );
   if (parents.rows.length > 0) await resolveDescendants(c, parents.rows.map((r) => r.k));
+  // Driven by the events still without an actor (events_unlinked_sessions_idx, a partial index:
+  // few rows), not by every key resolved since: at 10M events the sync had resolved ~1.9M keys,
+  // and looking up each one's events took minutes. The CTE's predicate is the index's own.
+  const unlinked = `SELECT id, access_key_id FROM events WHERE actor IS NULL AND identity_type IN ${UNLINKED_TYPES}`;
   const r = await c.query(
-    `UPDATE events e SET actor = s.origin, actor_accounts = s.accounts
-       FROM credential_sessions s
-      WHERE s.resolved_at >= $1 AND e.access_key_id = s.access_key_id AND e.actor IS NULL
-        AND e.identity_type IN ('AssumedRole', 'FederatedUser', 'AWSAccount')`,
+    `WITH u AS MATERIALIZED (${unlinked})
+     UPDATE events e SET actor = s.origin, actor_accounts = s.accounts
+       FROM u JOIN credential_sessions s ON s.access_key_id = u.access_key_id
+      WHERE e.id = u.id AND s.resolved_at >= $1 AND s.origin IS NOT NULL AND e.actor IS NULL`,
     [from],
   );
-  // The issuing calls themselves whose caller names no origin (a cross-account copy).
+  // The issuing calls themselves whose caller names no origin (a cross-account copy: an AWSAccount
+  // caller without a key, still among the unlinked).
   const calls = await c.query(
-    `UPDATE events e SET actor = s.origin, actor_accounts = s.accounts
-       FROM credential_sessions s, unnest(s.copies || s.event_id) AS x(id)
-      WHERE s.resolved_at >= $1 AND e.id = x.id AND e.actor IS NULL`,
+    `WITH u AS MATERIALIZED (${unlinked})
+     UPDATE events e SET actor = s.origin, actor_accounts = s.accounts
+       FROM credential_sessions s, unnest(s.copies || s.event_id) AS x(id), u
+      WHERE s.resolved_at >= $1 AND s.origin IS NOT NULL AND x.id = u.id AND e.id = u.id AND e.actor IS NULL`,
     [from],
   );
   return (r.rowCount ?? 0) + (calls.rowCount ?? 0);
