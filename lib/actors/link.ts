@@ -196,9 +196,9 @@ export async function relinkLateEvents(c: pg.ClientBase | pg.Pool, since: Date):
     [from],
   );
   if (parents.rows.length > 0) await resolveDescendants(c, parents.rows.map((r) => r.k));
-  // Driven by the events still without an actor (events_unlinked_sessions_idx, a partial index:
-  // few rows), not by every key resolved since: at 10M events the sync had resolved ~1.9M keys,
-  // and looking up each one's events took minutes. The CTE's predicate is the index's own.
+  // Driven by the events still without an actor (events_unlinked_sessions_idx, a partial index of
+  // the sessions whose issuing event is not stored), not by every key resolved since: at 10M events the sync had resolved ~1.9M keys,
+  // and looking up each one's events took minutes. The CTE is the index's own predicate and columns (an index-only scan).
   const unlinked = `SELECT id, access_key_id FROM events WHERE actor IS NULL AND identity_type IN ${UNLINKED_TYPES}`;
   const r = await c.query(
     `WITH u AS MATERIALIZED (${unlinked})
