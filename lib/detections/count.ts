@@ -9,6 +9,7 @@ import type pg from "pg";
 import { FIELD_BY_KEY, filterFieldOf, type FieldDef } from "../fields";
 import type { EventQuery } from "../query/params";
 import { SqlParams, whereClauses } from "../query/sql";
+import { queryWithSettings } from "../store/settings";
 import type { Threshold } from "./types";
 
 export interface CountBranch {
@@ -78,8 +79,20 @@ function burstGroupsSql(q: EventQuery, t: Threshold, p: SqlParams): string {
   const atLeast = `${p.add(t.atLeast)}::int`;
   const byEvents = `SELECT ${per} AS k, ${window} AS w, count(*) AS n FROM events ${where()} GROUP BY 1, 2 HAVING count(*) >= ${atLeast}`;
   if (!t.distinct) return byEvents;
-  return `SELECT c.k, c.w, c.n FROM (${byEvents}) c
-    WHERE (SELECT count(DISTINCT ${fieldExpr(t.distinct, p)}) FROM events ${where([`${per} IS NOT DISTINCT FROM c.k`, `event_time >= c.w`, `event_time < c.w + ${p.add(`${t.windowMinutes} minutes`)}::interval`])}) >= ${atLeast}`;
+  // The groups that pass by events, then their distinct values in ONE pass over their events (a
+  // hash semi-join on the group): each record is read once. A subquery per group read the whole
+  // window's events again for each group — at 10M events 6,462 groups of secret reads took 16 s.
+  // A missing `per` value groups with the empty text (coalesce: NULL is not hashable as equal).
+  const key = `coalesce(${per}, '')`;
+  return `(WITH c AS MATERIALIZED (${byEvents})
+    SELECT d.k, d.w, d.n FROM (
+      SELECT x.k, x.w, count(*) AS n, count(DISTINCT x.v) AS v FROM (
+        -- The value taken out of the record here (OFFSET 0: not flattened), so that grouping
+        -- sorts three short columns, not whole records.
+        SELECT ${per} AS k, ${window} AS w, ${fieldExpr(t.distinct, p)} AS v
+          FROM events ${where([`(${key}, ${window}) IN (SELECT coalesce(c.k, ''), c.w FROM c)`])} OFFSET 0) x
+       GROUP BY 1, 2) d
+    WHERE d.v >= ${atLeast})`;
 }
 
 /**
@@ -93,7 +106,9 @@ export async function countBranches(pool: pg.Pool, branches: CountBranch[], days
   if (bins) for (const o of out) o.days = new Array(bins.count).fill(0);
   const p = new SqlParams();
   const sql = branches.map((b, i) => branchSql(i, b, p, bins ? bins.width : null)).join(" UNION ALL ");
-  const { rows } = await pool.query<{ b: number; d: Date | null; n: string }>(sql, p.values);
+  // Memory enough that a burst detection's bitmap of matching rows stays exact (4 MB made it
+  // lossy at 10M events: 0.7M rows rechecked) and its groups are sorted in memory.
+  const { rows } = (await queryWithSettings(pool, { work_mem: "64MB" }, sql, p.values)) as pg.QueryResult<{ b: number; d: Date | null; n: string }>;
   for (const r of rows) {
     const o = out[r.b];
     const n = Number(r.n);
