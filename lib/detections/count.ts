@@ -69,7 +69,7 @@ function branchSql(i: number, b: CountBranch, p: SqlParams, binWidthMs: number |
  * the records (events_secret_reads_idx for secrets read in bulk) — and only the groups that pass
  * read their records for the distinct values.
  */
-function burstGroupsSql(q: EventQuery, t: Threshold, p: SqlParams): string {
+function burstGroupsSql(q: EventQuery, t: Threshold, p: SqlParams, only?: { key: string | null; window: Date }[]): string {
   const where = (extra: string[] = []) => {
     const w = [...whereClauses({ ...q, searchBlocks: undefined }, p), ...extra];
     return w.length ? `WHERE ${w.join(" AND ")}` : "";
@@ -77,7 +77,11 @@ function burstGroupsSql(q: EventQuery, t: Threshold, p: SqlParams): string {
   const per = fieldExpr(t.per, p);
   const window = `date_bin(${p.add(`${t.windowMinutes} minutes`)}::interval, event_time, ${ORIGIN})`;
   const atLeast = `${p.add(t.atLeast)}::int`;
-  const byEvents = `SELECT ${per} AS k, ${window} AS w, count(*) AS n FROM events ${where()} GROUP BY 1, 2 HAVING count(*) >= ${atLeast}`;
+  // Only these groups (an alert's: those new events fall in), so that only their events are read.
+  const onlyThese = only
+    ? [`(coalesce(${per}, ''), ${window}) IN (SELECT * FROM unnest(${p.add(only.map((g) => g.key ?? ""))}::text[], ${p.add(only.map((g) => g.window))}::timestamptz[]))`]
+    : [];
+  const byEvents = `SELECT ${per} AS k, ${window} AS w, count(*) AS n FROM events ${where(onlyThese)} GROUP BY 1, 2 HAVING count(*) >= ${atLeast}`;
   if (!t.distinct) return byEvents;
   // The groups that pass by events, then their distinct values in ONE pass over their events (a
   // hash semi-join on the group): each record is read once. A subquery per group read the whole
@@ -165,7 +169,7 @@ export async function burstsWithNewEvents(pool: pg.Pool, q: EventQuery, t: Thres
   const from = new Date(Math.max(Math.min(...times), q.from?.getTime() ?? -Infinity));
   const to = new Date(Math.min(Math.max(...times) + windowMs, q.to?.getTime() ?? Infinity));
   const g = new SqlParams();
-  const groups = await pool.query<{ k: string | null; w: Date; n: string }>(burstGroupsSql({ ...q, from, to }, t, g), g.values);
+  const groups = await pool.query<{ k: string | null; w: Date; n: string }>(burstGroupsSql({ ...q, from, to }, t, g, fresh.rows.map((r) => ({ key: r.k, window: r.w }))), g.values);
   const isFresh = new Set(fresh.rows.map((r) => `${r.k}\u0000${r.w.getTime()}`));
   return groups.rows
     .filter((r) => isFresh.has(`${r.k}\u0000${r.w.getTime()}`))
