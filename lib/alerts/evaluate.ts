@@ -13,7 +13,7 @@ import { AccessError, backgroundAccess, can, constrain } from "../auth/access";
 import { freezeInstant } from "../auth/shares";
 import { type EventQuery, ParamError, parseEventQuery } from "../query/params";
 import { exactValue } from "../query/filter-value";
-import { burstSample, burstsWithNewEvents } from "../detections/count";
+import { burstGroupSql, burstSample, burstsOfGroups } from "../detections/count";
 import type { Threshold } from "../detections/types";
 import { withSearchBlocks } from "../query/search";
 import { SqlParams, whereClauses } from "../query/sql";
@@ -101,14 +101,19 @@ interface Prepared {
   title: string;
   filters: URLSearchParams;
   clauses: string[];
-  /** A burst detection's watch: its query and threshold, counted on their own (burstsFound). */
-  bursts?: { q: EventQuery; threshold: Threshold };
+  /**
+   * A burst detection's watch: its query and threshold, and its group (per value, window) as SQL:
+   * the one pass collects the groups its new events fall in, burstsFound counts those.
+   */
+  bursts?: { q: EventQuery; threshold: Threshold; group: { per: string; window: string } };
 }
 
 /** What a watch found: the count, the newest events' ids, and for bursts how many and the newest one's own link. */
 interface Found {
   count: number;
   ids: string[];
+  /** A burst watch's groups its new events fall in (from the one pass). */
+  groups?: { key: string | null; window: Date }[];
   bursts?: number;
   link?: string;
 }
@@ -162,16 +167,15 @@ export async function evaluateWatches(db: Db, opts: { log?: (m: string) => void;
   if (prepared.length === 0) return summary;
 
   const baseUrl = alertSettings().baseUrl;
-  const plain = prepared.filter((x) => !x.bursts);
   const started = performance.now();
-  const counted = plain.length ? await countAll(db, plain, bound, p) : [];
-  const perWatch = plain.length ? (performance.now() - started) / plain.length : 0;
-  for (const x of prepared) {
+  const counted = await countAll(db, prepared, bound, p);
+  const perWatch = (performance.now() - started) / prepared.length;
+  for (const [i, x] of prepared.entries()) {
     const t = performance.now();
     try {
-      const found = x.bursts ? await burstsFound(db, x, bound, baseUrl) : counted[plain.indexOf(x)];
+      const found = x.bursts ? await burstsFound(db, x, counted[i].groups ?? [], bound, baseUrl) : counted[i];
       if (await record(db, x, found, bound, baseUrl)) summary.alerts++;
-      opts.onWatch?.(x.w.id, (x.bursts ? 0 : perWatch) + performance.now() - t);
+      opts.onWatch?.(x.w.id, perWatch + performance.now() - t);
     } catch (err) {
       await problem(x.w.id, err);
     }
@@ -193,8 +197,11 @@ async function prepare(db: Db, w: WatchRow, bound: Date, p: SqlParams): Promise<
   // Free text reads only the search blocks that may hold a match (lib/query/search.ts), as the
   // timeline does: a term over every new record costs ~0.7 s per 100k events.
   q = await withSearchBlocks(db.pool, q);
-  if (target.threshold) return { w, title: target.title, filters: target.filters, clauses: [], bursts: { q: { ...q, storedAfter: undefined }, threshold: target.threshold } };
-  return { w, title: target.title, filters: target.filters, clauses: cheapFirst(whereClauses(q, p)) };
+  const clauses = cheapFirst(whereClauses(q, p));
+  if (target.threshold) {
+    return { w, title: target.title, filters: target.filters, clauses, bursts: { q: { ...q, storedAfter: undefined }, threshold: target.threshold, group: burstGroupSql(target.threshold, p) } };
+  }
+  return { w, title: target.title, filters: target.filters, clauses };
 }
 
 /** Per watch: how many events match and the ids of the newest SAMPLE_EVENTS, in one pass. */
@@ -204,14 +211,20 @@ async function countAll(db: Db, watches: Prepared[], bound: Date, p: SqlParams):
   // Each condition keeps its own order (cheapFirst): free text reads a record only where the
   // columns and the search blocks (lib/query/search.ts) left it a candidate.
   const cond = (x: Prepared) => (x.clauses.length ? x.clauses.join(" AND ") : "true");
-  // Each watch's condition once per row (m<i>), then its count and newest ids from that.
-  const matches = watches.map((x, i) => `(${cond(x)}) AS m${i}`);
-  const cols = watches.flatMap((_, i) => [
+  // Each watch's condition once per row (m<i>), then its count and newest ids from that; a burst
+  // watch's groups of its matching rows (g<i>) too.
+  const matches = watches.flatMap((x, i) => [`(${cond(x)}) AS m${i}`, ...(x.bursts ? [`jsonb_build_array(${x.bursts.group.per}, ${x.bursts.group.window}) AS k${i}`] : [])]);
+  const cols = watches.flatMap((x, i) => [
     `count(*) FILTER (WHERE m${i}) AS n${i}`,
     `(array_agg(id ORDER BY event_time DESC, id DESC) FILTER (WHERE m${i}))[1:${SAMPLE_EVENTS}] AS ids${i}`,
+    ...(x.bursts ? [`array_agg(DISTINCT k${i}) FILTER (WHERE m${i}) AS g${i}`] : []),
   ]);
   const { rows } = await db.pool.query(`SELECT ${cols.join(", ")} FROM (SELECT id, event_time, ${matches.join(", ")} FROM events WHERE ${range} OFFSET 0) AS matched`, p.values);
-  return watches.map((_, i) => ({ count: Number(rows[0][`n${i}`]), ids: (rows[0][`ids${i}`] as string[] | null) ?? [] }));
+  return watches.map((x, i) => ({
+    count: Number(rows[0][`n${i}`]),
+    ids: (rows[0][`ids${i}`] as string[] | null) ?? [],
+    ...(x.bursts ? { groups: ((rows[0][`g${i}`] as [string | null, string][] | null) ?? []).map(([key, w]) => ({ key, window: new Date(w) })) } : {}),
+  }));
 }
 
 /**
@@ -219,9 +232,9 @@ async function countAll(db: Db, watches: Prepared[], bound: Date, p: SqlParams):
  * its lower bound made or grew; the count is their events, the link the newest burst exactly (the
  * detection's filters, its group's value and window, frozen at the bound).
  */
-async function burstsFound(db: Db, x: Prepared, bound: Date, baseUrl: string): Promise<Found> {
+async function burstsFound(db: Db, x: Prepared, groups: { key: string | null; window: Date }[], bound: Date, baseUrl: string): Promise<Found> {
   const { q, threshold: t } = x.bursts!;
-  const bursts = await burstsWithNewEvents(db.pool, q, t, x.w.stored_after);
+  const bursts = await burstsOfGroups(db.pool, q, t, groups);
   if (bursts.length === 0) return { count: 0, ids: [] };
   const ids = await burstSample(db.pool, q, t, bursts, SAMPLE_EVENTS);
   const newest = bursts[0];

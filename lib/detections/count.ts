@@ -157,12 +157,22 @@ export interface Burst {
  */
 export async function burstsWithNewEvents(pool: pg.Pool, q: EventQuery, t: Threshold, storedAfter: Date): Promise<Burst[]> {
   const p = new SqlParams();
-  const per = fieldExpr(t.per, p);
-  const window = `date_bin(${p.add(`${t.windowMinutes} minutes`)}::interval, event_time, ${ORIGIN})`;
+  const { per, window } = burstGroupSql(t, p);
   const fresh = await pool.query<{ k: string | null; w: Date }>(
     `SELECT DISTINCT ${per} AS k, ${window} AS w FROM events WHERE ${whereClauses({ ...q, storedAfter, searchBlocks: undefined }, p).join(" AND ")}`,
     p.values,
   );
+  return burstsOfGroups(pool, q, t, fresh.rows.map((r) => ({ key: r.k, window: r.w })));
+}
+
+/** A threshold's group of an events row as SQL: its `per` value and the start of its window. */
+export function burstGroupSql(t: Threshold, p: SqlParams): { per: string; window: string } {
+  return { per: fieldExpr(t.per, p), window: `date_bin(${p.add(`${t.windowMinutes} minutes`)}::interval, event_time, ${ORIGIN})` };
+}
+
+/** Of these groups (those new events fall in), the ones that reach the threshold, newest first. */
+export async function burstsOfGroups(pool: pg.Pool, q: EventQuery, t: Threshold, groupsOfNew: { key: string | null; window: Date }[]): Promise<Burst[]> {
+  const fresh = { rows: groupsOfNew.map((g) => ({ k: g.key, w: g.window })) };
   if (fresh.rows.length === 0) return [];
   const windowMs = t.windowMinutes * 60_000;
   const times = fresh.rows.map((r) => r.w.getTime());
