@@ -213,11 +213,12 @@ async function countAll(db: Db, watches: Prepared[], bound: Date, p: SqlParams):
   const cond = (x: Prepared) => (x.clauses.length ? x.clauses.join(" AND ") : "true");
   // Each watch's condition once per row (m<i>), then its count and newest ids from that; a burst
   // watch's groups of its matching rows (g<i>) too.
-  const matches = watches.flatMap((x, i) => [`(${cond(x)}) AS m${i}`, ...(x.bursts ? [`jsonb_build_array(${x.bursts.group.per}, ${x.bursts.group.window}) AS k${i}`] : [])]);
+  // (The group's value is taken per row, its pair built only for the matching rows.)
+  const matches = watches.flatMap((x, i) => [`(${cond(x)}) AS m${i}`, ...(x.bursts ? [`${x.bursts.group.per} AS k${i}`] : [])]);
   const cols = watches.flatMap((x, i) => [
     `count(*) FILTER (WHERE m${i}) AS n${i}`,
     `(array_agg(id ORDER BY event_time DESC, id DESC) FILTER (WHERE m${i}))[1:${SAMPLE_EVENTS}] AS ids${i}`,
-    ...(x.bursts ? [`array_agg(DISTINCT k${i}) FILTER (WHERE m${i}) AS g${i}`] : []),
+    ...(x.bursts ? [`array_agg(DISTINCT jsonb_build_array(k${i}, ${x.bursts.group.window})) FILTER (WHERE m${i}) AS g${i}`] : []),
   ]);
   const { rows } = await db.pool.query(`SELECT ${cols.join(", ")} FROM (SELECT id, event_time, ${matches.join(", ")} FROM events WHERE ${range} OFFSET 0) AS matched`, p.values);
   return watches.map((x, i) => ({
