@@ -489,25 +489,25 @@ async function buildMix(server: Server, duck: DuckHandle, pool: pg.Pool, v: Reco
       return { ms, check: ev.map((r) => `${r.v}:${Number(r.n)}`).join(",") };
     },
   });
-  // One on-demand facet section opened (each is its own request from the sidebar): the session
-  // issuer, counted over the newest SAMPLE_LIMIT matching events on both sides.
-  const issuer = onDemandFields.find((f) => f.key === "sessionIssuer");
-  if (issuer && facetCols.has(issuer.column) && facetRoute?.status === 200 && sampleLimit !== null) {
+  // One on-demand facet section opened (each is its own request from the sidebar): the access key
+  // (a column the DuckDB peer has too), counted over the newest SAMPLE_LIMIT matches on both sides.
+  const onDemand = onDemandFields.find((f) => f.key === "accessKeyId");
+  if (onDemand && facetCols.has(onDemand.column) && facetRoute?.status === 200 && sampleLimit !== null) {
     const newest = `(SELECT * FROM events ${rangeSql ? "WHERE " + rangeSql : ""} ORDER BY event_time DESC, id DESC LIMIT ${sampleLimit + 1})`;
     const top3 = (values: { value: string | null; count: number }[]) => values.filter((x) => x.value !== null).slice(0, 3).map((x) => `${x.value}:${x.count}`).join(",");
     items.push({
       name: "facet on demand",
-      what: `top 10 session issuers when that section opens (field=sessionIssuer), last 7 days, newest ${sampleLimit.toLocaleString("en-US")} matching events on both sides`,
+      what: `top 10 access keys when that section opens (field=accessKeyId), last 7 days, newest ${sampleLimit.toLocaleString("en-US")} matching events on both sides`,
       target: "agg",
       async ours(who) {
-        const r = await httpGet(`${server.url}/api/facets?${qs([...range, ["field", "sessionIssuer"]])}`, who);
+        const r = await httpGet(`${server.url}/api/facets?${qs([...range, ["field", onDemand.key]])}`, who);
         if (r.status !== 200) throw new Error(`/api/facets ${r.status}`);
         const j = JSON.parse(r.body) as { facets: { values: { value: string | null; count: number }[] }[] };
         return { ms: r.ms, check: top3(j.facets[0].values), via: "GET /api/facets?field=" };
       },
       async duck() {
         const t = performance.now();
-        const rows = await duckRows(duck.conn, `SELECT ${issuer.column} AS v, count(*) AS n FROM ${newest} AS m GROUP BY 1 ORDER BY n DESC, v NULLS LAST LIMIT 11`);
+        const rows = await duckRows(duck.conn, `SELECT ${onDemand.column} AS v, count(*) AS n FROM ${newest} AS m GROUP BY 1 ORDER BY n DESC, v NULLS LAST LIMIT 11`);
         const ms = performance.now() - t;
         return { ms, check: top3(rows.map((r) => ({ value: (r.v as string | null) ?? null, count: Number(r.n) }))) };
       },

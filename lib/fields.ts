@@ -399,6 +399,8 @@ export const INGEST_FIELDS = FIELDS.filter((f) => f.key !== "eventID" && !f.deri
 export const FACET_FIELDS = FIELDS.filter((f) => f.facet);
 /** The facets counted without being asked for by name: the sidebar's and /api/facets' default. */
 export const DEFAULT_FACET_FIELDS = FACET_FIELDS.filter((f) => !f.facetOnDemand);
+/** The facets counted only when asked for by name (the sidebar: when their section opens). */
+export const ON_DEMAND_FACET_FIELDS = FACET_FIELDS.filter((f) => f.facetOnDemand);
 export const CSV_FIELDS = FIELDS.filter((f) => f.csv);
 /** The timeline's columns when a link names none: the integrity badge right after the time, where it is seen. */
 export const DEFAULT_COLUMNS = ["eventTime", "integrity", ...FIELDS.filter((f) => f.defaultColumn && f.key !== "eventTime" && f.key !== "integrity").map((f) => f.key)];

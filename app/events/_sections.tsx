@@ -6,14 +6,14 @@ import Link from "next/link";
 import { EventsTable } from "../../components/timeline/EventsTable";
 import { FacetList } from "../../components/timeline/FacetList";
 import { Histogram } from "../../components/timeline/Histogram";
-import { DEFAULT_FACET_FIELDS, FACET_FIELDS } from "../../lib/fields";
+import { DEFAULT_FACET_FIELDS, ON_DEMAND_FACET_FIELDS } from "../../lib/fields";
 import { facetCounts, SAMPLE_LIMIT } from "../../lib/query/facets";
 import { histogram } from "../../lib/query/histogram";
 import { listEvents } from "../../lib/query/events";
 import { SEARCH_WINDOW_EVENTS } from "../../lib/query/search";
 import type pg from "pg";
 import { accessQuery, type Access } from "../../lib/auth/access";
-import { ParamError, type EventQuery } from "../../lib/query/params";
+import { PAGING_PARAMS, ParamError, VIEW_PARAMS, type EventQuery } from "../../lib/query/params";
 import { formatTime, isoParam } from "../../lib/view/time";
 import { clearFilters, href, isFilterKey, setTimeRange, toParams } from "../../lib/view/url";
 import { COUNT_CAP, matchCount } from "./_data/count";
@@ -89,19 +89,25 @@ export async function HistogramSection({ q, now, db }: { q: EventQuery; now: Dat
 /** The default facets, counted here; the on-demand ones (lib/fields.ts) are counted by the browser when opened. */
 export async function FacetSection({ q, sp, db }: { q: EventQuery; sp: URLSearchParams; db: pg.Pool }) {
   const facets = await facetCounts(db, q, DEFAULT_FACET_FIELDS);
-  const query = new URLSearchParams(pagingQuery(sp, q));
-  for (const k of ["sort", "limit", "panel"]) query.delete(k);
-  const onDemand = { fields: FACET_FIELDS.filter((f) => f.facetOnDemand).map((f) => f.key), query: query.toString() };
+  // What /api/facets is asked: the filters alone (no view, paging or order), times as this page used them.
+  const query = pinTimes(toParams(sp), q);
+  for (const k of [...VIEW_PARAMS, ...PAGING_PARAMS, "sort"]) query.delete(k);
+  const onDemand = { fields: ON_DEMAND_FACET_FIELDS.map((f) => f.key), query: query.toString() };
   return <FacetList facets={facets} sample={SAMPLE_LIMIT} onDemand={onDemand} />;
+}
+
+/** Relative times (`now-7d`) pinned to the instants this page used. */
+function pinTimes(out: URLSearchParams, q: EventQuery): URLSearchParams {
+  if (q.from && out.get("from")?.startsWith("now")) out.set("from", isoParam(q.from));
+  if (q.to && out.get("to")?.startsWith("now")) out.set("to", isoParam(q.to));
+  return out;
 }
 
 /** Query parameters for "Load more": relative times pinned to the instants this page used. */
 function pagingQuery(sp: URLSearchParams, q: EventQuery): string {
   const out = toParams(sp);
   for (const k of ["cursor", "event", "columns", "tz", "facets"]) out.delete(k);
-  if (q.from && out.get("from")?.startsWith("now")) out.set("from", isoParam(q.from));
-  if (q.to && out.get("to")?.startsWith("now")) out.set("to", isoParam(q.to));
-  return out.toString();
+  return pinTimes(out, q).toString();
 }
 
 async function EmptyState({ sp, db, access }: { sp: URLSearchParams; db: pg.Pool; access: Access }) {

@@ -1,7 +1,7 @@
 "use client";
-// Facet values with counts: the value includes it (again: removes it), "−" excludes it. Counts are
-// computed under all current filters except the facet's own field (lib/query/facets.ts), so an
-// included value's siblings stay visible to switch or widen to.
+// The facet sidebar. Counts are computed under all current filters except the facet's own field
+// (lib/query/facets.ts), so an included value's siblings stay visible to switch or widen to; each
+// facet's values are FacetValues, the on-demand ones OnDemandFacet.
 import type { Facet } from "../../lib/query/facets";
 import { formatTime } from "../../lib/view/time";
 import { FacetHeading, FacetValues } from "./FacetValues";

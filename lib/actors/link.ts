@@ -7,7 +7,7 @@
 // that sync. Nothing is guessed: an event whose chain reaches a missing issuing event keeps a
 // NULL actor, and the detail view says which link is missing.
 import type pg from "pg";
-import type { CredentialLink, Issuance } from "./origin";
+import { SESSION_TYPES, type CredentialLink, type Issuance } from "./origin";
 
 /** Longer chains than this are hostile data (a loop of keys), not role chaining. */
 export const MAX_CHAIN = 32;
@@ -177,8 +177,11 @@ async function resolveDescendants(c: pg.ClientBase | pg.Pool, keys: string[]) {
  */
 const RESOLUTION_OVERLAP_MS = 10 * 60_000;
 
-/** The identity types of events_unlinked_sessions_idx's predicate, written as the index has it. */
-const UNLINKED_TYPES = `('AssumedRole', 'FederatedUser', 'AWSAccount')`;
+/**
+ * The session types (origin.ts) as events_unlinked_sessions_idx's predicate writes them, in the
+ * same order: PostgreSQL uses a partial index only for a query that states its predicate.
+ */
+const UNLINKED_TYPES = `(${[...SESSION_TYPES].map((t) => `'${t}'`).join(", ")})`;
 
 /**
  * Gives the events stored before their session's issuing event the actor learnt since `since` (a
@@ -197,8 +200,9 @@ export async function relinkLateEvents(c: pg.ClientBase | pg.Pool, since: Date):
   );
   if (parents.rows.length > 0) await resolveDescendants(c, parents.rows.map((r) => r.k));
   // Driven by the events still without an actor (events_unlinked_sessions_idx, a partial index of
-  // the sessions whose issuing event is not stored), not by every key resolved since: at 10M events the sync had resolved ~1.9M keys,
-  // and looking up each one's events took minutes. The CTE is the index's own predicate and columns (an index-only scan).
+  // the sessions whose issuing event is not stored), not by every key resolved since: at 10M
+  // events a sync had resolved ~1.9M keys, and looking up each one's events took minutes. The CTE
+  // is the index's own predicate and columns (an index-only scan).
   const unlinked = `SELECT id, access_key_id FROM events WHERE actor IS NULL AND identity_type IN ${UNLINKED_TYPES}`;
   const r = await c.query(
     `WITH u AS MATERIALIZED (${unlinked})

@@ -13,7 +13,7 @@ import { AccessError, backgroundAccess, can, constrain } from "../auth/access";
 import { freezeInstant } from "../auth/shares";
 import { type EventQuery, ParamError, parseEventQuery } from "../query/params";
 import { exactValue } from "../query/filter-value";
-import { burstGroupSql, burstSample, burstsOfGroups } from "../detections/count";
+import { burstGroupSql, burstSample, burstsOfGroups, type BurstGroup } from "../detections/count";
 import type { Threshold } from "../detections/types";
 import { withSearchBlocks } from "../query/search";
 import { SqlParams, whereClauses } from "../query/sql";
@@ -113,7 +113,7 @@ interface Found {
   count: number;
   ids: string[];
   /** A burst watch's groups its new events fall in (from the one pass). */
-  groups?: { key: string | null; window: Date }[];
+  groups?: BurstGroup[];
   bursts?: number;
   link?: string;
 }
@@ -212,8 +212,7 @@ async function countAll(db: Db, watches: Prepared[], bound: Date, p: SqlParams):
   // columns and the search blocks (lib/query/search.ts) left it a candidate.
   const cond = (x: Prepared) => (x.clauses.length ? x.clauses.join(" AND ") : "true");
   // Each watch's condition once per row (m<i>), then its count and newest ids from that; a burst
-  // watch's groups of its matching rows (g<i>) too.
-  // (The group's value is taken per row, its pair built only for the matching rows.)
+  // watch's groups of its matching rows (g<i>) too, the pairs built for matching rows only.
   const matches = watches.flatMap((x, i) => [`(${cond(x)}) AS m${i}`, ...(x.bursts ? [`${x.bursts.group.per} AS k${i}`] : [])]);
   const cols = watches.flatMap((x, i) => [
     `count(*) FILTER (WHERE m${i}) AS n${i}`,
@@ -233,7 +232,7 @@ async function countAll(db: Db, watches: Prepared[], bound: Date, p: SqlParams):
  * its lower bound made or grew; the count is their events, the link the newest burst exactly (the
  * detection's filters, its group's value and window, frozen at the bound).
  */
-async function burstsFound(db: Db, x: Prepared, groups: { key: string | null; window: Date }[], bound: Date, baseUrl: string): Promise<Found> {
+async function burstsFound(db: Db, x: Prepared, groups: BurstGroup[], bound: Date, baseUrl: string): Promise<Found> {
   const { q, threshold: t } = x.bursts!;
   const bursts = await burstsOfGroups(db.pool, q, t, groups);
   if (bursts.length === 0) return { count: 0, ids: [] };

@@ -69,13 +69,12 @@ function branchSql(i: number, b: CountBranch, p: SqlParams, binWidthMs: number |
  * the records (events_secret_reads_idx for secrets read in bulk) — and only the groups that pass
  * read their records for the distinct values.
  */
-function burstGroupsSql(q: EventQuery, t: Threshold, p: SqlParams, only?: { key: string | null; window: Date }[]): string {
+function burstGroupsSql(q: EventQuery, t: Threshold, p: SqlParams, only?: BurstGroup[]): string {
   const where = (extra: string[] = []) => {
     const w = [...whereClauses({ ...q, searchBlocks: undefined }, p), ...extra];
     return w.length ? `WHERE ${w.join(" AND ")}` : "";
   };
-  const per = fieldExpr(t.per, p);
-  const window = `date_bin(${p.add(`${t.windowMinutes} minutes`)}::interval, event_time, ${ORIGIN})`;
+  const { per, window } = burstGroupSql(t, p);
   const atLeast = `${p.add(t.atLeast)}::int`;
   // Only these groups (an alert's: those new events fall in), so that only their events are read.
   const onlyThese = only
@@ -131,8 +130,7 @@ export async function countBranches(pool: pg.Pool, branches: CountBranch[], days
  */
 export async function burstEventIds(pool: pg.Pool, q: EventQuery, t: Threshold, limit = 10_000): Promise<string[]> {
   const p = new SqlParams();
-  const per = fieldExpr(t.per, p);
-  const window = `date_bin(${p.add(`${t.windowMinutes} minutes`)}::interval, event_time, ${ORIGIN})`;
+  const { per, window } = burstGroupSql(t, p);
   const groups = burstGroupsSql(q, t, p);
   const outer = whereClauses({ ...q, searchBlocks: undefined }, p);
   outer.push(`EXISTS (SELECT 1 FROM g WHERE g.k IS NOT DISTINCT FROM ${per} AND g.w = ${window})`);
@@ -140,29 +138,15 @@ export async function burstEventIds(pool: pg.Pool, q: EventQuery, t: Threshold, 
   return rows.map((r) => r.id);
 }
 
-export interface Burst {
-  /** The group's `per` value (null: events without one). */
-  key: string | null;
-  /** The start of its window. */
-  window: Date;
+export interface Burst extends BurstGroup {
   /** Its events (all of them, stored before or since). */
   events: number;
 }
 
-/**
- * The bursts of a threshold detection that events stored after `storedAfter` are part of (an
- * alert's question: which bursts did the last sync make or grow?). A group counts over every
- * event of its window the query sees (its `asOf` bound included), not only the new ones: ten
- * secrets read across two syncs are one burst. Newest window first.
- */
-export async function burstsWithNewEvents(pool: pg.Pool, q: EventQuery, t: Threshold, storedAfter: Date): Promise<Burst[]> {
-  const p = new SqlParams();
-  const { per, window } = burstGroupSql(t, p);
-  const fresh = await pool.query<{ k: string | null; w: Date }>(
-    `SELECT DISTINCT ${per} AS k, ${window} AS w FROM events WHERE ${whereClauses({ ...q, storedAfter, searchBlocks: undefined }, p).join(" AND ")}`,
-    p.values,
-  );
-  return burstsOfGroups(pool, q, t, fresh.rows.map((r) => ({ key: r.k, window: r.w })));
+/** A group of a threshold detection: its `per` value (null: events without one) and window start. */
+export interface BurstGroup {
+  key: string | null;
+  window: Date;
 }
 
 /** A threshold's group of an events row as SQL: its `per` value and the start of its window. */
@@ -170,19 +154,23 @@ export function burstGroupSql(t: Threshold, p: SqlParams): { per: string; window
   return { per: fieldExpr(t.per, p), window: `date_bin(${p.add(`${t.windowMinutes} minutes`)}::interval, event_time, ${ORIGIN})` };
 }
 
-/** Of these groups (those new events fall in), the ones that reach the threshold, newest first. */
-export async function burstsOfGroups(pool: pg.Pool, q: EventQuery, t: Threshold, groupsOfNew: { key: string | null; window: Date }[]): Promise<Burst[]> {
-  const fresh = { rows: groupsOfNew.map((g) => ({ k: g.key, w: g.window })) };
-  if (fresh.rows.length === 0) return [];
-  const windowMs = t.windowMinutes * 60_000;
-  const times = fresh.rows.map((r) => r.w.getTime());
+/**
+ * Of these groups (an alert's: those its new events fall in), the ones that reach the threshold,
+ * newest first. A group counts over every event of its window the query sees (its `asOf` bound
+ * included), not only the new ones: ten secrets read across two syncs are one burst.
+ */
+export async function burstsOfGroups(pool: pg.Pool, q: EventQuery, t: Threshold, groups: BurstGroup[]): Promise<Burst[]> {
+  if (groups.length === 0) return [];
+  const times = groups.map((g) => g.window.getTime());
   const from = new Date(Math.max(Math.min(...times), q.from?.getTime() ?? -Infinity));
-  const to = new Date(Math.min(Math.max(...times) + windowMs, q.to?.getTime() ?? Infinity));
-  const g = new SqlParams();
-  const groups = await pool.query<{ k: string | null; w: Date; n: string }>(burstGroupsSql({ ...q, from, to }, t, g, fresh.rows.map((r) => ({ key: r.k, window: r.w }))), g.values);
-  const isFresh = new Set(fresh.rows.map((r) => `${r.k}\u0000${r.w.getTime()}`));
-  return groups.rows
-    .filter((r) => isFresh.has(`${r.k}\u0000${r.w.getTime()}`))
+  const to = new Date(Math.min(Math.max(...times) + t.windowMinutes * 60_000, q.to?.getTime() ?? Infinity));
+  const p = new SqlParams();
+  const { rows } = await pool.query<{ k: string | null; w: Date; n: string }>(burstGroupsSql({ ...q, from, to }, t, p, groups), p.values);
+  // The SQL matches groups by coalesce(per, ''): a group without a value and one of '' are told apart here.
+  const id = (key: string | null, w: Date) => JSON.stringify([key, w.getTime()]);
+  const asked = new Set(groups.map((g) => id(g.key, g.window)));
+  return rows
+    .filter((r) => asked.has(id(r.k, r.w)))
     .map((r) => ({ key: r.k, window: r.w, events: Number(r.n) }))
     .sort((a, b) => b.window.getTime() - a.window.getTime());
 }
