@@ -55,6 +55,12 @@ export interface FieldDef {
    */
   linked?: boolean;
   /**
+   * Its value may change after the event is stored (the actor once its issuing event arrives, the
+   * enrichment backfill, a new integrity verdict): counts kept per event as it was stored
+   * (lib/detections/rollup.ts) must not rely on it.
+   */
+  changesAfterStore?: boolean;
+  /**
    * For a principal scoped to some accounts: the SQL condition (on an events row, given the bound
    * parameter of its accounts) under which it may see this field's value; otherwise the value reads
    * as none. The actor is learnt from other events — an issuing call in another account must not
@@ -173,6 +179,7 @@ const IS_IPV6 = `(strpos(${FIRST_ADDRESS}, ':') > 0 AND ${FIRST_ADDRESS} NOT ILI
 const ENRICHMENT_FIELDS: FieldDef[] = [
   col.text({
     key: "ipClass",
+    changesAfterStore: true,
     label: "Source IP class",
     column: "ip_class",
     extract: (_r, ctx) => enriched(ctx)?.ipClass ?? null,
@@ -182,6 +189,7 @@ const ENRICHMENT_FIELDS: FieldDef[] = [
   }),
   col.text({
     key: "ipAwsRange",
+    changesAfterStore: true,
     label: "AWS IP range",
     column: "ip_aws_range",
     extract: (_r, ctx) => enriched(ctx)?.awsRange ?? null,
@@ -189,6 +197,7 @@ const ENRICHMENT_FIELDS: FieldDef[] = [
   }),
   col.text({
     key: "userAgentClass",
+    changesAfterStore: true,
     label: "User agent class",
     column: "user_agent_class",
     extract: (_r, ctx) => enriched(ctx)?.userAgentClass ?? null,
@@ -240,6 +249,7 @@ export const FIELDS: readonly FieldDef[] = [
   // kept per file, so validating again changes it for all of the file's events at once.
   col.text({
     key: "integrity",
+    changesAfterStore: true,
     label: "Integrity",
     column: `coalesce((SELECT o.event_integrity FROM ingested_objects o WHERE o.id = object_id), 'unverified')`,
     extract: () => null,
@@ -264,6 +274,7 @@ export const FIELDS: readonly FieldDef[] = [
   // credentials is not stored.
   col.text({
     key: "actor",
+    changesAfterStore: true,
     label: "Actor",
     column: "actor",
     extract: () => null /* set by the loader: lib/actors/link.ts */,

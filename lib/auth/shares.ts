@@ -22,7 +22,7 @@ const EPOCH = "1970-01-01T00:00:00.000Z";
  * (a sync's transaction stamps its events with its start, and commits later; events it stores
  * must not appear in a link made before they could be seen).
  */
-export async function freezeInstant(pool: pg.Pool): Promise<Date> {
+export async function freezeInstant(pool: Pick<pg.Pool, "query">): Promise<Date> {
   const { rows } = await pool.query<{ t: Date }>(
     // A millisecond before: events.ingested_at is rounded to the millisecond (a transaction that
     // began within half of one after this instant could otherwise be stamped with it).

@@ -23,9 +23,9 @@ export interface BranchCount {
   days?: number[];
 }
 
-const DAY_MS = 86400_000;
+export const DAY_MS = 86400_000;
 /** Days and windows are aligned to UTC midnight: date_bin from the epoch. */
-const ORIGIN = `TIMESTAMPTZ '1970-01-01 00:00:00+00'`;
+export const ORIGIN = `TIMESTAMPTZ '1970-01-01 00:00:00+00'`;
 /** The sparkline's bins: at most this many days (a longer range is binned by several days). */
 export const MAX_BINS = 120;
 
@@ -44,7 +44,7 @@ export function binsOf(range: DayBins): { start: number; width: number; count: n
 }
 
 /** The SQL expression of a field key or record path (record paths bound, like lib/query/sql.ts). */
-function fieldExpr(key: string, p: SqlParams): string {
+export function fieldExpr(key: string, p: SqlParams): string {
   const f: FieldDef | undefined = FIELD_BY_KEY.get(key) ?? filterFieldOf(key);
   if (!f) throw new Error(`threshold: unknown field ${key}`);
   return f.path ? `(record #>> ${p.add([...f.path])}::text[])` : f.column;
@@ -98,29 +98,52 @@ function burstGroupsSql(q: EventQuery, t: Threshold, p: SqlParams, only?: BurstG
     WHERE d.v >= ${atLeast})`;
 }
 
+/** A count of branch `b` in the bin starting at `d` (null: not binned). */
+export interface CountRow {
+  b: number;
+  d: Date | null;
+  n: number;
+}
+
+/**
+ * The counts of branches in one statement: each branch `b` (several may share one, e.g. one query
+ * over several time ranges) per bin of `binWidthMs` (null: one count each).
+ */
+export async function countRows(pool: pg.Pool, branches: (CountBranch & { b: number })[], binWidthMs: number | null): Promise<CountRow[]> {
+  if (branches.length === 0) return [];
+  const p = new SqlParams();
+  const sql = branches.map((b) => branchSql(b.b, b, p, binWidthMs)).join(" UNION ALL ");
+  // Memory enough that a burst detection's bitmap of matching rows stays exact (4 MB made it
+  // lossy at 10M events: 0.7M rows rechecked) and its groups are sorted in memory.
+  const { rows } = (await queryWithSettings(pool, { work_mem: "64MB" }, sql, p.values)) as pg.QueryResult<{ b: number; d: Date | null; n: string }>;
+  return rows.map((r) => ({ b: r.b, d: r.d, n: Number(r.n) }));
+}
+
+/** Adds rows into counts (and their bins of `days`, as binsOf makes them). */
+export function addCountRows(out: BranchCount[], rows: CountRow[], bins: ReturnType<typeof binsOf> | null): void {
+  for (const r of rows) {
+    const o = out[r.b];
+    o.count += r.n;
+    if (bins && r.d) {
+      const at = Math.floor((r.d.getTime() - bins.start) / bins.width);
+      if (at >= 0 && at < bins.count) o.days![at] += r.n;
+    }
+  }
+}
+
+/** Counts with empty bins over `days` (when asked). */
+export function emptyCounts(n: number, bins: ReturnType<typeof binsOf> | null): BranchCount[] {
+  return Array.from({ length: n }, () => (bins ? { count: 0, days: new Array(bins.count).fill(0) } : { count: 0 }));
+}
+
 /**
  * Each branch's count (and per-day counts over `days`), in one statement. Branches are
  * independent: the same event may count in several.
  */
 export async function countBranches(pool: pg.Pool, branches: CountBranch[], days?: DayBins): Promise<BranchCount[]> {
-  const out: BranchCount[] = branches.map(() => ({ count: 0 }));
-  if (branches.length === 0) return out;
   const bins = days ? binsOf(days) : null;
-  if (bins) for (const o of out) o.days = new Array(bins.count).fill(0);
-  const p = new SqlParams();
-  const sql = branches.map((b, i) => branchSql(i, b, p, bins ? bins.width : null)).join(" UNION ALL ");
-  // Memory enough that a burst detection's bitmap of matching rows stays exact (4 MB made it
-  // lossy at 10M events: 0.7M rows rechecked) and its groups are sorted in memory.
-  const { rows } = (await queryWithSettings(pool, { work_mem: "64MB" }, sql, p.values)) as pg.QueryResult<{ b: number; d: Date | null; n: string }>;
-  for (const r of rows) {
-    const o = out[r.b];
-    const n = Number(r.n);
-    o.count += n;
-    if (bins && r.d) {
-      const at = Math.floor((r.d.getTime() - bins.start) / bins.width);
-      if (at >= 0 && at < bins.count) o.days![at] += n;
-    }
-  }
+  const out = emptyCounts(branches.length, bins);
+  addCountRows(out, await countRows(pool, branches.map((b, i) => ({ ...b, b: i })), bins ? bins.width : null), bins);
   return out;
 }
 

@@ -7,7 +7,9 @@ import { accessQuery, type Access } from "../auth/access";
 import { PAGING_PARAMS, ParamError, parseEventQuery, VIEW_PARAMS, type EventQuery } from "../query/params";
 import type { Db } from "../store/db";
 import { getView, listViews, type SavedView } from "../views/store";
-import { countBranches, type DayBins } from "./count";
+import { addCountRows, binsOf, countRows, emptyCounts, type DayBins } from "./count";
+import { earlierOf, laterOf } from "../query/sql";
+import { keptDetections, rollupPlan, rollupRows, rollupServes } from "./rollup";
 import { BUILTIN_DETECTIONS } from "./library";
 import type { Detection } from "./types";
 
@@ -101,7 +103,24 @@ export async function countDetections(pool: pg.Pool, access: Access, detections:
       rows.push({ detection: d, count: null, error: err.message });
     }
   }
-  const counts = await countBranches(pool, branches, opts.days);
+  const bins = opts.days ? binsOf(opts.days) : null;
+  const counts = emptyCounts(branches.length, bins);
+  // The built-ins the rollups keep, over the whole days they hold (lib/detections/rollup.ts); the
+  // rest of the range, and every other detection, live.
+  const kept = new Map(keptDetections().map((k) => [k.detection.id, k]));
+  const plan = rollupServes(base) && !access.share ? await rollupPlan(pool, base.from, base.to) : null;
+  const fromRollups = plan ? branches.flatMap((b, i) => (kept.has(rows[b.at].detection.id) ? [{ b: i, kept: kept.get(rows[b.at].detection.id)! }] : [])) : [];
+  const rolled = new Set(fromRollups.map((x) => x.b));
+  const live = branches.flatMap((b, i) => {
+    if (!rolled.has(i)) return [{ ...b, b: i }];
+    return plan!.live.map((l) => ({ ...b, b: i, q: { ...b.q, from: laterOf(b.q.from, l.from), to: earlierOf(b.q.to, l.to) } }));
+  });
+  const [liveRows, keptRows] = await Promise.all([
+    countRows(pool, live, bins ? bins.width : null),
+    plan ? rollupRows(pool, plan, fromRollups, base.accounts) : Promise.resolve([]),
+  ]);
+  addCountRows(counts, liveRows, bins);
+  addCountRows(counts, keptRows, bins);
   branches.forEach((b, i) => Object.assign(rows[b.at], counts[i]));
   return rows;
 }

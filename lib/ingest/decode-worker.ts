@@ -5,11 +5,15 @@ import { parentPort, workerData } from "node:worker_threads";
 import { decodeObject } from "./decode";
 import { sketchBuffers } from "../store/sketch";
 import { installRanges } from "../enrich/enrich";
-import type { CompactRanges } from "../enrich/ip-ranges";
+import type { CompactRanges, RangeTable } from "../enrich/ip-ranges";
 
 export interface DecodeWorkerData {
-  /** The snapshot runSync classifies with (else the shipped one): built into a lookup table once here. */
-  awsIpRanges?: CompactRanges;
+  /**
+   * The AWS IP ranges runSync classifies with (else the shipped ones): the main thread's lookup
+   * table when it has built one (cloned, not rebuilt per worker), else the snapshot, built here on
+   * first use.
+   */
+  awsIpRanges?: CompactRanges | RangeTable;
 }
 
 const data = (workerData ?? {}) as DecodeWorkerData;

@@ -150,8 +150,8 @@ export function whereClauses(q: EventQuery, p: SqlParams): string[] {
   return clauses;
 }
 
-const laterOf = (a?: Date, b?: Date) => (a && b ? (a > b ? a : b) : (a ?? b));
-const earlierOf = (a?: Date, b?: Date) => (a && b ? (a < b ? a : b) : (a ?? b));
+export const laterOf = (a?: Date, b?: Date) => (a && b ? (a > b ? a : b) : (a ?? b));
+export const earlierOf = (a?: Date, b?: Date) => (a && b ? (a < b ? a : b) : (a ?? b));
 
 /**
  * The query as a range and an asOf bound when nothing else constrains it — no filter, free text or
