@@ -234,9 +234,9 @@ function verdicts(r: BenchResults): Verdict[] {
     const d = inv.detections;
     out.push({
       target: `The detections page (all ${d.count} built-ins, counts and 30-day sparklines) < 1 s (${sizeLabel(inv.size)}; target at 10M)`,
-      measured: `p95 ${fmtMs(d.p95)} (p50 ${fmtMs(d.p50)}; the range's plain count p50 ${fmtMs(d.rangeCountP50)}, ${fmtRatio(d.p50 / d.rangeCountP50)})`,
-      met: d.p95 < 1000,
-      gap: d.p95 < 1000 ? "" : `${fmtMs(d.p95 - 1000)} over`,
+      measured: `p95 ${fmtMs(d.p95)} (p50 ${fmtMs(d.p50)}; scoped to one account p95 ${fmtMs(d.scopedP95)}; every detection live p50 ${fmtMs(d.liveP50)}; the range's plain count p50 ${fmtMs(d.rangeCountP50)}, ${fmtRatio(d.p50 / d.rangeCountP50)}); its counts caught up after the sync in ${fmtMs(d.rollupAfterSyncMs)}`,
+      met: Math.max(d.p95, d.scopedP95) < 1000,
+      gap: Math.max(d.p95, d.scopedP95) < 1000 ? "" : `${fmtMs(Math.max(d.p95, d.scopedP95) - 1000)} over`,
     });
     const a = inv.alerts;
     out.push({
@@ -497,6 +497,9 @@ export function renderTable(r: BenchResults): string {
         pad([
           ["item", "p50", "p95 / runs", "peer p50", "ratio"],
           [`detections page (${i.detections.count}, ${i.detections.fired} fired)`, fmtMs(i.detections.p50), fmtMs(i.detections.p95), fmtMs(i.detections.rangeCountP50), fmtRatio(i.detections.p50 / i.detections.rangeCountP50)],
+          ["  the same, every detection live", fmtMs(i.detections.liveP50), fmtMs(i.detections.liveP95), fmtMs(i.detections.rangeCountP50), fmtRatio(i.detections.liveP50 / i.detections.rangeCountP50)],
+          ["  the same, scoped to one account", fmtMs(i.detections.scopedP50), fmtMs(i.detections.scopedP95), fmtMs(i.detections.rangeCountP50), fmtRatio(i.detections.scopedP50 / i.detections.rangeCountP50)],
+          ["  its counts kept: from scratch / after the sync", fmtMs(i.detections.rollupFromScratchMs), fmtMs(i.detections.rollupAfterSyncMs), "", ""],
           [`alert evaluation (${i.alerts.watches} watches, ${fmtInt(i.alerts.stored)} new)`, fmtMs(i.alerts.p50), i.alerts.runsMs.map((x) => x.toFixed(0)).join(", "), fmtMs(i.alerts.countP50), fmtRatio(i.alerts.p50 / i.alerts.countP50)],
         ]),
     );
@@ -736,13 +739,16 @@ export function renderMarkdown(r: BenchResults, previous: string): string {
     lines.push(`## 6. Investigation at ${sizeLabel(i.size)} (${fmtInt(i.events)} events)`);
     lines.push("");
     lines.push(
-      `The detections page: every built-in detection counted with its 30-day sparkline in one statement (\`countDetections\`, as /detections runs it), ${i.detections.runs} runs, beside the plain count of the same range's events in the same loop. Alert evaluation: \`evaluateWatches\` with ${i.alerts.watches} watches (${i.alerts.detections} built-in detections, one of them the burst detection; ${i.alerts.views} saved views whose filters no index serves alone: free text, a value inside the record, columns together) over the newest ${fmtInt(i.alerts.stored)} stored events, as after a sync of that many, beside one count of those events by the instant they were stored (the BRIN index).`,
+      `The detections page: every built-in detection counted with its 30-day sparkline (\`countDetections\`, as /detections runs it: the whole days from the counts kept after each sync, lib/detections/rollup.ts, the partial first and last day live), ${i.detections.runs} runs, interleaved with the same counted live and for a scoped user, beside the plain count of the same range's events in the same loop. Alert evaluation: \`evaluateWatches\` with ${i.alerts.watches} watches (${i.alerts.detections} built-in detections, one of them the burst detection; ${i.alerts.views} saved views whose filters no index serves alone: free text, a value inside the record, columns together) over the newest ${fmtInt(i.alerts.stored)} stored events, as after a sync of that many, beside one count of those events by the instant they were stored (the BRIN index).`,
     );
     lines.push("");
     lines.push(
       md([
         ["item", "p50", "p95 / runs (ms)", "peer", "peer p50", "ratio p50"],
         [`detections page (${i.detections.count} detections, ${i.detections.fired} with events)`, fmtMs(i.detections.p50), fmtMs(i.detections.p95), "count of the range", fmtMs(i.detections.rangeCountP50), fmtRatio(i.detections.p50 / i.detections.rangeCountP50)],
+        ["the same, every detection counted live (as before the kept counts)", fmtMs(i.detections.liveP50), fmtMs(i.detections.liveP95), "count of the range", fmtMs(i.detections.rangeCountP50), fmtRatio(i.detections.liveP50 / i.detections.rangeCountP50)],
+        ["the same, a user scoped to the account with the fewest detection events", fmtMs(i.detections.scopedP50), fmtMs(i.detections.scopedP95), "count of the range", fmtMs(i.detections.rangeCountP50), fmtRatio(i.detections.scopedP50 / i.detections.rangeCountP50)],
+        ["its kept counts: counted from scratch (once) / caught up with the last sync", fmtMs(i.detections.rollupFromScratchMs), fmtMs(i.detections.rollupAfterSyncMs), "", "", ""],
         [`alert evaluation (${i.alerts.alerts} alerts)`, fmtMs(i.alerts.p50), i.alerts.runsMs.map((x) => x.toFixed(0)).join(", "), "count of the new events", fmtMs(i.alerts.countP50), fmtRatio(i.alerts.p50 / i.alerts.countP50)],
       ]),
     );

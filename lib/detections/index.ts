@@ -90,7 +90,7 @@ export function detectionEventQuery(base: EventQuery, d: Detection): EventQuery 
  * principal may see them (account scope, a share link's view). One SQL round trip for all.
  * A request's bad parameter is a ParamError (400); a detection's own, only that detection's error.
  */
-export async function countDetections(pool: pg.Pool, access: Access, detections: Detection[], params: URLSearchParams, opts: { now?: Date; days?: DayBins } = {}): Promise<DetectionCount[]> {
+export async function countDetections(pool: pg.Pool, access: Access, detections: Detection[], params: URLSearchParams, opts: { now?: Date; days?: DayBins; live?: boolean } = {}): Promise<DetectionCount[]> {
   const base = accessQuery(access, params, { now: opts.now });
   const rows: DetectionCount[] = [];
   const branches: { at: number; q: EventQuery; threshold?: Detection["threshold"] }[] = [];
@@ -108,7 +108,8 @@ export async function countDetections(pool: pg.Pool, access: Access, detections:
   // The built-ins the rollups keep, over the whole days they hold (lib/detections/rollup.ts); the
   // rest of the range, and every other detection, live.
   const kept = new Map(keptDetections().map((k) => [k.detection.id, k]));
-  const plan = rollupServes(base) && !access.share ? await rollupPlan(pool, base.from, base.to) : null;
+  // `live`: every detection counted live (the bench's comparison).
+  const plan = rollupServes(base) && !access.share && !opts.live ? await rollupPlan(pool, base.from, base.to) : null;
   const fromRollups = plan ? branches.flatMap((b, i) => (kept.has(rows[b.at].detection.id) ? [{ b: i, kept: kept.get(rows[b.at].detection.id)! }] : [])) : [];
   const rolled = new Set(fromRollups.map((x) => x.b));
   const live = branches.flatMap((b, i) => {
