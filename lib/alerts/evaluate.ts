@@ -102,18 +102,17 @@ interface Prepared {
   filters: URLSearchParams;
   clauses: string[];
   /**
-   * A burst detection's watch: its query and threshold, and its group (per value, window) as SQL:
-   * the one pass collects the groups its new events fall in, burstsFound counts those.
+   * A burst detection's watch: its query and threshold, and the statement (with parameters of its
+   * own) that finds the groups (per value, window) its new events fall in; burstsFound counts those.
+   * It runs beside the one pass, on another connection: the other core.
    */
-  bursts?: { q: EventQuery; threshold: Threshold; group: { per: string; window: string } };
+  bursts?: { q: EventQuery; threshold: Threshold; groups: { sql: string; values: unknown[] } };
 }
 
 /** What a watch found: the count, the newest events' ids, and for bursts how many and the newest one's own link. */
 interface Found {
   count: number;
   ids: string[];
-  /** A burst watch's groups its new events fall in (from the one pass). */
-  groups?: BurstGroup[];
   bursts?: number;
   link?: string;
 }
@@ -168,13 +167,32 @@ export async function evaluateWatches(db: Db, opts: { log?: (m: string) => void;
 
   const baseUrl = alertSettings().baseUrl;
   const started = performance.now();
-  const counted = await countAll(db, prepared, bound, p);
+  // The plain watches in one pass; each burst watch's groups and bursts beside it, on other
+  // connections (PostgreSQL runs each on a core of its own).
+  const plain = prepared.filter((x) => !x.bursts);
+  const [counted, bursts] = await Promise.all([
+    plain.length ? countAll(db, plain, bound, p) : Promise.resolve([] as Found[]),
+    Promise.all(
+      prepared
+        .filter((x) => x.bursts)
+        .map((x) =>
+          burstGroupsOf(db, x)
+            .then((groups) => burstsFound(db, x, groups, bound, baseUrl))
+            .then(
+              (found) => [x, found] as const,
+              (error: unknown) => [x, { error }] as const,
+            ),
+        ),
+    ),
+  ]);
+  const found = new Map<Prepared, Found | { error: unknown }>([...plain.map((x, i) => [x, counted[i]] as const), ...bursts]);
   const perWatch = (performance.now() - started) / prepared.length;
-  for (const [i, x] of prepared.entries()) {
+  for (const x of prepared) {
     const t = performance.now();
     try {
-      const found = x.bursts ? await burstsFound(db, x, counted[i].groups ?? [], bound, baseUrl) : counted[i];
-      if (await record(db, x, found, bound, baseUrl)) summary.alerts++;
+      const f = found.get(x)!;
+      if ("error" in f) throw f.error;
+      if (await record(db, x, f, bound, baseUrl)) summary.alerts++;
       opts.onWatch?.(x.w.id, perWatch + performance.now() - t);
     } catch (err) {
       await problem(x.w.id, err);
@@ -197,11 +215,18 @@ async function prepare(db: Db, w: WatchRow, bound: Date, p: SqlParams): Promise<
   // Free text reads only the search blocks that may hold a match (lib/query/search.ts), as the
   // timeline does: a term over every new record costs ~0.7 s per 100k events.
   q = await withSearchBlocks(db.pool, q);
-  const clauses = cheapFirst(whereClauses(q, p));
   if (target.threshold) {
-    return { w, title: target.title, filters: target.filters, clauses, bursts: { q: { ...q, storedAfter: undefined }, threshold: target.threshold, group: burstGroupSql(target.threshold, p) } };
+    // Not in the one pass: its own statement, with its own parameters.
+    const own = new SqlParams();
+    const { per, window } = burstGroupSql(target.threshold, own);
+    const clauses = cheapFirst(whereClauses(q, own));
+    // The new events first (OFFSET 0: through the BRIN index, as the one pass reads them), not
+    // every stored event of the detection's own index.
+    const sql = `SELECT DISTINCT k, w FROM (SELECT ${per} AS k, ${window} AS w, (${clauses.join(" AND ") || "true"}) AS m FROM events
+                  WHERE ingested_at > ${own.add(w.stored_after)} AND ingested_at <= ${own.add(bound)} OFFSET 0) x WHERE m`;
+    return { w, title: target.title, filters: target.filters, clauses: [], bursts: { q: { ...q, storedAfter: undefined }, threshold: target.threshold, groups: { sql, values: own.values } } };
   }
-  return { w, title: target.title, filters: target.filters, clauses };
+  return { w, title: target.title, filters: target.filters, clauses: cheapFirst(whereClauses(q, p)) };
 }
 
 /** Per watch: how many events match and the ids of the newest SAMPLE_EVENTS, in one pass. */
@@ -211,20 +236,20 @@ async function countAll(db: Db, watches: Prepared[], bound: Date, p: SqlParams):
   // Each condition keeps its own order (cheapFirst): free text reads a record only where the
   // columns and the search blocks (lib/query/search.ts) left it a candidate.
   const cond = (x: Prepared) => (x.clauses.length ? x.clauses.join(" AND ") : "true");
-  // Each watch's condition once per row (m<i>), then its count and newest ids from that; a burst
-  // watch's groups of its matching rows (g<i>) too, the pairs built for matching rows only.
-  const matches = watches.flatMap((x, i) => [`(${cond(x)}) AS m${i}`, ...(x.bursts ? [`${x.bursts.group.per} AS k${i}`] : [])]);
-  const cols = watches.flatMap((x, i) => [
+  // Each watch's condition once per row (m<i>), then its count and newest ids from that.
+  const matches = watches.map((x, i) => `(${cond(x)}) AS m${i}`);
+  const cols = watches.flatMap((_, i) => [
     `count(*) FILTER (WHERE m${i}) AS n${i}`,
     `(array_agg(id ORDER BY event_time DESC, id DESC) FILTER (WHERE m${i}))[1:${SAMPLE_EVENTS}] AS ids${i}`,
-    ...(x.bursts ? [`array_agg(DISTINCT jsonb_build_array(k${i}, ${x.bursts.group.window})) FILTER (WHERE m${i}) AS g${i}`] : []),
   ]);
   const { rows } = await db.pool.query(`SELECT ${cols.join(", ")} FROM (SELECT id, event_time, ${matches.join(", ")} FROM events WHERE ${range} OFFSET 0) AS matched`, p.values);
-  return watches.map((x, i) => ({
-    count: Number(rows[0][`n${i}`]),
-    ids: (rows[0][`ids${i}`] as string[] | null) ?? [],
-    ...(x.bursts ? { groups: ((rows[0][`g${i}`] as [string | null, string][] | null) ?? []).map(([key, w]) => ({ key, window: new Date(w) })) } : {}),
-  }));
+  return watches.map((_, i) => ({ count: Number(rows[0][`n${i}`]), ids: (rows[0][`ids${i}`] as string[] | null) ?? [] }));
+}
+
+/** The groups a burst watch's new events fall in. */
+async function burstGroupsOf(db: Db, x: Prepared): Promise<BurstGroup[]> {
+  const { rows } = await db.pool.query<{ k: string | null; w: Date }>(x.bursts!.groups.sql, x.bursts!.groups.values);
+  return rows.map((r) => ({ key: r.k, window: r.w }));
 }
 
 /**
