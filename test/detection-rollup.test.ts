@@ -15,7 +15,7 @@ import { accessQuery, type Access } from "../lib/auth/access";
 import { countBranches, type DayBins } from "../lib/detections/count";
 import { countDetections, detectionEventQuery } from "../lib/detections";
 import { BUILTIN_DETECTIONS } from "../lib/detections/library";
-import { keptDetections, refreshDetectionRollups, rollupPlan, rollupRows } from "../lib/detections/rollup";
+import { keptBursts, keptDetections, refreshDetectionRollups, rollupPlan, rollupRows } from "../lib/detections/rollup";
 import { runSync } from "../lib/ingest/engine";
 import { parseSource } from "../lib/ingest/sources";
 import { openDb, type Db } from "../lib/store/db";
@@ -150,7 +150,16 @@ describe("the detections page's kept counts", () => {
     const before = await bothWays(everyone, params);
     const beforeA = await bothWays(onlyA, params);
     // Six different secrets in one account and five in the other, by one principal in one hour.
+    const beforeSync = (await db.pool.query<{ t: Date }>(`SELECT now() AS t`)).rows[0].t;
     await syncRecords([...reads("x-a", ACCT, hour, 6), ...reads("x-b", OTHER_ACCT, hour, 5, 100)]);
+    // What a burst watch reads: the bursts the new events made, from the kept groups.
+    const through = (await db.pool.query<{ t: Date }>(`SELECT counted_through AS t FROM detection_rollups WHERE detection_id = 'secrets-read-in-bulk'`)).rows[0].t;
+    expect(await keptBursts(db.pool, "secrets-read-in-bulk", undefined, beforeSync, through)).toEqual([{ key: "arn:aws:sts::111122223333:assumed-role/Harvester/eve", window: new Date(hour), events: 11 }]);
+    expect(await keptBursts(db.pool, "secrets-read-in-bulk", [ACCT], beforeSync, through)).toEqual([]);
+    expect(await keptBursts(db.pool, "secrets-read-in-bulk", undefined, through, through)).toEqual([]);
+    // Events stored between the bound asked and the instant the groups were counted: not exact, so none.
+    expect(await keptBursts(db.pool, "secrets-read-in-bulk", undefined, beforeSync, beforeSync)).toBeNull();
+    expect(await keptBursts(db.pool, "cis-root-account-usage", undefined, beforeSync, through)).toBeNull();
     const after = await bothWays(everyone, params);
     expect(after.page).toEqual(after.live);
     expect(countOf(after.page, "secrets-read-in-bulk")).toBe(countOf(before.page, "secrets-read-in-bulk")! + 11);

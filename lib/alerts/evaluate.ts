@@ -14,6 +14,7 @@ import { freezeInstant } from "../auth/shares";
 import { type EventQuery, ParamError, parseEventQuery } from "../query/params";
 import { exactValue } from "../query/filter-value";
 import { burstGroupSql, burstSample, burstsOfGroups, type BurstGroup } from "../detections/count";
+import { keptBursts } from "../detections/rollup";
 import type { Threshold } from "../detections/types";
 import { withSearchBlocks } from "../query/search";
 import { SqlParams, whereClauses } from "../query/sql";
@@ -176,12 +177,10 @@ export async function evaluateWatches(db: Db, opts: { log?: (m: string) => void;
       prepared
         .filter((x) => x.bursts)
         .map((x) =>
-          burstGroupsOf(db, x)
-            .then((groups) => burstsFound(db, x, groups, bound, baseUrl))
-            .then(
-              (found) => [x, found] as const,
-              (error: unknown) => [x, { error }] as const,
-            ),
+          burstsFound(db, x, bound, baseUrl).then(
+            (found) => [x, found] as const,
+            (error: unknown) => [x, { error }] as const,
+          ),
         ),
     ),
   ]);
@@ -257,9 +256,12 @@ async function burstGroupsOf(db: Db, x: Prepared): Promise<BurstGroup[]> {
  * its lower bound made or grew; the count is their events, the link the newest burst exactly (the
  * detection's filters, its group's value and window, frozen at the bound).
  */
-async function burstsFound(db: Db, x: Prepared, groups: BurstGroup[], bound: Date, baseUrl: string): Promise<Found> {
+async function burstsFound(db: Db, x: Prepared, bound: Date, baseUrl: string): Promise<Found> {
   const { q, threshold: t } = x.bursts!;
-  const bursts = await burstsOfGroups(db.pool, q, t, groups);
+  // A built-in's bursts from its groups kept after the sync (lib/detections/rollup.ts): no event
+  // read again. Else live: the groups its new events fall in, then those groups' events.
+  const kept = x.w.target_kind === "detection" ? await keptBursts(db.pool, x.w.target_id, q.accounts, x.w.stored_after, bound) : null;
+  const bursts = kept ?? (await burstsOfGroups(db.pool, q, t, await burstGroupsOf(db, x)));
   if (bursts.length === 0) return { count: 0, ids: [] };
   const ids = await burstSample(db.pool, q, t, bursts, SAMPLE_EVENTS);
   const newest = bursts[0];

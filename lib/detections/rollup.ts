@@ -18,7 +18,7 @@ import { freezeInstant } from "../auth/shares";
 import { parseEventQuery, type EventQuery } from "../query/params";
 import { SqlParams, whereClauses } from "../query/sql";
 import { checkOut, giveBack } from "../store/checkout";
-import { burstGroupSql, DAY_MS, fieldExpr, ORIGIN, type CountRow } from "./count";
+import { burstGroupSql, DAY_MS, fieldExpr, ORIGIN, type Burst, type CountRow } from "./count";
 import { BUILTIN_DETECTIONS } from "./library";
 import type { Detection } from "./types";
 
@@ -190,8 +190,8 @@ async function countGroups(c: pg.ClientBase, k: KeptDetection, through: Date | n
   const def = p.add(k.definition);
   const values = t.distinct ? `coalesce((array_agg(DISTINCT ${fieldExpr(t.distinct, p)}) FILTER (WHERE ${fieldExpr(t.distinct, p)} IS NOT NULL))[1:${p.add(t.atLeast)}::int], '{}')` : `'{}'::text[]`;
   await c.query(
-    `INSERT INTO detection_groups (detection_id, definition, account, key, "window", events, values)
-     SELECT ${id}::text, ${def}::text, ${ACCOUNT}, ${key}, ${window}, count(*), ${values} FROM events WHERE ${[...where, only].join(" AND ")} GROUP BY 3, 4, 5`,
+    `INSERT INTO detection_groups (detection_id, definition, account, key, "window", events, values, last_stored_at)
+     SELECT ${id}::text, ${def}::text, ${ACCOUNT}, ${key}, ${window}, count(*), ${values}, max(ingested_at) FROM events WHERE ${[...where, only].join(" AND ")} GROUP BY 3, 4, 5`,
     p.values,
   );
 }
@@ -300,4 +300,39 @@ export async function rollupRows(pool: pg.Pool, plan: RollupPlan, list: { b: num
   const { rows } = await pool.query<{ b: number; d: Date; n: string }>(parts.join(" UNION ALL "), p.values);
   for (const r of rows) out.push({ b: r.b, d: r.d, n: Number(r.n) });
   return out;
+}
+
+/**
+ * A kept burst detection's bursts that events stored in (after, bound] made or grew, over these
+ * accounts (undefined: all), from its groups — each counted whole, as burstsOfGroups counts them
+ * live. null when the kept groups cannot say exactly: the detection is not kept or not counted
+ * for its current definition, or events were stored between the instant they last counted and
+ * `bound` (a sync that ended meanwhile): the caller counts live.
+ */
+export async function keptBursts(pool: pg.Pool, detectionId: string, accounts: string[] | undefined, after: Date, bound: Date): Promise<Burst[] | null> {
+  const k = keptDetections().find((x) => x.detection.id === detectionId && x.detection.threshold);
+  if (!k) return null;
+  const t = k.detection.threshold!;
+  const state = await pool.query<{ through: Date }>(`SELECT counted_through AS through FROM detection_rollups WHERE detection_id = $1 AND definition = $2`, [k.detection.id, k.definition]);
+  const through = state.rows[0]?.through;
+  if (!through) return null;
+  if (through.getTime() !== bound.getTime()) {
+    const [lo, hi] = through < bound ? [through, bound] : [bound, through];
+    const between = await pool.query(`SELECT 1 FROM events WHERE ingested_at > $1 AND ingested_at <= $2 LIMIT 1`, [lo, hi]);
+    if (between.rows.length > 0) return null;
+  }
+  const p = new SqlParams();
+  const mine = `detection_id = ${p.add(k.detection.id)} AND definition = ${p.add(k.definition)}${accounts ? ` AND account = ANY(${p.add(accounts)}::text[])` : ""}`;
+  const atLeast = `${p.add(t.atLeast)}::int`;
+  const { rows } = await pool.query<{ k: string; w: Date; n: string }>(
+    `WITH touched AS (SELECT DISTINCT key, "window" FROM detection_groups WHERE ${mine} AND last_stored_at > ${p.add(after)}),
+          g AS MATERIALIZED (SELECT key, "window", events, values FROM detection_groups JOIN touched USING (key, "window") WHERE ${mine})
+     SELECT key AS k, "window" AS w, sum(events) FILTER (WHERE o IS NULL OR o = 1) AS n
+       FROM g LEFT JOIN LATERAL unnest(g.values) WITH ORDINALITY AS u(v, o) ON true
+      GROUP BY key, "window" HAVING ${t.distinct ? `count(DISTINCT v)` : `sum(events) FILTER (WHERE o IS NULL OR o = 1)`} >= ${atLeast}
+      ORDER BY "window" DESC, key`,
+    p.values,
+  );
+  // Kept with '' for events without a `per` value (a primary key holds no NULL).
+  return rows.map((r) => ({ key: r.k === "" ? null : r.k, window: r.w, events: Number(r.n) }));
 }

@@ -21,6 +21,7 @@ CREATE TABLE "detection_groups" (
     "window" TIMESTAMPTZ(3) NOT NULL,
     "events" INTEGER NOT NULL,
     "values" TEXT[],
+    "last_stored_at" TIMESTAMPTZ(3) NOT NULL,
 
     CONSTRAINT "detection_groups_pkey" PRIMARY KEY ("detection_id","definition","key","window","account")
 );
