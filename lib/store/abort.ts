@@ -79,8 +79,10 @@ export function abortablePool(pool: pg.Pool, signal: AbortSignal): pg.Pool {
       if (released && doomed.has(client)) return; // the abort gave it back already
       released = true;
       held.delete(client);
-      client.off("error", ignore);
-      poolRelease(doomed.has(client) ? new RequestAbortedError() : err);
+      const discard = doomed.has(client) ? new RequestAbortedError() : err;
+      // Discarded, it may still report its lost server: it keeps the listener (lib/store/checkout.ts).
+      if (!discard) client.off("error", ignore);
+      poolRelease(discard);
     };
     held.add(client);
     return client;

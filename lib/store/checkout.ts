@@ -13,7 +13,10 @@ export async function checkOut(pool: pg.Pool): Promise<pg.PoolClient> {
 
 /** Back to the pool (`broken`: discarded instead), without the listener checkOut added. */
 export function giveBack(c: pg.PoolClient, broken?: Error | boolean) {
-  c.off("error", ignore);
+  // A broken client is discarded, and may still report its lost server after its query failed
+  // (a restart's FATAL arrives after the socket error): it keeps the listener, or that report
+  // would be an uncaught 'error' event.
+  if (!broken) c.off("error", ignore);
   c.release(broken);
 }
 
