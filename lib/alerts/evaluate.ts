@@ -13,7 +13,7 @@ import { AccessError, backgroundAccess, can, constrain } from "../auth/access";
 import { freezeInstant } from "../auth/shares";
 import { type EventQuery, ParamError, parseEventQuery } from "../query/params";
 import { exactValue } from "../query/filter-value";
-import { burstGroupSql, burstSample, burstsOfGroups, type BurstGroup } from "../detections/count";
+import { burstSample, burstsOfGroups, newBurstGroupsSql, type BurstGroup } from "../detections/count";
 import { keptBursts } from "../detections/rollup";
 import type { Threshold } from "../detections/types";
 import { withSearchBlocks } from "../query/search";
@@ -217,12 +217,7 @@ async function prepare(db: Db, w: WatchRow, bound: Date, p: SqlParams): Promise<
   if (target.threshold) {
     // Not in the one pass: its own statement, with its own parameters.
     const own = new SqlParams();
-    const { per, window } = burstGroupSql(target.threshold, own);
-    const clauses = cheapFirst(whereClauses(q, own));
-    // The new events first (OFFSET 0: through the BRIN index, as the one pass reads them), not
-    // every stored event of the detection's own index.
-    const sql = `SELECT DISTINCT k, w FROM (SELECT ${per} AS k, ${window} AS w, (${clauses.join(" AND ") || "true"}) AS m FROM events
-                  WHERE ingested_at > ${own.add(w.stored_after)} AND ingested_at <= ${own.add(bound)} OFFSET 0) x WHERE m`;
+    const sql = newBurstGroupsSql(target.threshold, cheapFirst(whereClauses(q, own)), own, w.stored_after, bound);
     return { w, title: target.title, filters: target.filters, clauses: [], bursts: { q: { ...q, storedAfter: undefined }, threshold: target.threshold, groups: { sql, values: own.values } } };
   }
   return { w, title: target.title, filters: target.filters, clauses: cheapFirst(whereClauses(q, p)) };

@@ -172,6 +172,17 @@ export interface BurstGroup {
   window: Date;
 }
 
+/**
+ * The groups (k: `per` value, w: window start) of the events stored in (after, bound] that match
+ * `clauses`: the new events first (OFFSET 0: through the BRIN index on ingested_at), not every
+ * stored event of the detection's own index.
+ */
+export function newBurstGroupsSql(t: Threshold, clauses: string[], p: SqlParams, after: Date, bound: Date): string {
+  const { per, window } = burstGroupSql(t, p);
+  return `SELECT DISTINCT k, w FROM (SELECT ${per} AS k, ${window} AS w, (${clauses.join(" AND ") || "true"}) AS m FROM events
+           WHERE ingested_at > ${p.add(after)} AND ingested_at <= ${p.add(bound)} OFFSET 0) x WHERE m`;
+}
+
 /** A threshold's group of an events row as SQL: its `per` value and the start of its window. */
 export function burstGroupSql(t: Threshold, p: SqlParams): { per: string; window: string } {
   return { per: fieldExpr(t.per, p), window: `date_bin(${p.add(`${t.windowMinutes} minutes`)}::interval, event_time, ${ORIGIN})` };

@@ -18,7 +18,7 @@ import { freezeInstant } from "../auth/shares";
 import { parseEventQuery, type EventQuery } from "../query/params";
 import { SqlParams, whereClauses } from "../query/sql";
 import { checkOut, giveBack } from "../store/checkout";
-import { burstGroupSql, DAY_MS, fieldExpr, ORIGIN, type Burst, type CountRow } from "./count";
+import { burstGroupSql, DAY_MS, fieldExpr, newBurstGroupsSql, ORIGIN, type Burst, type CountRow } from "./count";
 import { BUILTIN_DETECTIONS } from "./library";
 import type { Detection } from "./types";
 
@@ -77,7 +77,6 @@ export async function refreshDetectionRollups(pool: pg.Pool, opts: { upTo?: Date
     await c.query(`SELECT pg_advisory_xact_lock(hashtextextended('trailscope-detection-rollups', 0))`);
     // Enough memory for the burst groups' distinct values to be sorted in memory.
     await c.query(`SET LOCAL work_mem = '64MB'`);
-    await c.query(`SET LOCAL jit = off`);
     // `upTo`: no further than that (the bench counts up to its "last sync", then that sync).
     const frozen = await freezeInstant(c);
     const bound = opts.upTo && opts.upTo < frozen ? opts.upTo : frozen;
@@ -166,13 +165,9 @@ async function countGroups(c: pg.ClientBase, k: KeptDetection, through: Date | n
   let only = "";
   if (through) {
     const p2 = new SqlParams();
-    const g2 = burstGroupSql(t, p2);
-    const touched = await c.query<{ k: string; w: Date }>(
-      `SELECT DISTINCT coalesce(${g2.per}, '') AS k, ${g2.window} AS w FROM events WHERE ${[...conditions(k, p2), `ingested_at > ${p2.add(through)}`, `ingested_at <= ${p2.add(bound)}`].join(" AND ")}`,
-      p2.values,
-    );
+    const touched = await c.query<{ k: string | null; w: Date }>(newBurstGroupsSql(t, conditions(k, p2), p2, through, bound), p2.values);
     if (touched.rows.length === 0) return;
-    const keys = touched.rows.map((r) => r.k);
+    const keys = touched.rows.map((r) => r.k ?? ""); // kept with '' for no value
     const windows = touched.rows.map((r) => r.w);
     await c.query(`DELETE FROM detection_groups WHERE detection_id = $1 AND definition = $2 AND (key, "window") IN (SELECT * FROM unnest($3::text[], $4::timestamptz[]))`, [k.detection.id, k.definition, keys, windows]);
     const times = windows.map((w) => w.getTime());
@@ -220,9 +215,9 @@ const MAX_LIVE_RANGES = 6;
 export async function rollupPlan(pool: pg.Pool, from: Date | undefined, to: Date | undefined): Promise<RollupPlan | null> {
   const all = keptDetections();
   const { rows } = await pool.query<{ n: string; through: Date | null; first: Date | null; last: Date | null }>(
-    `SELECT (SELECT count(*) FROM detection_rollups WHERE (detection_id, definition) IN (SELECT * FROM unnest($1::text[], $2::text[]))) AS n,
-            (SELECT min(counted_through) FROM detection_rollups WHERE (detection_id, definition) IN (SELECT * FROM unnest($1::text[], $2::text[]))) AS through,
-            (SELECT min(minute) FROM event_minutes) AS first, (SELECT max(minute) FROM event_minutes) AS last`,
+    `SELECT count(*) AS n, min(counted_through) AS through,
+            (SELECT min(minute) FROM event_minutes) AS first, (SELECT max(minute) FROM event_minutes) AS last
+       FROM detection_rollups WHERE (detection_id, definition) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
     [all.map((k) => k.detection.id), all.map((k) => k.definition)],
   );
   const r = rows[0];
